@@ -1,0 +1,64 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { RequestHandler, Response } from 'express';
+import type { KnobController } from './knobs.ts';
+
+/**
+ * Requests parked by the `hang` knob: not answered, connection left open.
+ * `releaseAll()` lets every parked request continue down the normal path.
+ */
+export class HungRequests {
+  private readonly parked = new Set<(released: boolean) => void>();
+
+  get count(): number {
+    return this.parked.size;
+  }
+
+  /** Resolves true when released, false if the client went away first. */
+  park(res: Response): Promise<boolean> {
+    return new Promise((resolve) => {
+      const settle = (released: boolean) => {
+        this.parked.delete(settle);
+        res.off('close', onClose);
+        resolve(released);
+      };
+      const onClose = () => settle(false);
+      res.once('close', onClose);
+      this.parked.add(settle);
+    });
+  }
+
+  /** Releases every parked request; returns how many there were. */
+  releaseAll(): number {
+    const waiting = [...this.parked];
+    for (const settle of waiting) settle(true);
+    return waiting.length;
+  }
+}
+
+const gone = (res: Response): boolean => res.destroyed || res.writableEnded;
+
+/**
+ * Applies the knobs to a request, in order: hang (park until released), latency, error rate.
+ * Each knob is read when its step runs, so a runtime change affects requests already waiting.
+ * `/health` gets hang and latency but not the error rate: its status is the `healthStatus` knob.
+ */
+export function applyKnobs(deps: { knobs: KnobController; hung: HungRequests; name: string }): RequestHandler {
+  const { knobs, hung, name } = deps;
+  return async (req, res, next) => {
+    if (knobs.get().hang) {
+      const released = await hung.park(res);
+      if (!released) return;
+    }
+    const { latencyMs } = knobs.get();
+    if (latencyMs > 0) {
+      await delay(latencyMs);
+      if (gone(res)) return;
+    }
+    const { errorRate, errorStatus } = knobs.get();
+    if (req.path !== '/health' && errorRate > 0 && Math.random() < errorRate) {
+      res.status(errorStatus).json({ error: 'injected_error', status: errorStatus, instance: name });
+      return;
+    }
+    next();
+  };
+}

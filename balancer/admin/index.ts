@@ -1,0 +1,26 @@
+export {
+  AdminServer,
+  type AdminServerOptions,
+  formatAddress,
+  isLoopbackHost,
+  MAX_WEIGHT,
+  MIN_WEIGHT,
+  parseWeight,
+} from './admin-server.ts';
+export {
+  AdminClient,
+  type AdminClientOptions,
+  AdminRequestError,
+  type EventStreamOptions,
+  type WaitForEventOptions,
+} from './client.ts';
+export {
+  BALANCER_EVENT_KINDS,
+  DEFAULT_HEARTBEAT_MS,
+  EventStreams,
+  formatEvent,
+  isBalancerEventKind,
+} from './events-stream.ts';
+export { AdminHttpError, MAX_BODY_BYTES } from './http-json.ts';
+export { BalancerMetrics, NO_SERVER_LABEL, type PoolSnapshot, statusClass } from './metrics.ts';
+export { type SseMessage, SseParser } from './sse-parser.ts';

@@ -1,0 +1,146 @@
+/**
+ * The balancer's config after validation and normalisation: every duration in milliseconds,
+ * every default filled in. `loadConfig` is the only producer of this shape.
+ */
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export const ALGORITHM_NAMES = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-connections',
+  'weighted-least-connections',
+  'ip-hash',
+  'consistent-hash',
+  'random',
+  'power-of-two-choices',
+  'latency',
+] as const;
+
+export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
+
+/** Where consistent-hash takes its key from. ip-hash always uses the client IP. */
+export type HashKeySource = { from: 'client-ip' } | { from: 'header'; name: string } | { from: 'cookie'; name: string };
+
+export interface ServerConfig {
+  name: string;
+  url: string;
+  weight: number;
+  backup: boolean;
+  /** Concurrent requests to this server; beyond it requests wait in the queue. 0 = unlimited. */
+  maxConnections: number;
+}
+
+export interface HttpHealthConfig {
+  type: 'http';
+  path: string;
+  /** Inclusive status range that counts as healthy. */
+  expectStatus: { min: number; max: number };
+  interval: number;
+  /** Interval used while a server is between states (some but not all of rise/fall seen). */
+  fastInterval: number;
+  timeout: number;
+  rise: number;
+  fall: number;
+}
+
+export interface TcpHealthConfig {
+  type: 'tcp';
+  interval: number;
+  fastInterval: number;
+  timeout: number;
+  rise: number;
+  fall: number;
+}
+
+export type HealthConfig = HttpHealthConfig | TcpHealthConfig;
+
+/** Passive health (Envoy outlier detection / nginx max_fails). */
+export interface OutlierConfig {
+  /** Consecutive 5xx answers that eject a server. 0 disables. */
+  consecutive5xx: number;
+  /** Consecutive connect failures / resets / timeouts that eject a server. 0 disables. */
+  consecutiveGatewayFailures: number;
+  /** First ejection lasts this long; each repeated ejection multiplies it (capped by maxEjectionTime). */
+  baseEjectionTime: number;
+  maxEjectionTime: number;
+  /** Never eject more than this share of a pool's servers at once. */
+  maxEjectionPercent: number;
+}
+
+/**
+ * Per-server circuit breaker on the failure *ratio* (outlier detection reacts to consecutive
+ * failures; the breaker catches a server that fails often but not in a row).
+ */
+export interface BreakerConfig {
+  enabled: boolean;
+  /** Opens when failures / requests within `window` reach this ratio (0..1)... */
+  failureRatio: number;
+  /** ...and at least this many requests were seen in the window. */
+  minRequests: number;
+  window: number;
+  /** How long the breaker stays open before letting one trial request through (half-open). */
+  cooldown: number;
+}
+
+export interface RetryConfig {
+  /** Additional tries after the first. */
+  retries: number;
+  /** Retries may add at most this share of the pool's recent request rate... */
+  budgetPercent: number;
+  /** ...but at least this many retries per second are always allowed. */
+  minRetriesPerSecond: number;
+}
+
+export interface QueueConfig {
+  /** Requests allowed to wait for a free connection slot, per pool. */
+  size: number;
+  timeout: number;
+}
+
+export interface TimeoutsConfig {
+  connect: number;
+  /** From request sent to the backend until its response headers arrive. */
+  responseHeaders: number;
+  /** Socket inactivity, both to the client and to the backend. */
+  idle: number;
+}
+
+export interface PoolConfig {
+  name: string;
+  algorithm: AlgorithmName;
+  hashKey: HashKeySource;
+  servers: ServerConfig[];
+  health: HealthConfig | null;
+  outlier: OutlierConfig;
+  breaker: BreakerConfig;
+  retry: RetryConfig;
+  queue: QueueConfig;
+  timeouts: TimeoutsConfig;
+}
+
+export interface RouteConfig {
+  /** `*`, an exact host, or `*.suffix`. Matched case-insensitively, port ignored. */
+  host: string;
+  /** Path prefix, matched on segment boundaries (`/api` matches `/api` and `/api/x`, not `/apix`). */
+  path: string;
+  pool: string;
+}
+
+export interface AdminConfig {
+  listen: ListenAddress;
+  token: string | undefined;
+}
+
+export interface BalancerConfig {
+  listen: ListenAddress;
+  admin: AdminConfig;
+  timeouts: TimeoutsConfig;
+  /** Graceful shutdown: how long in-flight requests may run after SIGTERM. */
+  shutdownTimeout: number;
+  pools: Record<string, PoolConfig>;
+  routes: RouteConfig[];
+}

@@ -1,0 +1,74 @@
+/**
+ * Every error faultline raises on purpose carries a stable `code`.
+ * The full list, with meanings, is in README.md ("Error codes").
+ */
+export type FaultlineErrorCode =
+  | 'FL_CONFIG_INVALID'
+  | 'FL_CONFIG_UNREADABLE'
+  | 'FL_CONFIG_ENV_MISSING'
+  | 'FL_ADMIN_INSECURE'
+  | 'FL_LISTEN_FAILED'
+  | 'FL_ADMIN_REQUEST'
+  | 'FL_USAGE';
+
+export class FaultlineError extends Error {
+  readonly code: FaultlineErrorCode;
+  constructor(code: FaultlineErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FaultlineError';
+    this.code = code;
+  }
+}
+
+/** One problem in a config file: where (dotted field path, optional line) and which rule it broke. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export class ConfigError extends FaultlineError {
+  readonly file: string | undefined;
+  readonly issues: readonly ConfigIssue[];
+  constructor(file: string | undefined, issues: readonly ConfigIssue[]) {
+    const where = file ?? 'config';
+    const lines = issues.map(
+      (i) => `  ${where}${i.line ? `:${i.line}` : ''}: ${i.path || '(root)'}: ${i.message}`,
+    );
+    super('FL_CONFIG_INVALID', `invalid balancer config\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/**
+ * Why the balancer answered a request itself instead of relaying a backend's answer.
+ * The code goes into the JSON body and the `x-faultline-error` header.
+ */
+export type ProxyErrorCode =
+  | 'no_route'
+  | 'no_healthy_server'
+  | 'queue_full'
+  | 'queue_timeout'
+  | 'upstream_connect_failed'
+  | 'upstream_connect_timeout'
+  | 'upstream_reset'
+  | 'upstream_header_timeout'
+  | 'upstream_idle_timeout'
+  | 'retry_budget_exhausted'
+  | 'shutting_down';
+
+export const proxyErrorStatus: Record<ProxyErrorCode, number> = {
+  no_route: 404,
+  no_healthy_server: 503,
+  queue_full: 503,
+  queue_timeout: 503,
+  upstream_connect_failed: 502,
+  upstream_connect_timeout: 504,
+  upstream_reset: 502,
+  upstream_header_timeout: 504,
+  upstream_idle_timeout: 504,
+  retry_budget_exhausted: 502,
+  shutting_down: 503,
+};

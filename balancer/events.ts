@@ -1,0 +1,110 @@
+import { EventEmitter } from 'node:events';
+
+/** Wall-clock milliseconds with sub-millisecond resolution; the drill recorder uses the same clock. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+interface ServerRef {
+  pool: string;
+  server: string;
+}
+
+/**
+ * Everything the balancer decides about its servers, as a typed union. A drill measures
+ * detection and failover from these, so every transition is published exactly once.
+ */
+export type BalancerEventBody =
+  | ({ kind: 'server-down'; reason: string; source: 'active' | 'admin' } & ServerRef)
+  | ({ kind: 'server-up'; reason: string; source: 'active' | 'admin' } & ServerRef)
+  | ({ kind: 'ejected'; reason: string; durationMs: number } & ServerRef)
+  | ({ kind: 'ejection-ended' } & ServerRef)
+  | ({ kind: 'breaker-open'; reason: string; cooldownMs: number } & ServerRef)
+  | ({ kind: 'breaker-half-open' } & ServerRef)
+  | ({ kind: 'breaker-close' } & ServerRef)
+  | { kind: 'failover-to-backup'; pool: string; backups: string[]; reason: string }
+  | { kind: 'failback'; pool: string; primaries: string[] }
+  | { kind: 'pool-empty'; pool: string }
+  | ({ kind: 'server-draining' } & ServerRef)
+  | ({ kind: 'server-drained' } & ServerRef)
+  | ({ kind: 'server-enabled' } & ServerRef)
+  | ({ kind: 'server-disabled' } & ServerRef)
+  | ({ kind: 'weight-changed'; from: number; to: number } & ServerRef)
+  | { kind: 'balancer-started'; listen: string; admin: string }
+  | { kind: 'balancer-stopping'; inflight: number; deadlineMs: number };
+
+export type BalancerEventKind = BalancerEventBody['kind'];
+
+export type BalancerEvent = BalancerEventBody & { seq: number; at: number };
+
+export type EventOfKind<K extends BalancerEventKind> = Extract<BalancerEvent, { kind: K }>;
+
+/** Publishes events in order and keeps the most recent ones so late subscribers can replay. */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private readonly recent: BalancerEvent[] = [];
+  private seq = 0;
+
+  constructor(private readonly keep = 1000) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(body: BalancerEventBody): BalancerEvent {
+    const event = { ...body, seq: ++this.seq, at: now() } as BalancerEvent;
+    this.recent.push(event);
+    if (this.recent.length > this.keep) this.recent.shift();
+    this.emitter.emit('event', event);
+    return event;
+  }
+
+  /** Subscribes; returns the unsubscribe function. */
+  subscribe(listener: (event: BalancerEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  /** Events with seq greater than `afterSeq`, oldest first. */
+  since(afterSeq = 0): BalancerEvent[] {
+    return this.recent.filter((e) => e.seq > afterSeq);
+  }
+}
+
+/** One line of human text per event kind; the compiler checks that every kind is handled. */
+export function describeEvent(e: BalancerEventBody): string {
+  switch (e.kind) {
+    case 'server-down':
+      return `${e.pool}/${e.server} down (${e.source}: ${e.reason})`;
+    case 'server-up':
+      return `${e.pool}/${e.server} up (${e.source}: ${e.reason})`;
+    case 'ejected':
+      return `${e.pool}/${e.server} ejected for ${e.durationMs}ms (${e.reason})`;
+    case 'ejection-ended':
+      return `${e.pool}/${e.server} ejection ended, probing`;
+    case 'breaker-open':
+      return `${e.pool}/${e.server} breaker open for ${e.cooldownMs}ms (${e.reason})`;
+    case 'breaker-half-open':
+      return `${e.pool}/${e.server} breaker half-open`;
+    case 'breaker-close':
+      return `${e.pool}/${e.server} breaker closed`;
+    case 'failover-to-backup':
+      return `${e.pool}: failover to backup ${e.backups.join(', ')} (${e.reason})`;
+    case 'failback':
+      return `${e.pool}: failback to ${e.primaries.join(', ')}`;
+    case 'pool-empty':
+      return `${e.pool}: no server available`;
+    case 'server-draining':
+      return `${e.pool}/${e.server} draining`;
+    case 'server-drained':
+      return `${e.pool}/${e.server} drained (no requests in flight)`;
+    case 'server-enabled':
+      return `${e.pool}/${e.server} enabled`;
+    case 'server-disabled':
+      return `${e.pool}/${e.server} disabled`;
+    case 'weight-changed':
+      return `${e.pool}/${e.server} weight ${e.from} -> ${e.to}`;
+    case 'balancer-started':
+      return `balancer listening on ${e.listen}, admin on ${e.admin}`;
+    case 'balancer-stopping':
+      return `balancer stopping, ${e.inflight} in flight, deadline ${e.deadlineMs}ms`;
+  }
+}

@@ -1,0 +1,57 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { HttpHealthConfig } from '../config/types.ts';
+import { describeError, type ProbeResult, socketHost, socketPort } from './probe-result.ts';
+
+type HttpProbeConfig = Pick<HttpHealthConfig, 'path' | 'expectStatus' | 'timeout'>;
+
+/**
+ * One HTTP health probe: `GET <base path><cfg.path>` on a fresh connection (no agent, `Connection: close`).
+ * Connect, response headers and draining the body are bounded together by `cfg.timeout`; on timeout or
+ * abort the socket is destroyed. Healthy when the status is within `cfg.expectStatus` (inclusive) and the
+ * body arrived completely. Never rejects; every failure is `ok: false` with a reason.
+ */
+export function probeHttp(base: URL, cfg: HttpProbeConfig, signal?: AbortSignal): Promise<ProbeResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve({ ok: false, latencyMs: 0, reason: 'aborted' });
+    const prefix = base.pathname.replace(/\/+$/, '');
+    const path = `${prefix}${cfg.path.startsWith('/') ? '' : '/'}${cfg.path}`;
+    const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
+    let connected = false;
+    let done = false;
+    const finish = (ok: boolean, reason: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      req.destroy();
+      resolve({ ok, latencyMs: performance.now() - started, reason });
+    };
+    const onAbort = (): void => finish(false, 'aborted');
+    const timer = setTimeout(() => finish(false, `timeout after ${cfg.timeout}ms`), cfg.timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const req = request({
+      host: socketHost(base),
+      port: socketPort(base),
+      path,
+      method: 'GET',
+      agent: false,
+      headers: { host: base.host, connection: 'close', 'user-agent': 'faultline-health/1' },
+    });
+    req.once('socket', (socket) => socket.once('connect', () => (connected = true)));
+    req.once('error', (err) => finish(false, describeError(err, connected ? 'response' : 'connect')));
+    req.once('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const { min, max } = cfg.expectStatus;
+      const inRange = status >= min && status <= max;
+      const verdict = inRange ? `HTTP ${status}` : `HTTP ${status} (expected ${min}-${max})`;
+      res.once('end', () => finish(inRange, verdict));
+      res.once('error', (err) => finish(false, `${verdict}, body ${describeError(err)}`));
+      res.once('close', () => finish(false, `${verdict}, body incomplete`));
+      res.resume();
+    });
+    req.end();
+  });
+}

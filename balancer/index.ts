@@ -1,0 +1,10 @@
+/** The balancer's public API: what chaos/, drills/ and cli/ may import. */
+
+export { AdminClient } from './admin/client.ts';
+export { loadConfigFile, normalizeConfig, parseConfigText, type RawBalancerConfig } from './config/index.ts';
+export type * from './config/types.ts';
+export { formatDuration, parseDuration } from './duration.ts';
+export { ConfigError, FaultlineError, type FaultlineErrorCode, type ProxyErrorCode } from './errors.ts';
+export { type BalancerEvent, type BalancerEventKind, describeEvent, EventBus, now } from './events.ts';
+export { ERROR_HEADER, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './proxy/headers.ts';
+export { Balancer, type StopOptions } from './server.ts';

@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { PoolConfig, ServerConfig } from '../config/types.ts';
+import { type BreakerTransition, CircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { OutlierDetector } from '../resilience/outlier-detector.ts';
+
+export type AdminState = 'enabled' | 'draining' | 'disabled';
+
+export interface ServerCounters {
+  requests: number;
+  responses: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** Tries that ended without a response: refused, reset, timed out. */
+  failures: number;
+  /** Tries on this server that were retries of a try elsewhere (or here). */
+  retries: number;
+  ejections: number;
+}
+
+/** One backend as the balancer sees it: config, health, passive state, breaker, counters. */
+export class BackendServer {
+  readonly name: string;
+  readonly url: URL;
+  readonly backup: boolean;
+  readonly maxConnections: number;
+  readonly agent: http.Agent;
+  readonly breaker: CircuitBreaker;
+  readonly outlier: OutlierDetector;
+  weight: number;
+  adminState: AdminState = 'enabled';
+  /** Active health state; a server without active checks is always healthy here. */
+  healthy = true;
+  healthReason = 'initial';
+  ejectedUntil = 0;
+  ejectionReason = '';
+  lastEjectionAt = 0;
+  /** After an ejection ends, one trial request at a time until one succeeds. */
+  probation = false;
+  inflight = 0;
+  lastLatencyMs: number | undefined;
+  readonly counters: ServerCounters = {
+    requests: 0,
+    responses: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+    failures: 0,
+    retries: 0,
+    ejections: 0,
+  };
+
+  constructor(config: ServerConfig, pool: PoolConfig, onBreaker: (t: BreakerTransition) => void) {
+    this.name = config.name;
+    this.url = new URL(config.url);
+    this.backup = config.backup;
+    this.weight = config.weight;
+    this.maxConnections = config.maxConnections;
+    this.breaker = new CircuitBreaker(pool.breaker, onBreaker);
+    this.outlier = new OutlierDetector(pool.outlier);
+    this.agent = new http.Agent({
+      keepAlive: true,
+      keepAliveMsecs: 1000,
+      maxSockets: config.maxConnections > 0 ? config.maxConnections : Number.POSITIVE_INFINITY,
+      maxFreeSockets: 256,
+      // Reuse the most recently used socket: it is the least likely to be closed by the backend.
+      scheduling: 'lifo',
+      // Below Node's default server keep-alive timeout (5s), so we close idle sockets first.
+      timeout: 4000,
+    });
+  }
+
+  get ejected(): boolean {
+    return this.ejectedUntil > Date.now();
+  }
+
+  /** In rotation: may take traffic now or once capacity frees. Decides the active tier. */
+  get inRotation(): boolean {
+    return this.adminState === 'enabled' && this.healthy && !this.ejected && this.breaker.current !== 'open';
+  }
+
+  /** May take one more request right now. */
+  get acceptsNow(): boolean {
+    if (!this.inRotation || !this.breaker.allows()) return false;
+    if (this.probation && this.inflight > 0) return false;
+    return this.maxConnections === 0 || this.inflight < this.maxConnections;
+  }
+
+  get state(): 'up' | 'down' | 'ejected' | 'breaker-open' | 'draining' | 'disabled' {
+    if (this.adminState !== 'enabled') return this.adminState;
+    if (!this.healthy) return 'down';
+    if (this.ejected) return 'ejected';
+    if (this.breaker.current === 'open') return 'breaker-open';
+    return 'up';
+  }
+
+  countResponse(status: number): void {
+    const cls =
+      `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as keyof ServerCounters['responses'];
+    this.counters.responses[cls]++;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,282 @@
+import { createAlgorithm } from '../algorithms/index.ts';
+import type { BalancingAlgorithm, PickContext } from '../algorithms/types.ts';
+import type { PoolConfig } from '../config/types.ts';
+import type { EventBus } from '../events.ts';
+import { ActiveHealthChecker } from '../health/index.ts';
+import type { TryOutcome } from '../resilience/outlier-detector.ts';
+import { RetryBudget } from '../resilience/retry-budget.ts';
+import { BackendServer } from './backend-server.ts';
+import { RequestQueue } from './request-queue.ts';
+import { type ServerSnapshot, snapshotServer } from './snapshot.ts';
+
+export type Tier = 'primary' | 'backup' | 'none';
+export type AcquireResult =
+  | { ok: true; server: BackendServer }
+  | { ok: false; code: 'no_healthy_server' | 'queue_full' | 'queue_timeout' | 'cancelled' };
+
+export class UnknownServerError extends Error {
+  readonly code = 'FL_UNKNOWN_SERVER';
+}
+
+/**
+ * A pool of servers in two tiers. Traffic goes to the primaries in rotation; only while none is
+ * in rotation does it go to the backups (active-passive), and it fails back as soon as a primary
+ * returns. Every state change is published on the event bus.
+ */
+export class Pool {
+  readonly name: string;
+  readonly servers: BackendServer[];
+  readonly retryBudget: RetryBudget;
+  private readonly algorithm: BalancingAlgorithm;
+  private readonly queue: RequestQueue<BackendServer>;
+  private readonly health: ActiveHealthChecker | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private tier: Tier = 'primary';
+
+  constructor(
+    readonly config: PoolConfig,
+    private readonly events: EventBus,
+  ) {
+    this.name = config.name;
+    this.servers = config.servers.map(
+      (s) =>
+        new BackendServer(s, config, (t) => {
+          const ref = { pool: this.name, server: s.name };
+          if (t.to === 'open') {
+            this.events.publish({
+              kind: 'breaker-open',
+              ...ref,
+              reason: t.reason,
+              cooldownMs: config.breaker.cooldown,
+            });
+            this.after(config.breaker.cooldown, () => this.byName(s.name).breaker.current);
+          } else if (t.to === 'half-open') this.events.publish({ kind: 'breaker-half-open', ...ref });
+          else this.events.publish({ kind: 'breaker-close', ...ref });
+          this.stateChanged();
+        }),
+    );
+    this.algorithm = createAlgorithm(config.algorithm, { hashKey: config.hashKey });
+    this.algorithm.updateServers?.(this.servers);
+    this.queue = new RequestQueue(config.queue);
+    this.retryBudget = new RetryBudget(config.retry);
+    if (config.health) {
+      this.health = new ActiveHealthChecker({
+        pool: this.name,
+        config: config.health,
+        onTransition: (server, healthy, reason) => this.setHealth(server, healthy, reason, 'active'),
+      });
+      for (const s of this.servers) this.health.add({ name: s.name, url: s.url.href });
+    }
+    this.tier = this.computeTier();
+  }
+
+  start(): void {
+    this.health?.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.queue.rejectAll('cancelled');
+    await this.health?.stop();
+    for (const s of this.servers) s.close();
+  }
+
+  get activeTier(): Tier {
+    return this.tier;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  byName(name: string): BackendServer {
+    const server = this.servers.find((s) => s.name === name);
+    if (!server) throw new UnknownServerError(`pool ${this.name} has no server named ${name}`);
+    return server;
+  }
+
+  /**
+   * Chooses a server for one try, preferring servers not yet tried for this request.
+   * Waits in the pool's queue while every server in rotation is at its connection limit.
+   */
+  async acquire(ctx: PickContext, tried: ReadonlySet<string>, signal?: AbortSignal): Promise<AcquireResult> {
+    if (this.rotation().length === 0) return { ok: false, code: 'no_healthy_server' };
+    const take = () => this.take(ctx, tried);
+    const server = take();
+    if (server) return { ok: true, server };
+    const outcome = await this.queue.wait(take, signal);
+    return outcome.ok ? { ok: true, server: outcome.value } : { ok: false, code: outcome.code };
+  }
+
+  /** Ends one try on `server`. `aborted` means the client went away: no verdict on the server. */
+  release(server: BackendServer, outcome: TryOutcome | 'aborted', latencyMs: number): void {
+    server.inflight--;
+    if (outcome !== 'aborted') {
+      server.lastLatencyMs = latencyMs;
+      this.algorithm.observe?.(server.name, latencyMs, outcome === 'success');
+      server.breaker.record(outcome === 'success');
+      const ejectFor = server.outlier.record(outcome);
+      if (server.probation) {
+        if (outcome === 'success') server.probation = false;
+        else this.eject(server, `failed its trial request after ejection (${outcome})`);
+      } else if (ejectFor) this.eject(server, ejectFor);
+    }
+    if (server.adminState === 'draining' && server.inflight === 0) {
+      this.events.publish({ kind: 'server-drained', pool: this.name, server: server.name });
+    }
+    this.queue.drain();
+  }
+
+  setHealth(name: string, healthy: boolean, reason: string, source: 'active' | 'admin'): void {
+    const server = this.byName(name);
+    server.healthReason = reason;
+    if (server.healthy === healthy) return;
+    server.healthy = healthy;
+    this.events.publish({
+      kind: healthy ? 'server-up' : 'server-down',
+      pool: this.name,
+      server: name,
+      reason,
+      source,
+    });
+    this.stateChanged();
+  }
+
+  drain(name: string): void {
+    const server = this.byName(name);
+    if (server.adminState === 'draining') return;
+    server.adminState = 'draining';
+    this.events.publish({ kind: 'server-draining', pool: this.name, server: name });
+    if (server.inflight === 0) this.events.publish({ kind: 'server-drained', pool: this.name, server: name });
+    this.stateChanged();
+  }
+
+  enable(name: string): void {
+    const server = this.byName(name);
+    if (server.adminState === 'enabled') return;
+    server.adminState = 'enabled';
+    this.events.publish({ kind: 'server-enabled', pool: this.name, server: name });
+    this.stateChanged();
+  }
+
+  disable(name: string): void {
+    const server = this.byName(name);
+    if (server.adminState === 'disabled') return;
+    server.adminState = 'disabled';
+    this.events.publish({ kind: 'server-disabled', pool: this.name, server: name });
+    this.stateChanged();
+  }
+
+  setWeight(name: string, weight: number): void {
+    const server = this.byName(name);
+    if (server.weight === weight) return;
+    const from = server.weight;
+    server.weight = weight;
+    this.algorithm.updateServers?.(this.servers);
+    this.events.publish({ kind: 'weight-changed', pool: this.name, server: name, from, to: weight });
+  }
+
+  snapshot(): {
+    name: string;
+    algorithm: string;
+    activeTier: Tier;
+    queued: number;
+    servers: ServerSnapshot[];
+  } {
+    return {
+      name: this.name,
+      algorithm: this.config.algorithm,
+      activeTier: this.tier,
+      queued: this.queue.length,
+      servers: this.servers.map((s) => snapshotServer(s, this.health?.status(s.name))),
+    };
+  }
+
+  /** Servers of the active tier that are in rotation. */
+  private rotation(): BackendServer[] {
+    const primaries = this.servers.filter((s) => !s.backup && s.inRotation);
+    return primaries.length > 0 ? primaries : this.servers.filter((s) => s.backup && s.inRotation);
+  }
+
+  private take(ctx: PickContext, tried: ReadonlySet<string>): BackendServer | undefined {
+    const ready = this.rotation().filter((s) => s.acceptsNow);
+    const fresh = ready.filter((s) => !tried.has(s.name));
+    const picked = this.algorithm.pick(fresh.length > 0 ? fresh : ready, ctx) as BackendServer | undefined;
+    if (!picked) return undefined;
+    picked.inflight++;
+    picked.counters.requests++;
+    picked.breaker.acquire();
+    return picked;
+  }
+
+  private eject(server: BackendServer, reason: string): void {
+    const ejectedNow = this.servers.filter((s) => s.ejected).length;
+    const allowed = Math.max(
+      1,
+      Math.floor((this.servers.length * this.config.outlier.maxEjectionPercent) / 100),
+    );
+    if (!server.ejected && ejectedNow >= allowed) return;
+    // A server that stayed clean for a while starts again from the base ejection time.
+    if (Date.now() - server.lastEjectionAt > 2 * this.config.outlier.maxEjectionTime)
+      server.outlier.forgive();
+    server.lastEjectionAt = Date.now();
+    const durationMs = server.outlier.ejected();
+    server.ejectedUntil = Date.now() + durationMs;
+    server.ejectionReason = reason;
+    server.probation = false;
+    server.counters.ejections++;
+    this.events.publish({ kind: 'ejected', pool: this.name, server: server.name, reason, durationMs });
+    this.after(durationMs, () => {
+      if (server.ejected) return;
+      server.probation = true;
+      this.events.publish({ kind: 'ejection-ended', pool: this.name, server: server.name });
+    });
+    this.stateChanged();
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+      this.stateChanged();
+    }, ms + 1);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private computeTier(): Tier {
+    if (this.servers.some((s) => !s.backup && s.inRotation)) return 'primary';
+    if (this.servers.some((s) => s.backup && s.inRotation)) return 'backup';
+    return 'none';
+  }
+
+  /** Re-evaluates the active tier after any state change and publishes failover/failback. */
+  private stateChanged(): void {
+    const next = this.computeTier();
+    const previous = this.tier;
+    if (next !== previous) {
+      this.tier = next;
+      if (next === 'backup') {
+        const why = this.servers
+          .filter((s) => !s.backup)
+          .map((s) => `${s.name} ${s.state}`)
+          .join(', ');
+        const backups = this.servers.filter((s) => s.backup && s.inRotation).map((s) => s.name);
+        this.events.publish({
+          kind: 'failover-to-backup',
+          pool: this.name,
+          backups,
+          reason: `no primary in rotation (${why})`,
+        });
+      } else if (next === 'primary' && previous === 'backup') {
+        const primaries = this.servers.filter((s) => !s.backup && s.inRotation).map((s) => s.name);
+        this.events.publish({ kind: 'failback', pool: this.name, primaries });
+      } else if (next === 'none') {
+        this.events.publish({ kind: 'pool-empty', pool: this.name });
+        this.queue.rejectAll('no_healthy_server');
+      }
+    }
+    this.queue.drain();
+  }
+}

@@ -1,0 +1,48 @@
+import type { ServerResponse } from 'node:http';
+import { type ProxyErrorCode, proxyErrorStatus } from '../errors.ts';
+import { ERROR_HEADER, REQUEST_ID_HEADER } from './headers.ts';
+
+const MESSAGES: Record<ProxyErrorCode, string> = {
+  no_route: 'no route matches this host and path',
+  no_healthy_server: 'no server in the pool is available',
+  queue_full: 'every server is at its connection limit and the queue is full',
+  queue_timeout: 'waited too long in the queue for a free server',
+  upstream_connect_failed: 'could not connect to the backend',
+  upstream_connect_timeout: 'timed out connecting to the backend',
+  upstream_reset: 'the backend closed the connection before answering',
+  upstream_header_timeout: 'the backend did not send response headers in time',
+  upstream_idle_timeout: 'the backend stopped sending',
+  retry_budget_exhausted: 'the backend failed and the retry budget is spent',
+  shutting_down: 'the balancer is shutting down',
+};
+
+export interface ErrorDetails {
+  pool?: string;
+  tried?: string[];
+  detail?: string;
+  requestId?: string;
+}
+
+/** The balancer's own answer: a status and a JSON body that says what happened. */
+export function sendProxyError(
+  res: ServerResponse,
+  code: ProxyErrorCode,
+  details: ErrorDetails = {},
+): number {
+  const status = proxyErrorStatus[code];
+  if (res.headersSent) {
+    res.destroy();
+    return status;
+  }
+  const body = JSON.stringify({ error: { code, status, message: MESSAGES[code], ...details } });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    [ERROR_HEADER]: code,
+    ...(details.requestId ? { [REQUEST_ID_HEADER]: details.requestId } : {}),
+    ...(code === 'no_healthy_server' || code === 'queue_full' ? { 'retry-after': '1' } : {}),
+  });
+  res.end(body);
+  return status;
+}

@@ -1,0 +1,204 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import type { ProxyErrorCode } from '../errors.ts';
+import { now } from '../events.ts';
+import type { Pool } from '../pool/pool.ts';
+import type { Router } from '../router.ts';
+import { sendProxyError } from './error-response.ts';
+import { attachTryRouting, forwardOnce, type TryResult } from './forward-once.ts';
+import {
+  clientAddress,
+  isIdempotent,
+  prepareRequestHeaders,
+  SERVED_BY_HEADER,
+  stripHopByHop,
+} from './headers.ts';
+import { readRequestBody } from './request-body.ts';
+
+/** What the forwarder reports for metrics; the admin side implements it. */
+export interface ForwardObserver {
+  observeRequest(pool: string, server: string | undefined, status: number, durationMs: number): void;
+  countRetry(pool: string, server: string): void;
+  countProxyError(pool: string, code: string): void;
+}
+
+type Failure = Extract<TryResult, { kind: 'failed' }>;
+
+/**
+ * The request path: route → buffer body → pick a server → try → (retry elsewhere) → relay.
+ * A response is relayed as soon as its headers arrive; from then on the request is never
+ * replayed. Everything that can go wrong ends in a JSON answer that names the cause.
+ */
+export class Forwarder {
+  private readonly proxy: ProxyServer;
+  shuttingDown = false;
+
+  constructor(
+    private readonly router: Router,
+    private readonly pools: ReadonlyMap<string, Pool>,
+    private readonly observer: ForwardObserver,
+  ) {
+    this.proxy = createProxyServer({});
+    attachTryRouting(this.proxy);
+    // Every call passes its own error callback; this keeps a stray error event from crashing us.
+    this.proxy.on('error', () => {});
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = now();
+    const route = this.router.match(req.headers.host, req.url);
+    const pool = route ? this.pools.get(route.pool) : undefined;
+    if (!pool) {
+      sendProxyError(res, 'no_route', { detail: `${req.headers.host ?? ''}${req.url ?? ''}` });
+      return;
+    }
+    if (this.shuttingDown) res.shouldKeepAlive = false;
+    const requestId = prepareRequestHeaders(req, false);
+    const answerError = (code: ProxyErrorCode, tried: string[], detail?: string) => {
+      const status = sendProxyError(res, code, {
+        pool: pool.name,
+        tried,
+        requestId,
+        ...(detail ? { detail } : {}),
+      });
+      this.observer.countProxyError(pool.name, code);
+      this.observer.observeRequest(pool.name, undefined, status, now() - started);
+    };
+
+    let body: Awaited<ReturnType<typeof readRequestBody>>;
+    try {
+      body = await readRequestBody(req);
+    } catch {
+      return; // the client went away while sending its body
+    }
+    pool.retryBudget.recordRequest();
+    const ctx = { clientIp: clientAddress(req), headers: req.headers };
+    const tried: string[] = [];
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    let lastFailure: Failure | undefined;
+
+    for (let attempt = 0; attempt <= pool.config.retry.retries; attempt++) {
+      if (attempt > 0 && !pool.retryBudget.tryWithdraw()) {
+        answerError('retry_budget_exhausted', tried, lastFailure?.detail);
+        return;
+      }
+      const acquired = await pool.acquire(ctx, new Set(tried), abort.signal);
+      if (!acquired.ok) {
+        if (acquired.code === 'cancelled') return;
+        if (lastFailure) answerError(lastFailure.code, tried, lastFailure.detail);
+        else answerError(acquired.code, tried);
+        return;
+      }
+      const server = acquired.server;
+      tried.push(server.name);
+      if (attempt > 0) {
+        server.counters.retries++;
+        this.observer.countRetry(pool.name, server.name);
+      }
+      const tryStarted = now();
+      const result = await forwardOnce(this.proxy, req, res, server, body.stream(), pool.config.timeouts);
+      if (result.kind === 'client-gone') {
+        pool.release(server, 'aborted', now() - tryStarted);
+        return;
+      }
+      if (result.kind === 'response') {
+        this.relay(result, res, pool, server, tryStarted, started);
+        return;
+      }
+      server.counters.failures++;
+      pool.release(server, 'gateway-failure', now() - tryStarted);
+      lastFailure = result;
+      const retryable = body.replayable && (result.phase === 'before-send' || isIdempotent(req.method));
+      if (!retryable) break;
+    }
+    if (lastFailure) answerError(lastFailure.code, tried, lastFailure.detail);
+  }
+
+  /** WebSocket and other upgrades: one try, no retry (the handshake is not replayable). */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const route = this.router.match(req.headers.host, req.url);
+    const pool = route ? this.pools.get(route.pool) : undefined;
+    const refuse = (status: number, code: string) => {
+      if (socket.writable)
+        socket.end(`HTTP/1.1 ${status} ${code}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      if (pool) this.observer.countProxyError(pool.name, code);
+    };
+    if (!pool || this.shuttingDown) return refuse(pool ? 503 : 404, pool ? 'shutting_down' : 'no_route');
+    prepareRequestHeaders(req, true);
+    const ctx = { clientIp: clientAddress(req), headers: req.headers };
+    const acquired = await pool.acquire(ctx, new Set());
+    if (!acquired.ok) return refuse(503, acquired.code);
+    const server = acquired.server;
+    const started = now();
+    let released = false;
+    const release = (outcome: 'success' | 'gateway-failure') => {
+      if (released) return;
+      released = true;
+      pool.release(server, outcome, now() - started);
+    };
+    socket.once('close', () => release('success'));
+    this.proxy.ws(
+      req,
+      socket,
+      head,
+      { target: server.url, agent: false, xfwd: false, prependPath: false },
+      () => {
+        server.counters.failures++;
+        release('gateway-failure');
+        refuse(502, 'upstream_connect_failed');
+      },
+    );
+  }
+
+  close(): void {
+    this.proxy.close();
+  }
+
+  private relay(
+    result: Extract<TryResult, { kind: 'response' }>,
+    res: ServerResponse,
+    pool: Pool,
+    server: Pool['servers'][number],
+    tryStarted: number,
+    started: number,
+  ): void {
+    const { proxyRes, proxyReq } = result;
+    const status = proxyRes.statusCode ?? 502;
+    const headersAt = now();
+    const headers = { ...proxyRes.headers };
+    stripHopByHop(headers);
+    headers[SERVED_BY_HEADER] = server.name;
+    if (this.shuttingDown) res.shouldKeepAlive = false;
+    server.countResponse(status);
+    let finished = false;
+    const finish = (outcome: 'success' | 'http-5xx' | 'gateway-failure' | 'aborted') => {
+      if (finished) return;
+      finished = true;
+      pool.release(server, outcome, headersAt - tryStarted);
+      this.observer.observeRequest(pool.name, server.name, status, now() - started);
+    };
+    proxyReq.setTimeout(pool.config.timeouts.idle, () =>
+      proxyReq.destroy(new Error('upstream idle timeout')),
+    );
+    proxyRes.once('error', () => {
+      finish('gateway-failure');
+      res.destroy();
+    });
+    proxyRes.once('aborted', () => {
+      finish('gateway-failure');
+      res.destroy();
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        proxyReq.destroy();
+        finish('aborted');
+      }
+    });
+    res.once('finish', () => finish(status >= 500 ? 'http-5xx' : 'success'));
+    res.writeHead(status, proxyRes.statusMessage, headers);
+    proxyRes.pipe(res);
+  }
+}

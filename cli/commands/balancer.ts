@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { Balancer, describeEvent, loadConfigFile } from '../../balancer/index.ts';
+import { onShutdownSignal } from '../signals.ts';
+
+export function registerBalancerCommand(program: Command): void {
+  program
+    .command('balancer')
+    .description('run the load balancer from a config file (YAML or JSON)')
+    .requiredOption('-c, --config <file>', 'balancer config file')
+    .option('--log-format <format>', 'event log format: text or json', 'text')
+    .action(async (options: { config: string; logFormat: string }) => {
+      if (options.logFormat !== 'text' && options.logFormat !== 'json') {
+        program.error(`--log-format must be "text" or "json" (got "${options.logFormat}")`, { exitCode: 2 });
+      }
+      const config = await loadConfigFile(options.config);
+      const balancer = await Balancer.start(config);
+      balancer.events.subscribe((event) => {
+        const line =
+          options.logFormat === 'json'
+            ? JSON.stringify(event)
+            : `${new Date(event.at).toISOString()} ${event.kind.padEnd(18)} ${describeEvent(event)}`;
+        process.stdout.write(`${line}\n`);
+      });
+      process.stdout.write(
+        options.logFormat === 'json'
+          ? `${JSON.stringify({ kind: 'listening', listen: balancer.url, admin: balancer.adminUrl })}\n`
+          : `faultline balancer listening on ${balancer.url} (admin ${balancer.adminUrl})\n`,
+      );
+      await onShutdownSignal(async (signal) => {
+        process.stdout.write(`received ${signal}, draining (deadline ${config.shutdownTimeout}ms)\n`);
+        await balancer.stop();
+      });
+    });
+}
