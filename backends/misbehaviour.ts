@@ -8,6 +8,7 @@ import type { KnobController } from './knobs.ts';
  */
 export class HungRequests {
   private readonly parked = new Set<(released: boolean) => void>();
+  private closed = false;
 
   get count(): number {
     return this.parked.size;
@@ -15,6 +16,7 @@ export class HungRequests {
 
   /** Resolves true when released, false if the client went away first. */
   park(res: Response): Promise<boolean> {
+    if (this.closed) return Promise.resolve(true);
     return new Promise((resolve) => {
       const settle = (released: boolean) => {
         this.parked.delete(settle);
@@ -32,6 +34,12 @@ export class HungRequests {
     const waiting = [...this.parked];
     for (const settle of waiting) settle(true);
     return waiting.length;
+  }
+
+  /** Releases every parked request and parks no more (the server is shutting down). */
+  close(): number {
+    this.closed = true;
+    return this.releaseAll();
   }
 }
 

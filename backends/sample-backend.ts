@@ -128,7 +128,7 @@ function closeGracefully(server: Server, backend: SampleBackend, timeoutMs: numb
       resolve({ graceful });
     };
     server.close(closed);
-    backend.hung.releaseAll();
+    backend.hung.close();
     backend.websockets.closeAll();
     server.closeIdleConnections();
     // Keep-alive sockets become idle as their in-flight answers finish.

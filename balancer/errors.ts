@@ -30,12 +30,16 @@ export interface ConfigIssue {
 export class ConfigError extends FaultlineError {
   readonly file: string | undefined;
   readonly issues: readonly ConfigIssue[];
-  constructor(file: string | undefined, issues: readonly ConfigIssue[]) {
+  constructor(
+    file: string | undefined,
+    issues: readonly ConfigIssue[],
+    code: 'FL_CONFIG_INVALID' | 'FL_CONFIG_ENV_MISSING' = 'FL_CONFIG_INVALID',
+  ) {
     const where = file ?? 'config';
     const lines = issues.map(
       (i) => `  ${where}${i.line ? `:${i.line}` : ''}: ${i.path || '(root)'}: ${i.message}`,
     );
-    super('FL_CONFIG_INVALID', `invalid balancer config\n${lines.join('\n')}`);
+    super(code, `invalid balancer config\n${lines.join('\n')}`);
     this.name = 'ConfigError';
     this.file = file;
     this.issues = issues;

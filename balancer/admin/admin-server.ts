@@ -7,7 +7,7 @@ import type { EventBus } from '../events.ts';
 import { type Pool, UnknownServerError } from '../pool/pool.ts';
 import type { ServerSnapshot } from '../pool/snapshot.ts';
 import { DEFAULT_HEARTBEAT_MS, EventStreams } from './events-stream.ts';
-import { AdminHttpError, readJsonBody, sendError, sendJson } from './http-json.ts';
+import { AdminHttpError, parseWeight, readJsonBody, sendError, sendJson } from './http-json.ts';
 import type { BalancerMetrics } from './metrics.ts';
 
 export interface AdminServerOptions {
@@ -24,8 +24,6 @@ export interface AdminServerOptions {
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 type Route = Partial<Record<'GET' | 'POST' | 'PUT', Handler>>;
 
-export const MIN_WEIGHT = 1;
-export const MAX_WEIGHT = 1000;
 /** After close() ends the event streams, connections still busy this long are cut. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -290,21 +288,4 @@ function unknownServer(pool: string, name: string, servers: readonly ServerSnaps
     'unknown_server',
     `pool "${pool}" has no server named "${name}"; its servers: ${names}`,
   );
-}
-
-/** `{"weight": N}` with N an integer in [MIN_WEIGHT, MAX_WEIGHT]. */
-export function parseWeight(body: unknown): number {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AdminHttpError(400, 'invalid_body', 'request body must be a JSON object like {"weight": 3}');
-  }
-  const weight = (body as Record<string, unknown>).weight;
-  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
-    const got = weight === undefined ? 'it is missing' : `got ${JSON.stringify(weight)}`;
-    throw new AdminHttpError(
-      400,
-      'invalid_field',
-      `field "weight" must be an integer from ${MIN_WEIGHT} to ${MAX_WEIGHT} (${got})`,
-    );
-  }
-  return weight;
 }

@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+export const MIN_WEIGHT = 1;
+export const MAX_WEIGHT = 1000;
+
 /** Largest request body the admin API reads. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -85,4 +88,21 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function tooLarge(): AdminHttpError {
   return new AdminHttpError(413, 'payload_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+}
+
+/** `{"weight": N}` with N an integer in [MIN_WEIGHT, MAX_WEIGHT]. */
+export function parseWeight(body: unknown): number {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AdminHttpError(400, 'invalid_body', 'request body must be a JSON object like {"weight": 3}');
+  }
+  const weight = (body as Record<string, unknown>).weight;
+  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
+    const got = weight === undefined ? 'it is missing' : `got ${JSON.stringify(weight)}`;
+    throw new AdminHttpError(
+      400,
+      'invalid_field',
+      `field "weight" must be an integer from ${MIN_WEIGHT} to ${MAX_WEIGHT} (${got})`,
+    );
+  }
+  return weight;
 }

@@ -3,9 +3,6 @@ export {
   type AdminServerOptions,
   formatAddress,
   isLoopbackHost,
-  MAX_WEIGHT,
-  MIN_WEIGHT,
-  parseWeight,
 } from './admin-server.ts';
 export {
   AdminClient,
@@ -21,6 +18,6 @@ export {
   formatEvent,
   isBalancerEventKind,
 } from './events-stream.ts';
-export { AdminHttpError, MAX_BODY_BYTES } from './http-json.ts';
+export { AdminHttpError, MAX_BODY_BYTES, MAX_WEIGHT, MIN_WEIGHT, parseWeight } from './http-json.ts';
 export { BalancerMetrics, NO_SERVER_LABEL, type PoolSnapshot, statusClass } from './metrics.ts';
 export { type SseMessage, SseParser } from './sse-parser.ts';

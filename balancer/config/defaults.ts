@@ -1,0 +1,29 @@
+/** Every default of the balancer config, in one place (README documents this table). */
+export const DEFAULTS = {
+  listen: '127.0.0.1:8080',
+  adminListen: '127.0.0.1:9090',
+  timeouts: { connect: 2000, responseHeaders: 15_000, idle: 60_000 },
+  shutdownTimeout: 10_000,
+  algorithm: 'weighted-round-robin',
+  weight: 1,
+  maxConnections: 0,
+  health: {
+    path: '/health',
+    expectStatus: { min: 200, max: 399 },
+    interval: 2000,
+    timeout: 1000,
+    rise: 2,
+    fall: 3,
+  },
+  retry: { retries: 2, budgetPercent: 20, minRetriesPerSecond: 10 },
+  outlier: {
+    consecutive5xx: 5,
+    consecutiveGatewayFailures: 3,
+    baseEjectionTime: 5000,
+    maxEjectionTime: 60_000,
+    maxEjectionPercent: 50,
+  },
+  breaker: { enabled: true, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5000 },
+  queue: { size: 100, timeout: 5000 },
+  adminTokenMinLength: 16,
+} as const;
