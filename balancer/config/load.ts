@@ -43,14 +43,18 @@ function toError(issues: { segments: Segment[]; message: string }[], options: { 
 
 /** Parses YAML or JSON text (JSON is YAML), substitutes `${VAR}`, validates. */
 export function parseConfigText(text: string, options: { file?: string; env?: NodeJS.ProcessEnv } = {}): BalancerConfig {
+  // `${VAR}` is swapped for a plain placeholder before parsing, so an unquoted reference inside a
+  // flow mapping (`{ token: ${TOKEN} }`) is valid YAML; values go back in after parsing.
+  const references: string[] = [];
+  const masked = text.replace(/\$\{[^}\n]*\}/g, (ref) => `__faultline_env_${references.push(ref) - 1}__`);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(masked, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      options.file,
-      doc.errors.map((e) => ({ path: '', message: `not valid YAML/JSON: ${e.message.split('\n')[0]}`, line: lineOf(e.pos[0]) })),
-    );
+    const first = doc.errors[0] as (typeof doc.errors)[number];
+    throw new ConfigError(options.file, [
+      { path: '', message: `not valid YAML/JSON: ${first.message.split('\n')[0]}`, line: lineOf(first.pos[0]) },
+    ]);
   }
   if (doc.contents === null) {
     throw new ConfigError(options.file, [{ path: '', message: 'the config is empty: it needs at least "pools"' }]);
@@ -59,8 +63,9 @@ export function parseConfigText(text: string, options: { file?: string; env?: No
   const missing: ConfigIssue[] = [];
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
-      node.value = substituteEnv(node.value, env, ({ variable }) =>
+      if (typeof node.value !== 'string' || !node.value.includes('__faultline_env_')) return;
+      const restored = node.value.replace(/__faultline_env_(\d+)__/g, (_m, i: string) => references[Number(i)] ?? '');
+      node.value = substituteEnv(restored, env, ({ variable }) =>
         missing.push({
           path: '',
           message: `environment variable ${variable} is not set (use \${${variable}:-default} to allow it to be unset)`,
@@ -69,9 +74,7 @@ export function parseConfigText(text: string, options: { file?: string; env?: No
       );
     },
   });
-  if (missing.length > 0) {
-    throw new ConfigError(options.file, missing, 'FL_CONFIG_ENV_MISSING');
-  }
+  if (missing.length > 0) throw new ConfigError(options.file, missing, 'FL_CONFIG_ENV_MISSING');
   const locate: Locate = (segments) => {
     // The deepest node that exists along the path: a missing field points at its parent.
     for (let n = segments.length; n >= 0; n--) {

@@ -22,32 +22,21 @@ const server = mapping({
   maxConnections: int(0, 1_000_000),
 });
 
-const health = z
-  .any()
-  .transform((v, ctx) => {
-    if (v === undefined || v === null || v === false) return null;
-    if (typeof v !== 'object' || Array.isArray(v)) {
-      ctx.addIssue({ code: 'custom', message: `must be a mapping with type http or tcp, or false (got ${describe(v)})` });
-      return z.NEVER;
-    }
-    return v as Record<string, unknown>;
+const health = z.preprocess(
+  (v) => (v === false ? null : v),
+  mapping({
+    type: oneOf(['http', 'tcp'] as const),
+    path: text({ pattern: /^\//, says: 'must start with "/"' }),
+    expectStatus: statusRange(),
+    interval: duration(),
+    fastInterval: duration(),
+    timeout: duration(),
+    rise: int(1, 100),
+    fall: int(1, 100),
   })
-  .pipe(
-    z.union([
-      z.null(),
-      mapping({
-        type: oneOf(['http', 'tcp'] as const),
-        path: text({ pattern: /^\//, says: 'must start with "/"' }),
-        expectStatus: statusRange(),
-        interval: duration(),
-        fastInterval: duration(),
-        timeout: duration(),
-        rise: int(1, 100),
-        fall: int(1, 100),
-      }),
-    ]),
-  )
-  .optional();
+    .nullable()
+    .optional(),
+);
 
 const hashKey = mapping({
   key: oneOf(['client-ip', 'header', 'cookie'] as const),
