@@ -140,6 +140,13 @@ export class Pool {
       reason,
       source,
     });
+    // As Envoy's successful_active_health_check_uneject_host: a server that just passed its rise
+    // checks is back, even if passive detection ejected it while it was down.
+    if (healthy && server.ejected) {
+      server.ejectedUntil = 0;
+      server.probation = false;
+      this.events.publish({ kind: 'ejection-ended', pool: this.name, server: name });
+    }
     this.stateChanged();
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { countBy, failures, runLoad } from '../fixtures/load.ts';
-import { Stack } from '../fixtures/stack.ts';
+import { FAST_HEALTH, Stack } from '../fixtures/stack.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -17,6 +17,8 @@ describe('drain and graceful shutdown', () => {
         { name: 'app1', env: { LATENCY_MS: '300' } },
         { name: 'app2', env: { LATENCY_MS: '300' } },
       ],
+      // The latency knob slows /health too: give the checks room.
+      pool: { health: { ...FAST_HEALTH, interval: '1s', timeout: '800ms' } },
     });
     const s = stack;
     let drainedAt = Number.POSITIVE_INFINITY;
