@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['balancer/**/*.test.ts', 'backends/**/*.test.ts', 'cli/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'balancer/**/*.test.ts',
+      'backends/**/*.test.ts',
+      'cli/**/*.test.ts',
+      'drills/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Timing-sensitive suites share two cores; keep file-level parallelism modest.

@@ -66,7 +66,9 @@ export function controlRoutes(deps: {
     if (err instanceof KnobError) {
       res.status(400).json({ error: 'invalid_knob', field: err.field, message: err.message });
     } else if (err?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'invalid_json', field: 'body', message: `body is not valid JSON: ${err.message}` });
+      res
+        .status(400)
+        .json({ error: 'invalid_json', field: 'body', message: `body is not valid JSON: ${err.message}` });
     } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       res.status(err.status).json({ error: 'bad_request', message: String(err.message) });
     } else {

@@ -56,8 +56,7 @@ export function readBackendEnv(env: Record<string, string | undefined> = process
     throw new EnvError('HOST', `HOST must be an IP address or host name, got ${JSON.stringify(host)}`);
   }
   const port = integerVar(env, 'PORT', 0, 65535) ?? DEFAULT_PORT;
-  const shutdownTimeoutMs =
-    integerVar(env, 'SHUTDOWN_TIMEOUT_MS', 0, 600_000) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const shutdownTimeoutMs = integerVar(env, 'SHUTDOWN_TIMEOUT_MS', 0, 600_000) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   let knobs: Partial<Knobs>;
   try {
     knobs = knobsFromEnv(env);

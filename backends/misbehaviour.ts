@@ -50,7 +50,11 @@ const gone = (res: Response): boolean => res.destroyed || res.writableEnded;
  * Each knob is read when its step runs, so a runtime change affects requests already waiting.
  * `/health` gets hang and latency but not the error rate: its status is the `healthStatus` knob.
  */
-export function applyKnobs(deps: { knobs: KnobController; hung: HungRequests; name: string }): RequestHandler {
+export function applyKnobs(deps: {
+  knobs: KnobController;
+  hung: HungRequests;
+  name: string;
+}): RequestHandler {
   const { knobs, hung, name } = deps;
   return async (req, res, next) => {
     if (knobs.get().hang) {

@@ -50,7 +50,8 @@ export function errorHandler(name: string): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
+    const status =
+      typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
     res.status(status).json({ error: 'backend_error', message: String(err?.message ?? err), instance: name });
   };
 }

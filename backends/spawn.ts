@@ -44,7 +44,10 @@ export async function spawnBackend(name: string, env: Record<string, string> = {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => fail(`did not report listening within ${READY_TIMEOUT_MS}ms`), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(`did not report listening within ${READY_TIMEOUT_MS}ms`),
+      READY_TIMEOUT_MS,
+    );
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');

@@ -16,15 +16,27 @@ function seeded(seed: number): () => number {
 }
 
 const server = (name: string, weight = 1, inflight = 0): Candidate => ({ name, weight, inflight });
-const ctx = (clientIp = '10.0.0.1', headers: PickContext['headers'] = {}): PickContext => ({ clientIp, headers });
+const ctx = (clientIp = '10.0.0.1', headers: PickContext['headers'] = {}): PickContext => ({
+  clientIp,
+  headers,
+});
 
 function make(name: AlgorithmName, all: readonly Candidate[] = [], clock?: () => number): BalancingAlgorithm {
-  const algorithm = createAlgorithm(name, { hashKey: { from: 'client-ip' }, random: seeded(42), ...(clock ? { clock } : {}) });
+  const algorithm = createAlgorithm(name, {
+    hashKey: { from: 'client-ip' },
+    random: seeded(42),
+    ...(clock ? { clock } : {}),
+  });
   algorithm.updateServers?.(all);
   return algorithm;
 }
 
-function shares(algorithm: BalancingAlgorithm, candidates: readonly Candidate[], picks: number, ip?: (i: number) => string) {
+function shares(
+  algorithm: BalancingAlgorithm,
+  candidates: readonly Candidate[],
+  picks: number,
+  ip?: (i: number) => string,
+) {
   const counts: Record<string, number> = {};
   for (let i = 0; i < picks; i++) {
     const picked = algorithm.pick(candidates, ctx(ip ? ip(i) : '10.0.0.1'));
@@ -228,7 +240,8 @@ describe('consistent hash remapping', () => {
     const a = createAlgorithm('consistent-hash', { hashKey: { from: 'cookie', name: 'sid' } });
     a.updateServers?.(five);
     const one = a.pick(five, ctx('1.1.1.1', { cookie: 'x=1; sid=abc' }))?.name;
-    for (let i = 0; i < 20; i++) expect(a.pick(five, ctx(`2.2.2.${i}`, { cookie: 'sid=abc' }))?.name).toBe(one);
+    for (let i = 0; i < 20; i++)
+      expect(a.pick(five, ctx(`2.2.2.${i}`, { cookie: 'sid=abc' }))?.name).toBe(one);
     const byIp = a.pick(five, ctx('9.9.9.9'))?.name;
     expect(a.pick(five, ctx('9.9.9.9', { cookie: 'other=1' }))?.name).toBe(byIp);
   });

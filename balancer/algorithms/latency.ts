@@ -16,7 +16,11 @@ interface Ewma {
  * + 1); the cheaper of two random servers wins. A server without samples costs 0, so it gets
  * probed; after its first answer it competes like the rest.
  */
-export function latency(random: () => number, clock: () => number, decayMs = DEFAULT_DECAY_MS): BalancingAlgorithm {
+export function latency(
+  random: () => number,
+  clock: () => number,
+  decayMs = DEFAULT_DECAY_MS,
+): BalancingAlgorithm {
   const stats = new Map<string, Ewma>();
   return {
     name: 'latency',

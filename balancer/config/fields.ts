@@ -11,15 +11,18 @@ export function describe(value: unknown): string {
 }
 
 function field<T>(check: (v: unknown) => T | string): z.ZodType<T | undefined> {
-  return z.any().transform((v, ctx) => {
-    if (v === undefined) return undefined;
-    const result = check(v);
-    if (typeof result === 'string' && result.startsWith('\u0000')) {
-      ctx.addIssue({ code: 'custom', message: result.slice(1) });
-      return z.NEVER;
-    }
-    return result as T;
-  }).optional() as unknown as z.ZodType<T | undefined>;
+  return z
+    .any()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const result = check(v);
+      if (typeof result === 'string' && result.startsWith('\u0000')) {
+        ctx.addIssue({ code: 'custom', message: result.slice(1) });
+        return z.NEVER;
+      }
+      return result as T;
+    })
+    .optional() as unknown as z.ZodType<T | undefined>;
 }
 
 const fail = (message: string) => `\u0000${message}`;
@@ -27,7 +30,9 @@ const fail = (message: string) => `\u0000${message}`;
 export const duration = () =>
   field<number>((v) => {
     const ms = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
-    return ms === undefined ? fail(`must be a duration such as 500ms, 2s, 1m, or milliseconds as a number (got ${describe(v)})`) : ms;
+    return ms === undefined
+      ? fail(`must be a duration such as 500ms, 2s, 1m, or milliseconds as a number (got ${describe(v)})`)
+      : ms;
   });
 
 export const int = (min: number, max: number) =>
@@ -44,7 +49,9 @@ export const ratio = () =>
 
 export const percent = () =>
   field<number>((v) =>
-    typeof v === 'number' && v >= 0 && v <= 100 ? v : fail(`must be a number from 0 to 100 (got ${describe(v)})`),
+    typeof v === 'number' && v >= 0 && v <= 100
+      ? v
+      : fail(`must be a number from 0 to 100 (got ${describe(v)})`),
   );
 
 export const bool = () =>
@@ -70,10 +77,13 @@ export const statusRange = () =>
     let max: number | undefined;
     if (typeof v === 'number') min = max = v;
     else if (typeof v === 'string' && /^\d{3}(-\d{3})?$/.test(v)) [min, max = min] = v.split('-').map(Number);
-    else if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number')) [min, max] = v as number[];
+    else if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number'))
+      [min, max] = v as number[];
     const ok = min !== undefined && max !== undefined && Number.isInteger(min) && Number.isInteger(max);
     if (!ok || (min as number) < 100 || (max as number) > 599 || (min as number) > (max as number)) {
-      return fail(`must be a status (200), a range "200-399" or [200, 399], within 100-599 (got ${describe(v)})`);
+      return fail(
+        `must be a status (200), a range "200-399" or [200, 399], within 100-599 (got ${describe(v)})`,
+      );
     }
     return { min: min as number, max: max as number };
   });
@@ -85,7 +95,11 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const current = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       prev = current;
     }
   }

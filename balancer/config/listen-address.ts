@@ -10,7 +10,8 @@ export function parseListenAddress(input: string | number): ListenAddress | stri
   const text = String(input).trim();
   if (/^\d{1,5}$/.test(text)) return checkPort('127.0.0.1', Number(text));
   const match = HOST_PORT.exec(text);
-  if (!match) return `must be "host:port", "[ipv6]:port", ":port" or a port number (got ${JSON.stringify(input)})`;
+  if (!match)
+    return `must be "host:port", "[ipv6]:port", ":port" or a port number (got ${JSON.stringify(input)})`;
   const host = match[1] ?? (match[2] || '0.0.0.0');
   return checkPort(host, Number(match[3]));
 }

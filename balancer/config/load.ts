@@ -20,7 +20,10 @@ export function formatPath(segments: readonly Segment[]): string {
  * Validates a config built in code (or parsed from text) and fills in every default.
  * All problems are reported together, each with its field path (and line, from text).
  */
-export function normalizeConfig(raw: unknown, options: { file?: string; locate?: Locate } = {}): BalancerConfig {
+export function normalizeConfig(
+  raw: unknown,
+  options: { file?: string; locate?: Locate } = {},
+): BalancerConfig {
   const issues: { segments: Segment[]; message: string }[] = [];
   const parsed = rawConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -32,7 +35,10 @@ export function normalizeConfig(raw: unknown, options: { file?: string; locate?:
   return config;
 }
 
-function toError(issues: { segments: Segment[]; message: string }[], options: { file?: string; locate?: Locate }) {
+function toError(
+  issues: { segments: Segment[]; message: string }[],
+  options: { file?: string; locate?: Locate },
+) {
   const located: ConfigIssue[] = issues.map((i) => {
     const line = options.locate?.(i.segments);
     return { path: formatPath(i.segments), message: i.message, ...(line ? { line } : {}) };
@@ -42,29 +48,42 @@ function toError(issues: { segments: Segment[]; message: string }[], options: { 
 }
 
 /** Parses YAML or JSON text (JSON is YAML), substitutes `${VAR}`, validates. */
-export function parseConfigText(text: string, options: { file?: string; env?: NodeJS.ProcessEnv } = {}): BalancerConfig {
+export function parseConfigText(
+  text: string,
+  options: { file?: string; env?: NodeJS.ProcessEnv } = {},
+): BalancerConfig {
   // `${VAR}` is swapped for a plain placeholder before parsing, so an unquoted reference inside a
   // flow mapping (`{ token: ${TOKEN} }`) is valid YAML; values go back in after parsing.
   const references: string[] = [];
   const masked = text.replace(/\$\{[^}\n]*\}/g, (ref) => `__faultline_env_${references.push(ref) - 1}__`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(masked, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+  const lineOf = (offset: number | undefined) =>
+    offset === undefined ? undefined : lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
     const first = doc.errors[0] as (typeof doc.errors)[number];
     throw new ConfigError(options.file, [
-      { path: '', message: `not valid YAML/JSON: ${first.message.split('\n')[0]}`, line: lineOf(first.pos[0]) },
+      {
+        path: '',
+        message: `not valid YAML/JSON: ${first.message.split('\n')[0]}`,
+        line: lineOf(first.pos[0]),
+      },
     ]);
   }
   if (doc.contents === null) {
-    throw new ConfigError(options.file, [{ path: '', message: 'the config is empty: it needs at least "pools"' }]);
+    throw new ConfigError(options.file, [
+      { path: '', message: 'the config is empty: it needs at least "pools"' },
+    ]);
   }
   const env = options.env ?? process.env;
   const missing: ConfigIssue[] = [];
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== 'string' || !node.value.includes('__faultline_env_')) return;
-      const restored = node.value.replace(/__faultline_env_(\d+)__/g, (_m, i: string) => references[Number(i)] ?? '');
+      const restored = node.value.replace(
+        /__faultline_env_(\d+)__/g,
+        (_m, i: string) => references[Number(i)] ?? '',
+      );
       node.value = substituteEnv(restored, env, ({ variable }) =>
         missing.push({
           path: '',
@@ -99,8 +118,17 @@ export async function loadConfigFile(path: string, env?: NodeJS.ProcessEnv): Pro
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? err);
-    throw new FaultlineError('FL_CONFIG_UNREADABLE', `cannot read balancer config ${path}: ${why}`, { cause: err });
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : String(code ?? err);
+    throw new FaultlineError('FL_CONFIG_UNREADABLE', `cannot read balancer config ${path}: ${why}`, {
+      cause: err,
+    });
   }
   return parseConfigText(text, { file: path, ...(env ? { env } : {}) });
 }

@@ -17,7 +17,8 @@ type Issue = Omit<ConfigIssue, 'line'> & { segments: (string | number)[] };
 
 /** Turns the type-checked raw config into the normalised one, checking rules across fields. */
 export function buildConfig(raw: ParsedRawConfig, issues: Issue[]): BalancerConfig {
-  const problem = (segments: (string | number)[], message: string) => issues.push({ segments, path: '', message });
+  const problem = (segments: (string | number)[], message: string) =>
+    issues.push({ segments, path: '', message });
 
   const address = (value: string | undefined, fallback: string, at: string[]): ListenAddress => {
     const parsed = parseListenAddress(value ?? fallback);
@@ -35,7 +36,10 @@ export function buildConfig(raw: ParsedRawConfig, issues: Issue[]): BalancerConf
   if (rawToken !== undefined && rawToken !== null && rawToken !== '') {
     if (typeof rawToken !== 'string') problem(['admin', 'token'], 'must be a string');
     else if (rawToken.length < DEFAULTS.adminTokenMinLength) {
-      problem(['admin', 'token'], `must be at least ${DEFAULTS.adminTokenMinLength} characters (got ${rawToken.length})`);
+      problem(
+        ['admin', 'token'],
+        `must be at least ${DEFAULTS.adminTokenMinLength} characters (got ${rawToken.length})`,
+      );
     } else token = rawToken;
   }
   if (!isLoopback(adminListen.host) && !token) {
@@ -51,7 +55,9 @@ export function buildConfig(raw: ParsedRawConfig, issues: Issue[]): BalancerConf
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
       problem(['pools', name], 'pool names may contain only letters, digits, "_", "." and "-"');
     }
-    pools[name] = buildPool(name, pool, timeouts, (segments, message) => problem(['pools', name, ...segments], message));
+    pools[name] = buildPool(name, pool, timeouts, (segments, message) =>
+      problem(['pools', name, ...segments], message),
+    );
   }
 
   const routes = buildRoutes(raw.routes, Object.keys(pools), problem);
@@ -76,7 +82,11 @@ function buildPool(
   const seen = new Set<string>();
   pool.servers.forEach((s, i) => {
     if (s.name === undefined) problem(['servers', i, 'name'], 'is required');
-    else if (seen.has(s.name)) problem(['servers', i, 'name'], `"${s.name}" is already used in pool ${name}: server names must be unique`);
+    else if (seen.has(s.name))
+      problem(
+        ['servers', i, 'name'],
+        `"${s.name}" is already used in pool ${name}: server names must be unique`,
+      );
     seen.add(s.name ?? '');
     const url = s.url === undefined ? undefined : checkUrl(s.url);
     if (s.url === undefined) problem(['servers', i, 'url'], 'is required');
@@ -116,7 +126,11 @@ function buildPool(
     health: buildHealth(pool.health, problem),
     outlier: { ...DEFAULTS.outlier, ...defined(pool.outlier ?? {}) },
     breaker: { ...DEFAULTS.breaker, ...defined(pool.breaker ?? {}) },
-    retry: { ...DEFAULTS.retry, ...defined(pool.retry ?? {}), ...(pool.retries !== undefined ? { retries: pool.retries } : {}) },
+    retry: {
+      ...DEFAULTS.retry,
+      ...defined(pool.retry ?? {}),
+      ...(pool.retries !== undefined ? { retries: pool.retries } : {}),
+    },
     queue: { ...DEFAULTS.queue, ...defined(pool.queue ?? {}) },
     timeouts: { ...globalTimeouts, ...defined(pool.timeouts ?? {}) },
   };
@@ -137,9 +151,16 @@ function buildHealth(
   const fastInterval = health.fastInterval ?? Math.min(interval, Math.max(Math.round(interval / 2), 100));
   if (interval < 50) problem(['health', 'interval'], `must be at least 50ms (got ${interval}ms)`);
   if (timeout > interval) {
-    problem(['health', 'timeout'], `must not exceed health.interval (${timeout}ms > ${interval}ms): detection time is bounded by fall × interval + timeout`);
+    problem(
+      ['health', 'timeout'],
+      `must not exceed health.interval (${timeout}ms > ${interval}ms): detection time is bounded by fall × interval + timeout`,
+    );
   }
-  if (fastInterval > interval) problem(['health', 'fastInterval'], `must not exceed health.interval (${fastInterval}ms > ${interval}ms)`);
+  if (fastInterval > interval)
+    problem(
+      ['health', 'fastInterval'],
+      `must not exceed health.interval (${fastInterval}ms > ${interval}ms)`,
+    );
   const common = {
     interval,
     fastInterval,
@@ -167,7 +188,8 @@ function buildRoutes(
 ): RouteConfig[] {
   if (!routes) {
     if (poolNames.length === 1) return [{ host: '*', path: '/', pool: poolNames[0] as string }];
-    if (poolNames.length > 1) problem(['routes'], `is required when there is more than one pool (pools: ${poolNames.join(', ')})`);
+    if (poolNames.length > 1)
+      problem(['routes'], `is required when there is more than one pool (pools: ${poolNames.join(', ')})`);
     return [];
   }
   const seen = new Set<string>();
@@ -175,10 +197,14 @@ function buildRoutes(
     const route = { host: r.host ?? '*', path: r.path ?? '/', pool: r.pool ?? '' };
     if (r.pool === undefined) problem(['routes', i, 'pool'], 'is required');
     else if (!poolNames.includes(r.pool)) {
-      problem(['routes', i, 'pool'], `names pool "${r.pool}", which does not exist (pools: ${poolNames.join(', ') || 'none'})`);
+      problem(
+        ['routes', i, 'pool'],
+        `names pool "${r.pool}", which does not exist (pools: ${poolNames.join(', ') || 'none'})`,
+      );
     }
     const key = `${route.host.toLowerCase()} ${route.path}`;
-    if (seen.has(key)) problem(['routes', i], `duplicates an earlier route for host ${route.host} and path ${route.path}`);
+    if (seen.has(key))
+      problem(['routes', i], `duplicates an earlier route for host ${route.host} and path ${route.path}`);
     seen.add(key);
     return route;
   });
@@ -191,7 +217,8 @@ function checkUrl(value: string): URL | string {
   } catch {
     return `must be an absolute URL such as http://127.0.0.1:3001 (got ${JSON.stringify(value)})`;
   }
-  if (url.protocol !== 'http:') return `must use http:// (got ${url.protocol}//; TLS to backends is not supported yet)`;
+  if (url.protocol !== 'http:')
+    return `must use http:// (got ${url.protocol}//; TLS to backends is not supported yet)`;
   if (url.pathname !== '/' || url.search || url.hash) {
     return `must not have a path, query or fragment: requests keep their own path (got ${JSON.stringify(value)})`;
   }

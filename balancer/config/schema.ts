@@ -1,16 +1,30 @@
 import { z } from 'zod';
-import { bool, describe, duration, int, mapping, oneOf, percent, ratio, statusRange, text } from './fields.ts';
+import {
+  bool,
+  describe,
+  duration,
+  int,
+  mapping,
+  oneOf,
+  percent,
+  ratio,
+  statusRange,
+  text,
+} from './fields.ts';
 import { ALGORITHM_NAMES } from './types.ts';
 
 const NAME = { pattern: /^[A-Za-z0-9_.-]+$/, says: 'may contain only letters, digits, "_", "." and "-"' };
 
 const listen = () =>
-  z.any().transform((v, ctx) => {
-    if (v === undefined) return undefined;
-    if (typeof v === 'string' || typeof v === 'number') return String(v);
-    ctx.addIssue({ code: 'custom', message: `must be "host:port" or a port number (got ${describe(v)})` });
-    return z.NEVER;
-  }).optional();
+  z
+    .any()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      if (typeof v === 'string' || typeof v === 'number') return String(v);
+      ctx.addIssue({ code: 'custom', message: `must be "host:port" or a port number (got ${describe(v)})` });
+      return z.NEVER;
+    })
+    .optional();
 
 const timeouts = mapping({ connect: duration(), responseHeaders: duration(), idle: duration() }).optional();
 
@@ -49,7 +63,11 @@ const pool = mapping({
   servers: z.array(server, { error: (iss) => `must be a list of servers (got ${describe(iss.input)})` }),
   health,
   retries: int(0, 10),
-  retry: mapping({ retries: int(0, 10), budgetPercent: percent(), minRetriesPerSecond: int(0, 100_000) }).optional(),
+  retry: mapping({
+    retries: int(0, 10),
+    budgetPercent: percent(),
+    minRetriesPerSecond: int(0, 100_000),
+  }).optional(),
   outlier: mapping({
     consecutive5xx: int(0, 1000),
     consecutiveGatewayFailures: int(0, 1000),
@@ -85,7 +103,9 @@ export const rawConfigSchema = mapping({
         ? 'is required: a mapping of pool names to pools'
         : `must be a mapping of pool names to pools (got ${describe(iss.input)})`,
   }),
-  routes: z.array(route, { error: (iss) => `must be a list of routes (got ${describe(iss.input)})` }).optional(),
+  routes: z
+    .array(route, { error: (iss) => `must be a list of routes (got ${describe(iss.input)})` })
+    .optional(),
 });
 
 export type ParsedRawConfig = z.output<typeof rawConfigSchema>;

@@ -23,7 +23,10 @@ export const ALGORITHM_NAMES = [
 export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
 
 /** Where consistent-hash takes its key from. ip-hash always uses the client IP. */
-export type HashKeySource = { from: 'client-ip' } | { from: 'header'; name: string } | { from: 'cookie'; name: string };
+export type HashKeySource =
+  | { from: 'client-ip' }
+  | { from: 'header'; name: string }
+  | { from: 'cookie'; name: string };
 
 export interface ServerConfig {
   name: string;

@@ -208,7 +208,12 @@ export class Pool {
 
   private take(ctx: PickContext, tried: ReadonlySet<string>): BackendServer | undefined {
     const ready = this.rotation().filter((s) => s.acceptsNow);
-    const fresh = ready.filter((s) => !tried.has(s.name));
+    let fresh = ready.filter((s) => !tried.has(s.name));
+    // A retry that has tried every primary in rotation goes to a backup before the health
+    // checks notice (HAProxy's redispatch): when all primaries die at once, no request is lost.
+    if (fresh.length === 0 && tried.size > 0 && ready.some((s) => !s.backup)) {
+      fresh = this.servers.filter((s) => s.backup && s.acceptsNow && !tried.has(s.name));
+    }
     const picked = this.algorithm.pick(fresh.length > 0 ? fresh : ready, ctx) as BackendServer | undefined;
     if (!picked) return undefined;
     picked.inflight++;
@@ -223,7 +228,8 @@ export class Pool {
       1,
       Math.floor((this.servers.length * this.config.outlier.maxEjectionPercent) / 100),
     );
-    if (!server.ejected && ejectedNow >= allowed) return;
+    // Already out: failures of requests that were in flight when it was ejected change nothing.
+    if (server.ejected || ejectedNow >= allowed) return;
     // A server that stayed clean for a while starts again from the base ejection time.
     if (Date.now() - server.lastEjectionAt > 2 * this.config.outlier.maxEjectionTime)
       server.outlier.forgive();
@@ -234,8 +240,10 @@ export class Pool {
     server.probation = false;
     server.counters.ejections++;
     this.events.publish({ kind: 'ejected', pool: this.name, server: server.name, reason, durationMs });
+    const until = server.ejectedUntil;
     this.after(durationMs, () => {
-      if (server.ejected) return;
+      // Skip if an active health check already ended this ejection, or a later one replaced it.
+      if (server.ejectedUntil !== until) return;
       server.probation = true;
       this.events.publish({ kind: 'ejection-ended', pool: this.name, server: server.name });
     });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { countBy, failures, runLoad } from '../fixtures/load.ts';
+import { countBy, failures, runLoad } from '../../drills/load/http-load.ts';
 import { FAST_HEALTH, Stack } from '../fixtures/stack.ts';
 
 let stack: Stack | undefined;

@@ -10,7 +10,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function upstream(name: string, handler?: Handler): Promise<{ url: string; server: http.Server; port: number }> {
+async function upstream(
+  name: string,
+  handler?: Handler,
+): Promise<{ url: string; server: http.Server; port: number }> {
   const server = http.createServer((req, res) => {
     res.setHeader('x-backend-instance', name);
     if (handler) return handler(req, res);
@@ -36,9 +39,17 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function balancer(pool: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Balancer> {
+async function balancer(
+  pool: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<Balancer> {
   const b = await Balancer.start(
-    normalizeConfig({ listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0' }, pools: { web: pool }, ...extra }),
+    normalizeConfig({
+      listen: '127.0.0.1:0',
+      admin: { listen: '127.0.0.1:0' },
+      pools: { web: pool },
+      ...extra,
+    }),
   );
   cleanups.push(() => b.stop({ deadlineMs: 500 }));
   return b;
@@ -74,7 +85,14 @@ describe('the request path', () => {
     });
     const b = await balancer({ servers: [{ name: 'a', url: a.url }] });
     const reply = await request(`${b.url}/p?q=1`, {
-      headers: { host: 'shop.test', 'x-forwarded-for': '203.0.113.9', 'proxy-connection': 'x', te: 'trailers', 'x-drop': '1', connection: 'x-drop' },
+      headers: {
+        host: 'shop.test',
+        'x-forwarded-for': '203.0.113.9',
+        'proxy-connection': 'x',
+        te: 'trailers',
+        'x-drop': '1',
+        connection: 'x-drop',
+      },
     });
     expect(reply.status).toBe(200);
     expect(reply.headers['x-served-by']).toBe('a');
@@ -151,12 +169,19 @@ describe('the request path', () => {
 
   it('answers 502 / 503 / 404 with JSON bodies that say what happened', async () => {
     const dead = await closedPort();
-    const b = await balancer({ servers: [{ name: 'dead', url: `http://127.0.0.1:${dead}` }], retries: 0 }, {
-      routes: [{ host: '*', path: '/app', pool: 'web' }],
-    });
+    const b = await balancer(
+      { servers: [{ name: 'dead', url: `http://127.0.0.1:${dead}` }], retries: 0 },
+      {
+        routes: [{ host: '*', path: '/app', pool: 'web' }],
+      },
+    );
     const bad = await request(`${b.url}/app`);
     expect(bad.status).toBe(502);
-    expect(JSON.parse(bad.body).error).toMatchObject({ code: 'upstream_connect_failed', pool: 'web', tried: ['dead'] });
+    expect(JSON.parse(bad.body).error).toMatchObject({
+      code: 'upstream_connect_failed',
+      pool: 'web',
+      tried: ['dead'],
+    });
     const none = await request(`${b.url}/other`);
     expect(none.status).toBe(404);
     expect(JSON.parse(none.body).error.code).toBe('no_route');
@@ -256,7 +281,10 @@ describe('the request path', () => {
       normalizeConfig({
         listen: '127.0.0.1:0',
         admin: { listen: '127.0.0.1:0' },
-        pools: { api: { servers: [{ name: 'api1', url: api.url }] }, web: { servers: [{ name: 'web1', url: web.url }] } },
+        pools: {
+          api: { servers: [{ name: 'api1', url: api.url }] },
+          web: { servers: [{ name: 'web1', url: web.url }] },
+        },
         routes: [
           { host: '*', path: '/', pool: 'web' },
           { host: 'api.test', path: '/v1', pool: 'api' },
@@ -264,9 +292,15 @@ describe('the request path', () => {
       }),
     );
     cleanups.push(() => b.stop({ deadlineMs: 200 }));
-    expect((await request(`${b.url}/v1/x`, { headers: { host: 'api.test' } })).headers['x-served-by']).toBe('api1');
-    expect((await request(`${b.url}/v1/x`, { headers: { host: 'www.test' } })).headers['x-served-by']).toBe('web1');
-    expect((await request(`${b.url}/`, { headers: { host: 'api.test' } })).headers['x-served-by']).toBe('web1');
+    expect((await request(`${b.url}/v1/x`, { headers: { host: 'api.test' } })).headers['x-served-by']).toBe(
+      'api1',
+    );
+    expect((await request(`${b.url}/v1/x`, { headers: { host: 'www.test' } })).headers['x-served-by']).toBe(
+      'web1',
+    );
+    expect((await request(`${b.url}/`, { headers: { host: 'api.test' } })).headers['x-served-by']).toBe(
+      'web1',
+    );
   });
 
   it('relays WebSocket upgrades', async () => {
