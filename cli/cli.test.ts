@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../balancer/index.ts';
+
+const BIN = fileURLToPath(new URL('../bin/faultline.js', import.meta.url));
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c) => (stdout += c));
+  child.stderr?.on('data', (c) => (stderr += c));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+async function tempFile(name: string, text: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'faultline-cli-')), name);
+  await writeFile(file, text);
+  return file;
+}
+
+describe('faultline CLI', () => {
+  it('a bad config: exit 1, one message with file, line and field, no stack trace', async () => {
+    const file = await tempFile('bad.yaml', 'pools:\n  web:\n    servers:\n      - { name: a, url: "http://127.0.0.1:1", weight: 0 }\n');
+    const r = run(['balancer', '--config', file]);
+    expect(await r.exited).toBe(1);
+    expect(r.err()).toContain(`${file}:4: pools.web.servers[0].weight: must be an integer from 1 to 1000 (got 0)`);
+    expect(r.err()).toContain('[FL_CONFIG_INVALID]');
+    expect(r.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it('a missing option or unknown command: exit 2 with usage help', async () => {
+    const r = run(['balancer']);
+    expect(await r.exited).toBe(2);
+    expect(r.err()).toContain("required option '-c, --config <file>' not specified");
+    const u = run(['nonsense']);
+    expect(await u.exited).toBe(2);
+    expect(u.err()).toContain("unknown command 'nonsense'");
+  });
+
+  it('runs the balancer from a file, logs events, and drains on SIGTERM', async () => {
+    let answered = 0;
+    const backend = http.createServer((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end('slow done'), 600);
+      else res.end('ok');
+      answered++;
+    });
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    const port = (backend.address() as AddressInfo).port;
+    const file = await tempFile(
+      'balancer.json',
+      JSON.stringify({
+        listen: '127.0.0.1:0',
+        admin: { listen: '127.0.0.1:0' },
+        pools: { web: { servers: [{ name: 'only', url: `http://127.0.0.1:${port}` }] } },
+      }),
+    );
+    const r = run(['balancer', '--config', file, '--log-format', 'json']);
+    while (!r.out().includes('"kind":"listening"')) {
+      if (r.child.exitCode !== null) throw new Error(r.err());
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const listening = JSON.parse(r.out().split('\n').find((l) => l.includes('"kind":"listening"')) as string);
+    const slow = fetch(`${listening.listen}/slow`).then(async (res) => ({ status: res.status, body: await res.text() }));
+    await new Promise((res) => setTimeout(res, 200));
+    r.child.kill('SIGTERM');
+    expect(await slow).toEqual({ status: 200, body: 'slow done' });
+    expect(await r.exited).toBe(0);
+    expect(r.out()).toContain('"kind":"balancer-stopping"');
+    expect(answered).toBe(1);
+    backend.close();
+  });
+
+  it('the shipped example config is valid', async () => {
+    const text = await readFile(fileURLToPath(new URL('../examples/balancer.yaml', import.meta.url)), 'utf8');
+    const config = parseConfigText(text, { env: {} });
+    expect(config.pools.web?.servers.map((s) => s.name)).toEqual(['app1', 'app2', 'app3']);
+  });
+});
