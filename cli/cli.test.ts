@@ -16,7 +16,10 @@ afterEach(() => {
 });
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -34,10 +37,15 @@ async function tempFile(name: string, text: string): Promise<string> {
 
 describe('faultline CLI', () => {
   it('a bad config: exit 1, one message with file, line and field, no stack trace', async () => {
-    const file = await tempFile('bad.yaml', 'pools:\n  web:\n    servers:\n      - { name: a, url: "http://127.0.0.1:1", weight: 0 }\n');
+    const file = await tempFile(
+      'bad.yaml',
+      'pools:\n  web:\n    servers:\n      - { name: a, url: "http://127.0.0.1:1", weight: 0 }\n',
+    );
     const r = run(['balancer', '--config', file]);
     expect(await r.exited).toBe(1);
-    expect(r.err()).toContain(`${file}:4: pools.web.servers[0].weight: must be an integer from 1 to 1000 (got 0)`);
+    expect(r.err()).toContain(
+      `${file}:4: pools.web.servers[0].weight: must be an integer from 1 to 1000 (got 0)`,
+    );
     expect(r.err()).toContain('[FL_CONFIG_INVALID]');
     expect(r.err()).not.toMatch(/\n\s+at /);
   });
@@ -73,8 +81,16 @@ describe('faultline CLI', () => {
       if (r.child.exitCode !== null) throw new Error(r.err());
       await new Promise((res) => setTimeout(res, 50));
     }
-    const listening = JSON.parse(r.out().split('\n').find((l) => l.includes('"kind":"listening"')) as string);
-    const slow = fetch(`${listening.listen}/slow`).then(async (res) => ({ status: res.status, body: await res.text() }));
+    const listening = JSON.parse(
+      r
+        .out()
+        .split('\n')
+        .find((l) => l.includes('"kind":"listening"')) as string,
+    );
+    const slow = fetch(`${listening.listen}/slow`).then(async (res) => ({
+      status: res.status,
+      body: await res.text(),
+    }));
     await new Promise((res) => setTimeout(res, 200));
     r.child.kill('SIGTERM');
     expect(await slow).toEqual({ status: 200, body: 'slow done' });
