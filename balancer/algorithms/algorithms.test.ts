@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlgorithmName } from '../config/types.ts';
+import { ALGORITHM_NAMES, type AlgorithmName } from '../config/types.ts';
 import { createAlgorithm } from './index.ts';
 import type { BalancingAlgorithm, Candidate, PickContext } from './types.ts';
 
@@ -103,18 +103,7 @@ describe('distribution by weight', () => {
 });
 
 describe('every algorithm: servers leave and return', () => {
-  const names: AlgorithmName[] = [
-    'round-robin',
-    'weighted-round-robin',
-    'least-connections',
-    'weighted-least-connections',
-    'ip-hash',
-    'consistent-hash',
-    'random',
-    'power-of-two-choices',
-    'latency',
-  ];
-  it.each(names)('%s never picks a missing server and takes a returning one back', (name) => {
+  it.each(ALGORITHM_NAMES)('%s never picks a missing server and takes a returning one back', (name) => {
     const all = [server('a', 2), server('b'), server('c')];
     const algorithm = make(name, all);
     expect(algorithm.pick([], ctx())).toBeUndefined();
