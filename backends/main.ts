@@ -3,7 +3,8 @@
  *
  * Configured by env (see README.md). Prints one JSON line to stdout when listening,
  *   {"event":"listening","name":"app1","host":"127.0.0.1","port":43123,"pid":123}
- * and one when stopped. SIGTERM/SIGINT drain gracefully and exit 0, or exit 1 when
+ * a `draining` line when a signal arrived (new connections are refused from then on) and a
+ * `stopped` line at the end. SIGTERM/SIGINT drain gracefully and exit 0, or exit 1 when
  * SHUTDOWN_TIMEOUT_MS passes first; a second signal exits 1 at once.
  * Exit 2: invalid environment (one message on stderr naming the variable).
  */
@@ -41,8 +42,6 @@ try {
   fail(`${name} cannot listen on ${host}:${port}: ${why}${code ? ` (${code})` : ''}`, EXIT_ERROR);
 }
 
-emit({ event: 'listening', name, host, port: backend.port, pid: process.pid });
-
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) {
@@ -51,11 +50,16 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   }
   stopping = true;
   const started = Date.now();
-  const { graceful } = await backend.close({ timeoutMs: shutdownTimeoutMs });
+  const closing = backend.close({ timeoutMs: shutdownTimeoutMs });
+  // The listening socket is closed by now: new connections are refused from here on.
+  emit({ event: 'draining', name, signal, inflight: backend.stats.snapshot().inflight });
+  const { graceful } = await closing;
   const code = graceful ? EXIT_OK : EXIT_ERROR;
   emit({ event: 'stopped', name, signal, graceful, code, durationMs: Date.now() - started });
   process.exit(code);
 }
 
+// Handlers first: a parent may signal as soon as it reads the listening line.
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+emit({ event: 'listening', name, host, port: backend.port, pid: process.pid });
