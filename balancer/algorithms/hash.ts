@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import type { HashKeySource } from '../config/types.ts';
 import type { PickContext } from './types.ts';
 
-/** 32-bit FNV-1a: fast, well spread for short keys such as IPs and session ids. */
+/** 32-bit FNV-1a with a murmur3 finaliser: fast per request, well spread for IPs and ids. */
 export function fnv1a(input: string, seed = 0x811c9dc5): number {
   let hash = seed >>> 0;
   for (let i = 0; i < input.length; i++) {
     hash ^= input.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  // Final avalanche (murmur3 fmix32): FNV alone clusters keys that differ only at the end.
+  // FNV alone clusters keys that differ only in their last characters (10.0.0.1, 10.0.0.2).
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b) >>> 0;
   hash ^= hash >>> 13;
@@ -18,10 +18,16 @@ export function fnv1a(input: string, seed = 0x811c9dc5): number {
   return hash >>> 0;
 }
 
-/** Four 32-bit ring points from one md5, as ketama does. */
-export function md5Points(input: string): number[] {
-  const digest = createHash('md5').update(input).digest();
-  return [0, 4, 8, 12].map((offset) => digest.readUInt32LE(offset));
+/** `count` ring points for a server, four per md5 of `name-i`, as ketama does. */
+export function ringPoints(name: string, count: number): number[] {
+  const points: number[] = [];
+  for (let i = 0; points.length < count; i++) {
+    const digest = createHash('md5').update(`${name}-${i}`).digest();
+    for (let offset = 0; offset < 16 && points.length < count; offset += 4) {
+      points.push(digest.readUInt32LE(offset));
+    }
+  }
+  return points;
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
@@ -33,7 +39,10 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-/** The request's hash key. A missing header or cookie falls back to the client IP. */
+/**
+ * The request's hash key. A missing or empty header or cookie falls back to the client IP, so a
+ * client without a session still sticks somewhere instead of all such clients sharing one key.
+ */
 export function hashKey(source: HashKeySource, ctx: PickContext): string {
   if (source.from === 'header') {
     const value = ctx.headers[source.name.toLowerCase()];

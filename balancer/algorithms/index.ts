@@ -7,15 +7,19 @@ import { powerOfTwoChoices } from './power-of-two-choices.ts';
 import { randomPick } from './random.ts';
 import { roundRobin } from './round-robin.ts';
 import type { AlgorithmOptions, BalancingAlgorithm } from './types.ts';
+import { weightedLeastConnections } from './weighted-least-connections.ts';
 import { weightedRoundRobin } from './weighted-round-robin.ts';
 
 export type * from './types.ts';
 
-const registry: Record<AlgorithmName, (o: Required<AlgorithmOptions>) => BalancingAlgorithm> = {
+type Factory = (options: Required<AlgorithmOptions>) => BalancingAlgorithm;
+
+/** Every name in ALGORITHM_NAMES must appear here: the Record type makes a missing one an error. */
+const registry: Record<AlgorithmName, Factory> = {
   'round-robin': () => roundRobin(),
   'weighted-round-robin': () => weightedRoundRobin(),
-  'least-connections': () => leastConnections(false),
-  'weighted-least-connections': () => leastConnections(true),
+  'least-connections': () => leastConnections(),
+  'weighted-least-connections': () => weightedLeastConnections(),
   'ip-hash': () => ipHash(),
   'consistent-hash': (o) => consistentHash(o.hashKey),
   random: (o) => randomPick(o.random),

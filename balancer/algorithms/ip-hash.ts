@@ -1,4 +1,5 @@
 import { fnv1a } from './hash.ts';
+import { type ConfiguredServer, ServerList } from './server-list.ts';
 import type { BalancingAlgorithm, Candidate } from './types.ts';
 import { weightedRoundRobin } from './weighted-round-robin.ts';
 
@@ -6,27 +7,44 @@ const REHASH_TRIES = 20;
 
 /**
  * nginx's ip_hash: the client IP hashes onto the weighted list of *all* configured servers; if
- * that server cannot take traffic now, rehash up to 20 times, then fall back to weighted
- * round-robin. A client keeps its server as long as that server is up.
+ * that server cannot take traffic now, rehash up to 20 times, then fall back to (smooth
+ * weighted) round-robin among the candidates, as nginx does. A client keeps its server as long
+ * as that server is up, and only the clients of a server that leaves move. Unlike nginx, the
+ * whole address is hashed (nginx uses an IPv4 address's first three octets), so clients behind
+ * one /24 spread too.
  */
 export function ipHash(): BalancingAlgorithm {
-  let slots: string[] = [];
+  let servers: readonly ConfiguredServer[] = [];
+  let totalWeight = 0;
+  const list = new ServerList((next) => {
+    servers = next;
+    totalWeight = next.reduce((sum, s) => sum + s.weight, 0);
+  });
   const fallback = weightedRoundRobin();
-  const rebuild = (all: readonly Candidate[]) => {
-    slots = all.flatMap((c) => Array.from({ length: Math.max(1, c.weight) }, () => c.name));
+
+  const serverAt = (hash: number): string | undefined => {
+    let point = hash % totalWeight;
+    for (const s of servers) {
+      point -= s.weight;
+      if (point < 0) return s.name;
+    }
+    return undefined;
   };
+
   return {
     name: 'ip-hash',
-    updateServers: rebuild,
+    updateServers: (all) => list.set(all),
     pick(candidates: readonly Candidate[], ctx) {
       if (candidates.length === 0) return undefined;
-      if (slots.length === 0) rebuild(candidates);
-      const byName = new Map(candidates.map((c) => [c.name, c]));
-      let hash = fnv1a(ctx.clientIp);
-      for (let i = 0; i < REHASH_TRIES; i++) {
-        const chosen = byName.get(slots[hash % slots.length] as string);
-        if (chosen) return chosen;
-        hash = fnv1a(`${ctx.clientIp}#${i}`, hash);
+      list.learn(candidates);
+      if (totalWeight > 0) {
+        let hash = fnv1a(ctx.clientIp);
+        for (let i = 0; i < REHASH_TRIES; i++) {
+          const name = serverAt(hash);
+          const chosen = candidates.find((c) => c.name === name);
+          if (chosen) return chosen;
+          hash = fnv1a(`${ctx.clientIp}#${i}`, hash);
+        }
       }
       return fallback.pick(candidates, ctx);
     },

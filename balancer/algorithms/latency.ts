@@ -1,49 +1,65 @@
 import { pickTwo } from './power-of-two-choices.ts';
-import type { BalancingAlgorithm } from './types.ts';
+import type { BalancingAlgorithm, Candidate } from './types.ts';
 
 export const DEFAULT_DECAY_MS = 10_000;
-/** A failed try counts as at least this slow, so a failing server's cost rises even if it fails fast. */
-export const FAILURE_PENALTY_MS = 1000;
+/** A failed try counts as a sample of at least this, so a server that fails fast is not "fast". */
+export const FAILURE_FLOOR_MS = 1000;
+/** Repeated failures double the estimate up to this, so a failing server is re-probed later. */
+export const FAILURE_CAP_MS = 30_000;
+/**
+ * Cost of a server with requests outstanding but no answer yet (Finagle's penalty): above any
+ * measured cost, so a new server gets one probe at a time instead of every request until its
+ * first answer comes back.
+ */
+const UNMEASURED_PENALTY = 1e9;
 
-interface Ewma {
+interface Estimate {
   value: number;
   at: number;
 }
 
 /**
- * Peak EWMA (Finagle, linkerd): each server's latency average jumps up to any slower sample at
- * once and decays toward faster ones with time constant `decayMs`. Cost = average × (in flight
- * + 1); the cheaper of two random servers wins. A server without samples costs 0, so it gets
- * probed; after its first answer it competes like the rest.
+ * Peak EWMA (Finagle, linkerd): each server's latency estimate jumps to any slower sample at
+ * once; faster samples pull it down with weight 1 - e^(-Δt/decay), and between samples it decays
+ * toward zero, so a server once slow is probed again eventually. Cost = estimate × (in flight
+ * + 1), in flight as the pool counts it; the cheaper of two random candidates wins. A server
+ * never measured costs 0 while idle, so it gets probed; after its first answer it competes like
+ * the rest.
  */
 export function latency(
   random: () => number,
   clock: () => number,
   decayMs = DEFAULT_DECAY_MS,
 ): BalancingAlgorithm {
-  const stats = new Map<string, Ewma>();
+  const estimates = new Map<string, Estimate>();
+  const decayed = (e: Estimate, nowMs: number) => e.value * Math.exp(-Math.max(0, nowMs - e.at) / decayMs);
+
   return {
     name: 'latency',
-    pick(candidates) {
+    pick(candidates: readonly Candidate[]) {
       const nowMs = clock();
       return pickTwo(candidates, random, (c) => {
-        const s = stats.get(c.name);
-        if (!s) return 0;
-        // Decay toward zero while idle, so a once-slow server is retried eventually.
-        const decayed = s.value * Math.exp(-(nowMs - s.at) / decayMs);
-        return decayed * (c.inflight + 1);
+        const e = estimates.get(c.name);
+        if (!e) return c.inflight === 0 ? 0 : UNMEASURED_PENALTY + c.inflight;
+        return decayed(e, nowMs) * (c.inflight + 1);
       });
     },
     observe(server, latencyMs, ok) {
       const nowMs = clock();
-      const sample = ok ? latencyMs : Math.max(latencyMs, FAILURE_PENALTY_MS);
-      const s = stats.get(server);
-      if (!s || sample > s.value) {
-        stats.set(server, { value: sample, at: nowMs });
+      const e = estimates.get(server);
+      const sample = ok
+        ? latencyMs
+        : Math.min(FAILURE_CAP_MS, Math.max(latencyMs, FAILURE_FLOOR_MS, 2 * (e ? decayed(e, nowMs) : 0)));
+      if (!e || sample >= e.value) {
+        estimates.set(server, { value: sample, at: nowMs });
         return;
       }
-      const w = Math.exp(-(nowMs - s.at) / decayMs);
-      stats.set(server, { value: s.value * w + sample * (1 - w), at: nowMs });
+      const w = Math.exp(-Math.max(0, nowMs - e.at) / decayMs);
+      estimates.set(server, { value: e.value * w + sample * (1 - w), at: nowMs });
+    },
+    updateServers(all) {
+      const names = new Set(all.map((c) => c.name));
+      for (const name of estimates.keys()) if (!names.has(name)) estimates.delete(name);
     },
   };
 }

@@ -1,7 +1,11 @@
 import { pickWeighted } from './random.ts';
 import type { BalancingAlgorithm, Candidate } from './types.ts';
 
-/** Two distinct servers drawn by weight; the lower cost wins (ties: the first drawn). */
+/**
+ * Two distinct candidates drawn at random *by weight*; the lower cost wins, a tie goes to the
+ * first drawn. Drawing by weight lets a heavy server be considered more often, and the cost
+ * (load per unit of weight) lets it carry more before it loses a comparison.
+ */
 export function pickTwo(
   candidates: readonly Candidate[],
   random: () => number,
@@ -16,7 +20,7 @@ export function pickTwo(
   return cost(b) < cost(a) ? b : a;
 }
 
-/** Mitzenmacher's power of two choices on in-flight requests per unit of weight. */
+/** Mitzenmacher's power of two choices on requests in flight per unit of weight. */
 export function powerOfTwoChoices(random: () => number): BalancingAlgorithm {
   return {
     name: 'power-of-two-choices',

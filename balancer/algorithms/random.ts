@@ -1,6 +1,6 @@
 import type { BalancingAlgorithm, Candidate } from './types.ts';
 
-/** Weighted random pick. */
+/** One candidate drawn with probability proportional to its weight. */
 export function pickWeighted(candidates: readonly Candidate[], random: () => number): Candidate | undefined {
   let total = 0;
   for (const c of candidates) total += c.weight;
