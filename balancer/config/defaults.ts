@@ -1,17 +1,24 @@
-/** Every default of the balancer config, in one place (README documents this table). */
+/**
+ * Every default of the balancer config, in one place (docs/balancer.md documents this table).
+ * Durations are in milliseconds.
+ */
 export const DEFAULTS = {
+  /** Loopback only: exposing the balancer is a deliberate choice. */
   listen: '127.0.0.1:8080',
-  adminListen: '127.0.0.1:9090',
+  admin: { listen: '127.0.0.1:9090', tokenMinLength: 16 },
   timeouts: { connect: 2000, responseHeaders: 15_000, idle: 60_000 },
   shutdownTimeout: 10_000,
   algorithm: 'weighted-round-robin',
-  weight: 1,
-  maxConnections: 0,
+  hashKey: { from: 'client-ip' },
+  server: { weight: 1, backup: false, maxConnections: 0 },
   health: {
     path: '/health',
     expectStatus: { min: 200, max: 399 },
     interval: 2000,
+    /** The timeout defaults to this or the interval, whichever is shorter. */
     timeout: 1000,
+    /** fastInterval defaults to interval / 2, but at least this and never above the interval. */
+    fastIntervalFloor: 100,
     rise: 2,
     fall: 3,
   },
@@ -25,5 +32,4 @@ export const DEFAULTS = {
   },
   breaker: { enabled: true, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5000 },
   queue: { size: 100, timeout: 5000 },
-  adminTokenMinLength: 16,
 } as const;

@@ -1,38 +1,48 @@
 import { z } from 'zod';
-import { parseDuration } from '../duration.ts';
+import { formatDuration, parseDuration } from '../duration.ts';
+import { describe, suggest } from './messages.ts';
 
-/** Field validators that return `undefined` for absent values and one human message otherwise. */
+/**
+ * Field validators. Each accepts anything, returns `undefined` for an absent field (defaults are
+ * filled in later, in one place) and otherwise the checked value or one human message that
+ * states the rule and shows the value it got.
+ */
 
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return JSON.stringify(value);
-}
+const FAIL = Symbol('fail');
+type Failure = { [FAIL]: string };
+const fail = (message: string): Failure => ({ [FAIL]: message });
+const failed = (v: unknown): v is Failure => typeof v === 'object' && v !== null && FAIL in v;
 
-function field<T>(check: (v: unknown) => T | string): z.ZodType<T | undefined> {
+function field<T>(check: (v: unknown) => T | Failure): z.ZodType<T | undefined> {
   return z
     .any()
     .transform((v, ctx) => {
       if (v === undefined) return undefined;
       const result = check(v);
-      if (typeof result === 'string' && result.startsWith('\u0000')) {
-        ctx.addIssue({ code: 'custom', message: result.slice(1) });
+      if (failed(result)) {
+        ctx.addIssue({ code: 'custom', message: result[FAIL] });
         return z.NEVER;
       }
-      return result as T;
+      return result;
     })
     .optional() as unknown as z.ZodType<T | undefined>;
 }
 
-const fail = (message: string) => `\u0000${message}`;
+/** setTimeout's limit: a longer delay silently fires after 1ms. */
+const MAX_DURATION_MS = 2_147_483_647;
 
-export const duration = () =>
+export const duration = (min = 0) =>
   field<number>((v) => {
-    const ms = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
-    return ms === undefined
-      ? fail(`must be a duration such as 500ms, 2s, 1m, or milliseconds as a number (got ${describe(v)})`)
-      : ms;
+    const ms =
+      typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)) ? parseDuration(v) : undefined;
+    if (ms === undefined) {
+      return fail(
+        `must be a duration such as 250ms, 1.5s, 2m, 1h, or whole milliseconds as a number (got ${describe(v)})`,
+      );
+    }
+    if (ms < min) return fail(`must be at least ${formatDuration(min)} (got ${describe(v)})`);
+    if (ms > MAX_DURATION_MS) return fail(`must be at most 24 days (got ${describe(v)})`);
+    return Math.round(ms);
   });
 
 export const int = (min: number, max: number) =>
@@ -42,16 +52,11 @@ export const int = (min: number, max: number) =>
       : fail(`must be an integer from ${min} to ${max} (got ${describe(v)})`),
   );
 
-export const ratio = () =>
+export const number = (min: number, max: number) =>
   field<number>((v) =>
-    typeof v === 'number' && v >= 0 && v <= 1 ? v : fail(`must be a number from 0 to 1 (got ${describe(v)})`),
-  );
-
-export const percent = () =>
-  field<number>((v) =>
-    typeof v === 'number' && v >= 0 && v <= 100
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max
       ? v
-      : fail(`must be a number from 0 to 100 (got ${describe(v)})`),
+      : fail(`must be a number from ${min} to ${max} (got ${describe(v)})`),
   );
 
 export const bool = () =>
@@ -64,6 +69,14 @@ export const text = (rule?: { pattern: RegExp; says: string }) =>
     return v;
   });
 
+/** A string, a number, or null/empty; for fields whose rules are checked later (listen, token). */
+export const scalar = () =>
+  field<string | number | null>((v) =>
+    typeof v === 'string' || typeof v === 'number' || v === null
+      ? v
+      : fail(`must be a string or a number (got ${describe(v)})`),
+  );
+
 export const oneOf = <T extends string>(values: readonly T[]) =>
   field<T>((v) =>
     typeof v === 'string' && (values as readonly string[]).includes(v)
@@ -71,63 +84,82 @@ export const oneOf = <T extends string>(values: readonly T[]) =>
       : fail(`must be one of ${values.join(', ')} (got ${describe(v)})${suggest(v, values)}`),
   );
 
+/** `200`, `"200-399"` or `[200, 399]` → `{ min, max }`, within 100..599. */
 export const statusRange = () =>
   field<{ min: number; max: number }>((v) => {
-    let min: number | undefined;
-    let max: number | undefined;
-    if (typeof v === 'number') min = max = v;
-    else if (typeof v === 'string' && /^\d{3}(-\d{3})?$/.test(v)) [min, max = min] = v.split('-').map(Number);
-    else if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number'))
-      [min, max] = v as number[];
-    const ok = min !== undefined && max !== undefined && Number.isInteger(min) && Number.isInteger(max);
-    if (!ok || (min as number) < 100 || (max as number) > 599 || (min as number) > (max as number)) {
+    let pair: unknown[] | undefined;
+    if (typeof v === 'number') pair = [v, v];
+    else if (typeof v === 'string' && /^\s*\d+\s*(-\s*\d+\s*)?$/.test(v)) {
+      const [min, max = min] = v.split('-').map(Number);
+      pair = [min, max];
+    } else if (Array.isArray(v) && v.length === 2) pair = v;
+    const [min, max] = (pair ?? []) as number[];
+    const status = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 100 && n <= 599;
+    if (!status(min) || !status(max) || (min as number) > (max as number)) {
       return fail(
-        `must be a status (200), a range "200-399" or [200, 399], within 100-599 (got ${describe(v)})`,
+        `must be a status (200), a range "200-399" or [200, 399], from 100 to 599 with min <= max (got ${Array.isArray(v) ? JSON.stringify(v) : describe(v)})`,
       );
     }
     return { min: min as number, max: max as number };
   });
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = current;
-    }
-  }
-  return row[b.length] as number;
-}
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function suggest(value: unknown, options: readonly string[]): string {
-  if (typeof value !== 'string') return '';
-  const best = options
-    .map((o) => ({ o, d: distance(value.toLowerCase(), o.toLowerCase()) }))
-    .sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(best.o.length / 3)) ? `; did you mean "${best.o}"?` : '';
-}
-
-/** A mapping with known fields; an unknown field is an error that suggests the closest known one. */
-export function mapping<S extends z.ZodRawShape>(shape: S) {
+/**
+ * A mapping with known fields. An unknown field is an error that names it and suggests the
+ * closest known one; it is reported even when other fields of the mapping are invalid.
+ */
+export function mapping<S extends z.ZodRawShape>(shape: S, noun = 'a mapping of fields') {
   const known = Object.keys(shape);
-  return z
-    .looseObject(shape, { error: (iss) => `must be a mapping of fields (got ${describe(iss.input)})` })
-    .superRefine((value, ctx) => {
+  return z.looseObject(shape, { error: (iss) => `must be ${noun} (got ${describe(iss.input)})` }).superRefine(
+    (value, ctx) => {
       for (const key of Object.keys(value)) {
-        if (!known.includes(key)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: `unknown field "${key}"${suggest(key, known)} (known: ${known.join(', ')})`,
-          });
-        }
+        if (known.includes(key)) continue;
+        const hint = suggest(key, known);
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `unknown field "${key}"${hint || ` (known fields: ${known.join(', ')})`}`,
+        });
       }
-    });
+    },
+    { when: (payload) => isPlainObject(payload.value) },
+  );
 }
+
+/** A string that may be empty, or null (both mean "not set"). */
+export const textOrEmpty = () =>
+  field<string | null>((v) =>
+    typeof v === 'string' || v === null ? v : fail(`must be a string (got ${describe(v)}); quote it`),
+  );
+
+/**
+ * A backend address: `http://host[:port]`, with no path other than "/", no query, fragment or
+ * credentials. Returns the origin (`http://127.0.0.1:3001`).
+ */
+export const backendUrl = () =>
+  field<string>((v) => {
+    if (typeof v !== 'string' || v === '') return fail(`must be a non-empty string (got ${describe(v)})`);
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      return fail(`must be an absolute URL such as http://127.0.0.1:3001 (got ${describe(v)})`);
+    }
+    if (url.protocol !== 'http:') {
+      return fail(`must use http:// (got ${url.protocol}//; TLS to backends is not supported)`);
+    }
+    if (!url.hostname) return fail(`must name a host (got ${describe(v)})`);
+    if (url.username || url.password) return fail('must not contain credentials');
+    if (url.pathname !== '/') {
+      return fail(
+        `must not have a path (got ${describe(url.pathname)}): requests keep their own path, so use routes for prefixes`,
+      );
+    }
+    if (url.search || v.includes('?'))
+      return fail(`must not have a query (got ${describe(url.search || '?')})`);
+    if (url.hash || v.includes('#'))
+      return fail(`must not have a fragment (got ${describe(url.hash || '#')})`);
+    return url.origin;
+  });

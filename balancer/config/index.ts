@@ -1,5 +1,13 @@
+/** The balancer config: load (YAML/JSON, `${VAR}`), validate with field paths and lines, normalise. */
 export { DEFAULTS } from './defaults.ts';
-export { formatListenAddress, isLoopback, parseListenAddress } from './listen-address.ts';
-export { formatPath, loadConfigFile, normalizeConfig, parseConfigText } from './load.ts';
-export type { RawBalancerConfig } from './schema.ts';
+export {
+  checkListenAddress,
+  formatListenAddress,
+  isLoopback,
+  parseListenAddress,
+} from './listen-address.ts';
+export { loadConfigFile, parseConfigText } from './load.ts';
+export { formatPath } from './messages.ts';
+export { normalizeConfig } from './normalize.ts';
+export type * from './raw-types.ts';
 export type * from './types.ts';

@@ -1,50 +1,58 @@
 import { z } from 'zod';
 import {
+  backendUrl,
   bool,
-  describe,
   duration,
   int,
   mapping,
+  number,
   oneOf,
-  percent,
-  ratio,
+  scalar,
   statusRange,
   text,
+  textOrEmpty,
 } from './fields.ts';
+import { describe } from './messages.ts';
 import { ALGORITHM_NAMES } from './types.ts';
 
-const NAME = { pattern: /^[A-Za-z0-9_.-]+$/, says: 'may contain only letters, digits, "_", "." and "-"' };
+/**
+ * The shape and single-field rules of the raw config. Every field is optional here: required
+ * fields and rules that involve several fields are checked in build-config.ts / build-pool.ts,
+ * so that all problems can be reported together.
+ */
 
-const listen = () =>
-  z
-    .any()
-    .transform((v, ctx) => {
-      if (v === undefined) return undefined;
-      if (typeof v === 'string' || typeof v === 'number') return String(v);
-      ctx.addIssue({ code: 'custom', message: `must be "host:port" or a port number (got ${describe(v)})` });
-      return z.NEVER;
-    })
-    .optional();
+export const NAME_RULE = {
+  pattern: /^[A-Za-z0-9_.-]+$/,
+  says: 'may contain only letters, digits, "_", "." and "-"',
+};
+const TOKEN_CHARS = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
-const timeouts = mapping({ connect: duration(), responseHeaders: duration(), idle: duration() }).optional();
+const timeouts = mapping({
+  connect: duration(1),
+  responseHeaders: duration(1),
+  idle: duration(1),
+}).optional();
 
-const server = mapping({
-  name: text(NAME),
-  url: text(),
-  weight: int(1, 1000),
-  backup: bool(),
-  maxConnections: int(0, 1_000_000),
-});
+const server = mapping(
+  {
+    name: text(NAME_RULE),
+    url: backendUrl(),
+    weight: int(1, 1000),
+    backup: bool(),
+    maxConnections: int(0, 1_000_000),
+  },
+  'a mapping such as { name: app1, url: "http://127.0.0.1:3001" }',
+);
 
 const health = z.preprocess(
   (v) => (v === false ? null : v),
   mapping({
     type: oneOf(['http', 'tcp'] as const),
-    path: text({ pattern: /^\//, says: 'must start with "/"' }),
+    path: text({ pattern: /^\/[^\s#]*$/, says: 'must start with "/" and contain no spaces or "#"' }),
     expectStatus: statusRange(),
-    interval: duration(),
-    fastInterval: duration(),
-    timeout: duration(),
+    interval: duration(50),
+    fastInterval: duration(50),
+    timeout: duration(1),
     rise: int(1, 100),
     fall: int(1, 100),
   })
@@ -54,62 +62,68 @@ const health = z.preprocess(
 
 const hashKey = mapping({
   key: oneOf(['client-ip', 'header', 'cookie'] as const),
-  name: text({ pattern: /^[A-Za-z0-9_.!#$%&'*+^`|~-]+$/, says: 'must be a header or cookie name' }),
-});
+  name: text({ pattern: TOKEN_CHARS, says: 'must be a valid header or cookie name' }),
+}).optional();
 
-const pool = mapping({
-  algorithm: oneOf(ALGORITHM_NAMES),
-  hash: hashKey.optional(),
-  servers: z.array(server, { error: (iss) => `must be a list of servers (got ${describe(iss.input)})` }),
-  health,
-  retries: int(0, 10),
-  retry: mapping({
+const list = <T extends z.ZodType>(item: T, noun: string) =>
+  z.array(item, { error: (iss) => `must be a list of ${noun} (got ${describe(iss.input)})` }).optional();
+
+const pool = mapping(
+  {
+    algorithm: oneOf(ALGORITHM_NAMES),
+    hash: hashKey,
+    servers: list(server, 'servers'),
+    health,
     retries: int(0, 10),
-    budgetPercent: percent(),
-    minRetriesPerSecond: int(0, 100_000),
-  }).optional(),
-  outlier: mapping({
-    consecutive5xx: int(0, 1000),
-    consecutiveGatewayFailures: int(0, 1000),
-    baseEjectionTime: duration(),
-    maxEjectionTime: duration(),
-    maxEjectionPercent: percent(),
-  }).optional(),
-  breaker: mapping({
-    enabled: bool(),
-    failureRatio: ratio(),
-    minRequests: int(1, 1_000_000),
-    window: duration(),
-    cooldown: duration(),
-  }).optional(),
-  queue: mapping({ size: int(0, 1_000_000), timeout: duration() }).optional(),
-  timeouts,
-});
+    retry: mapping({
+      retries: int(0, 10),
+      budgetPercent: number(0, 100),
+      minRetriesPerSecond: int(0, 100_000),
+    }).optional(),
+    outlier: mapping({
+      consecutive5xx: int(0, 1000),
+      consecutiveGatewayFailures: int(0, 1000),
+      baseEjectionTime: duration(1),
+      maxEjectionTime: duration(1),
+      maxEjectionPercent: number(0, 100),
+    }).optional(),
+    breaker: mapping({
+      enabled: bool(),
+      failureRatio: number(0, 1),
+      minRequests: int(1, 1_000_000),
+      window: duration(1),
+      cooldown: duration(1),
+    }).optional(),
+    queue: mapping({ size: int(0, 1_000_000), timeout: duration(1) }).optional(),
+    timeouts,
+  },
+  'a mapping of pool settings (servers, algorithm, health, ...)',
+);
 
-const route = mapping({
-  host: text({ pattern: /^(\*|(\*\.)?[A-Za-z0-9.-]+)$/, says: 'must be "*", a host name, or "*.suffix"' }),
-  path: text({ pattern: /^\//, says: 'must start with "/"' }),
-  pool: text(),
-});
+const route = mapping(
+  {
+    host: text({
+      pattern: /^(\*|(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])$/,
+      says: 'must be "*", a host name, or "*.suffix"',
+    }),
+    path: text({ pattern: /^\/[^\s?#]*$/, says: 'must start with "/" and contain no spaces, "?" or "#"' }),
+    pool: text(),
+  },
+  'a mapping such as { host: "*", path: /, pool: web }',
+);
 
 export const rawConfigSchema = mapping({
-  listen: listen(),
-  admin: mapping({ listen: listen(), token: z.any().optional() }).optional(),
+  listen: scalar(),
+  admin: mapping({ listen: scalar(), token: textOrEmpty() }).optional(),
   timeouts,
-  shutdownTimeout: duration(),
-  pools: z.record(z.string(), pool, {
-    error: (iss) =>
-      iss.input === undefined
-        ? 'is required: a mapping of pool names to pools'
-        : `must be a mapping of pool names to pools (got ${describe(iss.input)})`,
-  }),
-  routes: z
-    .array(route, { error: (iss) => `must be a list of routes (got ${describe(iss.input)})` })
+  shutdownTimeout: duration(0),
+  pools: z
+    .record(z.string(), pool, {
+      error: (iss) => `must be a mapping of pool names to pools (got ${describe(iss.input)})`,
+    })
     .optional(),
+  routes: list(route, 'routes'),
 });
 
-export type ParsedRawConfig = z.output<typeof rawConfigSchema>;
+export type ParsedConfig = z.output<typeof rawConfigSchema>;
 export type ParsedPool = z.output<typeof pool>;
-
-/** The config as a program may write it (durations as strings or ms, defaults optional). */
-export type RawBalancerConfig = z.input<typeof rawConfigSchema> & Record<string, unknown>;

@@ -1,0 +1,165 @@
+import { formatDuration } from '../duration.ts';
+import { type BuildContext, defined } from './context.ts';
+import { DEFAULTS } from './defaults.ts';
+import type { ParsedPool } from './schema.ts';
+import type {
+  HashKeySource,
+  HealthConfig,
+  OutlierConfig,
+  PoolConfig,
+  ServerConfig,
+  TimeoutsConfig,
+} from './types.ts';
+
+/** One pool: defaults filled in, rules across its fields checked (paths relative to the pool). */
+export function buildPool(
+  name: string,
+  pool: ParsedPool,
+  globalTimeouts: TimeoutsConfig,
+  ctx: BuildContext,
+): PoolConfig {
+  const algorithm = pool.algorithm ?? DEFAULTS.algorithm;
+  if (pool.retries !== undefined && pool.retry?.retries !== undefined) {
+    ctx.problem(['retries'], 'set either retries or retry.retries, not both');
+  }
+  return {
+    name,
+    algorithm,
+    hashKey: buildHashKey(pool, algorithm, ctx),
+    servers: buildServers(name, pool, ctx),
+    health: buildHealth(pool.health, ctx),
+    outlier: buildOutlier(pool.outlier, ctx),
+    breaker: { ...DEFAULTS.breaker, ...defined(pool.breaker ?? {}) },
+    retry: {
+      ...DEFAULTS.retry,
+      ...defined(pool.retry ?? {}),
+      ...(pool.retries !== undefined ? { retries: pool.retries } : {}),
+    },
+    queue: { ...DEFAULTS.queue, ...defined(pool.queue ?? {}) },
+    timeouts: { ...globalTimeouts, ...defined(pool.timeouts ?? {}) },
+  };
+}
+
+function buildServers(pool: string, raw: ParsedPool, ctx: BuildContext): ServerConfig[] {
+  if (raw.servers === undefined) {
+    ctx.problem(
+      ['servers'],
+      'is required: a list of servers, e.g. servers: [{ name: app1, url: "http://127.0.0.1:3001" }]',
+    );
+    return [];
+  }
+  if (raw.servers.length === 0) ctx.problem(['servers'], 'needs at least one server');
+  const seen = new Map<string, number>();
+  const servers = raw.servers.map((s, i): ServerConfig => {
+    if (s.name === undefined) ctx.problem(['servers', i, 'name'], 'is required');
+    else if (seen.has(s.name)) {
+      ctx.problem(
+        ['servers', i, 'name'],
+        `"${s.name}" is already the name of servers[${seen.get(s.name)}]: server names must be unique in pool ${pool}`,
+      );
+    } else seen.set(s.name, i);
+    if (s.url === undefined)
+      ctx.problem(['servers', i, 'url'], 'is required, e.g. url: http://127.0.0.1:3001');
+    return {
+      name: s.name ?? `#${i}`,
+      url: s.url ?? '',
+      weight: s.weight ?? DEFAULTS.server.weight,
+      backup: s.backup ?? DEFAULTS.server.backup,
+      maxConnections: s.maxConnections ?? DEFAULTS.server.maxConnections,
+    };
+  });
+  if (servers.length > 0 && servers.every((s) => s.backup)) {
+    ctx.problem(
+      ['servers'],
+      'needs at least one primary server (one without backup: true): backups take traffic only when every primary is down',
+    );
+  }
+  return servers;
+}
+
+function buildHashKey(pool: ParsedPool, algorithm: string, ctx: BuildContext): HashKeySource {
+  const hash = pool.hash;
+  if (!hash) return { ...DEFAULTS.hashKey };
+  if (algorithm !== 'consistent-hash') {
+    if (!ctx.broken(['algorithm'])) {
+      ctx.problem(
+        ['hash'],
+        `applies only to algorithm consistent-hash (this pool uses ${algorithm}${algorithm === 'ip-hash' ? ', which always hashes the client IP' : ''})`,
+      );
+    }
+    return { ...DEFAULTS.hashKey };
+  }
+  if (ctx.broken(['hash'])) return { ...DEFAULTS.hashKey };
+  const key = hash.key ?? DEFAULTS.hashKey.from;
+  if (key === 'client-ip') {
+    if (hash.name !== undefined) ctx.problem(['hash', 'name'], 'is not used with key client-ip');
+    return { from: key };
+  }
+  if (hash.name === undefined) {
+    ctx.problem(['hash', 'name'], `is required with key ${key}: the ${key} name to hash, e.g. name: X-User`);
+    return { ...DEFAULTS.hashKey };
+  }
+  return { from: key, name: hash.name };
+}
+
+function buildHealth(health: ParsedPool['health'], ctx: BuildContext): HealthConfig | null {
+  if (!health) return null;
+  const type = health.type;
+  if (!type) {
+    if (!ctx.broken(['health', 'type'])) ctx.problem(['health', 'type'], 'is required: http or tcp');
+    return null;
+  }
+  const d = DEFAULTS.health;
+  const interval = health.interval ?? d.interval;
+  const timeout = health.timeout ?? Math.min(d.timeout, interval);
+  const fastInterval =
+    health.fastInterval ?? Math.min(interval, Math.max(Math.round(interval / 2), d.fastIntervalFloor));
+  const timing = ['interval', 'timeout', 'fastInterval'].some((f) => ctx.broken(['health', f]));
+  if (!timing && timeout > interval) {
+    ctx.problem(
+      ['health', 'timeout'],
+      `must not exceed health.interval (${formatDuration(timeout)} > ${formatDuration(interval)}): otherwise checks overlap and the detection bound (fall × interval + timeout) no longer holds`,
+    );
+  }
+  if (!timing && fastInterval > interval) {
+    ctx.problem(
+      ['health', 'fastInterval'],
+      `must not exceed health.interval (${formatDuration(fastInterval)} > ${formatDuration(interval)})`,
+    );
+  }
+  const common = {
+    interval,
+    fastInterval,
+    timeout,
+    rise: health.rise ?? d.rise,
+    fall: health.fall ?? d.fall,
+  };
+  if (type === 'tcp') {
+    for (const field of ['path', 'expectStatus'] as const) {
+      if (health[field] !== undefined) {
+        ctx.problem(['health', field], 'applies only to type http (this check is type tcp)');
+      }
+    }
+    return { type, ...common };
+  }
+  return {
+    type,
+    path: health.path ?? d.path,
+    expectStatus: health.expectStatus ?? { ...d.expectStatus },
+    ...common,
+  };
+}
+
+function buildOutlier(raw: ParsedPool['outlier'], ctx: BuildContext): OutlierConfig {
+  const outlier: OutlierConfig = { ...DEFAULTS.outlier, ...defined(raw ?? {}) };
+  if (outlier.maxEjectionTime < outlier.baseEjectionTime) {
+    if (raw?.maxEjectionTime === undefined) outlier.maxEjectionTime = outlier.baseEjectionTime;
+    else if (!ctx.broken(['outlier', 'baseEjectionTime'])) {
+      ctx.problem(
+        ['outlier', 'maxEjectionTime'],
+        `must not be shorter than outlier.baseEjectionTime (${formatDuration(outlier.maxEjectionTime)} < ${formatDuration(outlier.baseEjectionTime)})`,
+      );
+    }
+  }
+  return outlier;
+}

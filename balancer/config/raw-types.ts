@@ -1,0 +1,82 @@
+import type { AlgorithmName } from './types.ts';
+
+/**
+ * The config as a person or a program writes it (the input of `normalizeConfig`): durations as
+ * `'250ms'`, `'1.5s'`, `'2m'` or whole milliseconds, every default optional.
+ * `normalizeConfig` validates it at run time anyway, so a config may come from anywhere.
+ */
+export type RawDuration = string | number;
+
+export interface RawTimeouts {
+  connect?: RawDuration;
+  responseHeaders?: RawDuration;
+  idle?: RawDuration;
+}
+
+export interface RawServer {
+  name: string;
+  url: string;
+  weight?: number;
+  backup?: boolean;
+  maxConnections?: number;
+}
+
+interface RawHealthCommon {
+  interval?: RawDuration;
+  fastInterval?: RawDuration;
+  timeout?: RawDuration;
+  rise?: number;
+  fall?: number;
+}
+
+export type RawHealth =
+  | (RawHealthCommon & {
+      type: 'http';
+      path?: string;
+      expectStatus?: number | string | [number, number];
+    })
+  | (RawHealthCommon & { type: 'tcp' });
+
+export interface RawPool {
+  algorithm?: AlgorithmName;
+  hash?: { key: 'client-ip' } | { key: 'header' | 'cookie'; name: string };
+  servers: RawServer[];
+  /** `null`, `false` or absent: no active checks (passive outlier detection still runs). */
+  health?: RawHealth | null | false;
+  /** Shorthand for `retry.retries`. */
+  retries?: number;
+  retry?: { retries?: number; budgetPercent?: number; minRetriesPerSecond?: number };
+  outlier?: {
+    consecutive5xx?: number;
+    consecutiveGatewayFailures?: number;
+    baseEjectionTime?: RawDuration;
+    maxEjectionTime?: RawDuration;
+    maxEjectionPercent?: number;
+  };
+  breaker?: {
+    enabled?: boolean;
+    failureRatio?: number;
+    minRequests?: number;
+    window?: RawDuration;
+    cooldown?: RawDuration;
+  };
+  queue?: { size?: number; timeout?: RawDuration };
+  timeouts?: RawTimeouts;
+}
+
+export interface RawRoute {
+  host?: string;
+  path?: string;
+  pool: string;
+}
+
+export interface RawBalancerConfig {
+  /** `"host:port"`, `"[::1]:port"`, `":port"` (all interfaces) or a port number (loopback). */
+  listen?: string | number;
+  admin?: { listen?: string | number; token?: string | null };
+  timeouts?: RawTimeouts;
+  shutdownTimeout?: RawDuration;
+  pools: Record<string, RawPool>;
+  /** Optional with exactly one pool (everything goes to it). */
+  routes?: RawRoute[];
+}
