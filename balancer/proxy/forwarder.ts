@@ -183,14 +183,16 @@ export class Forwarder {
     proxyReq.setTimeout(pool.config.timeouts.idle, () =>
       proxyReq.destroy(new Error('upstream idle timeout')),
     );
-    proxyRes.once('error', () => {
+    // The backend's response ended early (reset, crash, idle timeout): the client must see a
+    // broken response, never a silently short one, and the request is not replayed.
+    const upstreamBroke = () => {
+      if (proxyRes.complete) return;
       finish('gateway-failure');
       res.destroy();
-    });
-    proxyRes.once('aborted', () => {
-      finish('gateway-failure');
-      res.destroy();
-    });
+    };
+    proxyRes.once('error', upstreamBroke);
+    proxyRes.once('aborted', upstreamBroke);
+    proxyRes.once('close', upstreamBroke);
     res.once('close', () => {
       if (!res.writableFinished) {
         proxyReq.destroy();

@@ -68,6 +68,10 @@ function request(url: string, options: http.RequestOptions & { body?: string } =
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', () => {});
+      res.on('close', () => {
+        if (!res.complete) reject(Object.assign(new Error('response aborted'), { code: 'ABORTED' }));
+      });
     });
     req.on('error', reject);
     req.end(options.body);
@@ -165,6 +169,52 @@ describe('the request path', () => {
     expect(get.status).toBe(200);
     expect(get.headers['x-served-by']).toBe('ok');
     expect(hits).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never replays a request once response bytes reached the client', async () => {
+    let hits = 0;
+    const dies = await upstream('dies', (_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial');
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+    const ok = await upstream('ok');
+    const b = await balancer({
+      algorithm: 'round-robin',
+      servers: [
+        { name: 'dies', url: dies.url },
+        { name: 'ok', url: ok.url },
+      ],
+      retries: 2,
+    });
+    const outcome = await request(`${b.url}/`).then(
+      (r) => `answered ${r.status}`,
+      (err: NodeJS.ErrnoException) => `aborted ${err.code ?? err.message}`,
+    );
+    expect(outcome).toMatch(/^aborted/);
+    expect(hits).toBe(1);
+    expect(b.pool('web').byName('ok').counters.requests).toBe(0);
+  });
+
+  it('cuts a response whose backend stalls longer than the idle timeout', async () => {
+    const stalls = await upstream('stalls', (_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('first bytes');
+    });
+    const b = await balancer(
+      { servers: [{ name: 'stalls', url: stalls.url }] },
+      { timeouts: { idle: '300ms' } },
+    );
+    const started = performance.now();
+    const outcome = await request(`${b.url}/`).then(
+      () => 'completed',
+      () => 'aborted',
+    );
+    const elapsed = performance.now() - started;
+    expect(outcome).toBe('aborted');
+    expect(elapsed).toBeGreaterThan(250);
+    expect(elapsed).toBeLessThan(3000);
   });
 
   it('answers 502 / 503 / 404 with JSON bodies that say what happened', async () => {
