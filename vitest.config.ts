@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       'balancer/**/*.test.ts',
       'backends/**/*.test.ts',
+      'chaos/**/*.test.ts',
       'cli/**/*.test.ts',
       'drills/**/*.test.ts',
       'test/**/*.test.ts',

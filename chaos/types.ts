@@ -1,0 +1,86 @@
+import type { z } from 'zod';
+
+/**
+ * How to undo one fault, as plain JSON: it is written to the ledger before the fault is
+ * applied, so `faultline revert` can undo it even after the process that injected it died.
+ * Every revert is idempotent: undoing what was never done, or was undone already, is a no-op.
+ */
+export type RevertRecord =
+  /** Resume a frozen local process; `startedAt` guards against a recycled pid. */
+  | { kind: 'resume-process'; name: string; pid: number; startedAt: string }
+  /** Start a local process again after kill/stop, the way the stack started it. */
+  | { kind: 'respawn-process'; name: string; spec: LocalProcessSpec }
+  /** Remove one toxic from a toxic proxy. */
+  | { kind: 'remove-toxic'; controlUrl: string; proxy: string; toxic: string }
+  /** Re-enable a toxic proxy that was switched off (`down`). */
+  | { kind: 'enable-proxy'; controlUrl: string; proxy: string }
+  /** Put a sample backend's knobs back. */
+  | { kind: 'restore-knobs'; controlUrl: string; knobs: Record<string, unknown> }
+  /** Undo a container fault. */
+  | { kind: 'docker'; action: 'unpause' | 'start' | 'connect'; container: string; network?: string }
+  /** Nothing to undo (the fault restores itself, e.g. restart). */
+  | { kind: 'none' };
+
+/** Enough to start a local process again, from any process (a crash leaves no handles). */
+export interface LocalProcessSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** The port it listens on, so the balancer finds it again. */
+  port: number;
+  /** Where a process started by `faultline revert` writes its output. */
+  logFile?: string;
+}
+
+export type TargetKind = 'local-process' | 'container';
+
+/**
+ * Something a fault acts on, resolved once before anything is injected. A capability a
+ * target lacks is absent, and a fault that needs it fails before injecting.
+ */
+export interface Target {
+  readonly name: string;
+  readonly kind: TargetKind;
+  /** Sample backend control API (`/_faultline/...`), when the target is one. */
+  readonly controlUrl?: string;
+  /** The toxic proxy in front of this target, when the stack has one. */
+  readonly proxy?: { controlUrl: string; name: string };
+  /** SIGKILL / docker kill. */
+  kill(): Promise<void>;
+  /** Graceful stop (SIGTERM, wait for exit / docker stop). */
+  stop(): Promise<void>;
+  /** Stop and start again; restores itself. */
+  restart(): Promise<void>;
+  /** Freeze (SIGSTOP / docker pause): accepts nothing, answers nothing. */
+  pause(): Promise<void>;
+  /** Cut it off the network (docker network disconnect). Absent where unsupported. */
+  partition?(): Promise<void>;
+  /** How to undo `action`, known before acting so the ledger can hold it first. */
+  planRevert(action: 'kill' | 'stop' | 'pause' | 'partition'): RevertRecord;
+}
+
+/** The set of targets of one stack (local processes or one compose project's containers). */
+export interface TargetProvider {
+  readonly kind: 'local' | 'docker';
+  /** Names that can be targeted, for messages and `--list`. */
+  names(): Promise<string[]>;
+  /** Throws TargetNotFoundError (naming the available targets) for an unknown name. */
+  resolve(name: string): Promise<Target>;
+}
+
+/**
+ * One fault type, in its own file, registered by snake_case name (Toxiproxy's model):
+ * parameters validated by `params`, a plan written to the ledger first, then `inject`.
+ */
+export interface Fault<P = unknown> {
+  readonly name: string;
+  readonly summary: string;
+  readonly params: z.ZodType<P>;
+  /** One line for --dry-run and the ledger: what would be done where. */
+  describe(target: Target, params: P): string;
+  /** The revert record, known before anything is applied. */
+  planRevert(target: Target, params: P): RevertRecord;
+  /** Applies the fault. Must not be called without a ledger entry for its planRevert. */
+  inject(target: Target, params: P): Promise<void>;
+}
