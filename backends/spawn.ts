@@ -38,6 +38,23 @@ const BACKEND_VARS = [
   'SHUTDOWN_TIMEOUT_MS',
 ];
 
+/**
+ * The command line that starts backend `name` on `port`, as plain data: enough for another
+ * process (e.g. `faultline revert` after a crash) to start the same backend again.
+ */
+export function backendLaunchSpec(
+  name: string,
+  port: number,
+  env: Readonly<Record<string, string>> = {},
+): { command: string; args: string[]; cwd: string; env: Record<string, string> } {
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', BACKEND_MAIN],
+    cwd: REPO_ROOT,
+    env: { ...env, BACKEND_NAME: name, HOST: '127.0.0.1', PORT: String(port) },
+  };
+}
+
 export interface BackendExit {
   code: number | null;
   signal: NodeJS.Signals | null;

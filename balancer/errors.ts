@@ -9,7 +9,15 @@ export type FaultlineErrorCode =
   | 'FL_ADMIN_INSECURE'
   | 'FL_LISTEN_FAILED'
   | 'FL_ADMIN_REQUEST'
-  | 'FL_USAGE';
+  | 'FL_USAGE'
+  | 'FL_FAULT_UNKNOWN'
+  | 'FL_FAULT_PARAMS'
+  | 'FL_FAULT_UNSUPPORTED'
+  | 'FL_FAULT_FAILED'
+  | 'FL_TARGET_NOT_FOUND'
+  | 'FL_REVERT_FAILED'
+  | 'FL_DOCKER_UNAVAILABLE'
+  | 'FL_TARGET_NOT_OPTED_IN';
 
 export class FaultlineError extends Error {
   readonly code: FaultlineErrorCode;

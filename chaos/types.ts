@@ -77,6 +77,8 @@ export interface Fault<P = unknown> {
   readonly name: string;
   readonly summary: string;
   readonly params: z.ZodType<P>;
+  /** Why this fault cannot act on `target` (checked before anything is injected), or undefined. */
+  precheck?(target: Target): string | undefined;
   /** One line for --dry-run and the ledger: what would be done where. */
   describe(target: Target, params: P): string;
   /** The revert record, known before anything is applied. */

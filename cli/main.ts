@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { FaultlineError } from '../balancer/index.ts';
 import { registerBalancerCommand } from './commands/balancer.ts';
+import { registerChaosCommands } from './commands/chaos.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -15,6 +16,7 @@ const program = new Command()
 
 registerBalancerCommand(program);
 registerDemoCommand(program);
+registerChaosCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { rmSync } from 'node:fs';
 import { describeEvent } from '../../balancer/index.ts';
+import { stackStatePath } from '../../chaos/targets/stack-state.ts';
 import { runFailoverPreview } from '../demo/failover-preview.ts';
 import { LocalStack, SAMPLE_STACK } from '../demo/local-stack.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -18,19 +20,23 @@ export function registerDemoCommand(program: Command): void {
 
   program
     .command('demo')
-    .description('start the local stack (3 sample backends + balancer) and keep it up until Ctrl-C')
-    .action(async () => {
-      const stack = await LocalStack.start({ backends: SAMPLE_STACK });
+    .description('start the local stack (3 sample backends behind toxic proxies and the balancer) until Ctrl-C')
+    .option('--state <file>', 'where to publish the stack for `faultline chaos` (default .faultline/stack.json)')
+    .option('--no-proxies', 'no toxic proxies between the balancer and the backends (no network faults)')
+    .action(async (options: { state?: string; proxies: boolean }) => {
+      const stateFile = stackStatePath(options.state);
+      const stack = await LocalStack.start({ backends: SAMPLE_STACK, proxies: options.proxies, stateFile });
       stack.balancer.events.subscribe((e) => write(`${new Date(e.at).toISOString()}  ${describeEvent(e)}`));
       write(`balancer   ${stack.url}   (try: curl -i ${stack.url}/)`);
       write(`admin API  ${stack.balancer.adminUrl}/pools   events: ${stack.balancer.adminUrl}/events`);
       for (const b of stack.backends.values()) write(`backend    ${b.name} ${b.url} (pid ${b.pid})`);
-      write(
-        'kill or freeze a backend by pid (kill -STOP <pid>) and watch the events; Ctrl-C stops everything',
-      );
+      if (stack.proxyControlUrl) write(`proxies    ${stack.proxyControlUrl}/proxies`);
+      write(`stack      ${stateFile}`);
+      write('try: faultline chaos pause app1 --for 10s   |   faultline chaos latency app2 -p latency=300ms --for 10s');
       await onShutdownSignal(async () => {
         write('stopping...');
         await stack.stop();
+        rmSync(stateFile, { force: true });
       });
     });
 }

@@ -1,0 +1,6 @@
+import { z } from 'zod';
+import { toxicFault } from './toxic-fault.ts';
+
+export const bandwidthFault = toxicFault('bandwidth', 'limit throughput to rate KB/s', {
+  rate: z.number({ error: 'must be a whole number of KB/s >= 0' }).int().min(0),
+});

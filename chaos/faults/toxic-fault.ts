@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { parseDuration } from '../../balancer/duration.ts';
+import type { Fault, Target } from '../types.ts';
+
+/** Params shared by every network fault (Toxiproxy's envelope). */
+const envelope = {
+  stream: z.enum(['upstream', 'downstream'], { error: 'must be "upstream" or "downstream"' }).default('downstream'),
+  toxicity: z.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).default(1),
+};
+
+/** A duration param: `250ms`, `2s`, or milliseconds. */
+export const durationParam = () =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || !Number.isInteger(ms)) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration such as 250ms or 2s (got ${JSON.stringify(v)})` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export function proxyOf(target: Target): { controlUrl: string; name: string } {
+  if (!target.proxy) throw new Error(noProxy(target));
+  return target.proxy;
+}
+
+function noProxy(target: Target): string {
+  return `target ${target.name} has no toxic proxy in front of it: network faults need one (the local stack and the compose stack put one in front of every backend)`;
+}
+
+export async function controlRequest(url: string, method: string, body?: unknown): Promise<Response> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) {
+    const text = await res.text().catch(() => '');
+    throw new Error(`toxic proxy ${method} ${url} answered ${res.status}: ${text.slice(0, 300)}`);
+  }
+  return res;
+}
+
+/**
+ * A network fault that adds one toxic of `type` to the target's proxy. Its name on the proxy
+ * is fixed (`faultline_<type>_<stream>`), so the ledger knows what to remove before it exists.
+ */
+export interface ToxicParams {
+  stream: 'upstream' | 'downstream';
+  toxicity: number;
+  [attribute: string]: unknown;
+}
+
+export function toxicFault(type: string, summary: string, attributes: z.ZodRawShape): Fault<ToxicParams> {
+  const params = z.strictObject({ ...attributes, ...envelope });
+  type Params = ToxicParams;
+  const toxicName = (p: Params) => `faultline_${type}_${p.stream}`;
+  const attributesOf = (p: Params) =>
+    Object.fromEntries(Object.keys(attributes).map((k) => [k, p[k]]));
+  return {
+    name: type,
+    summary,
+    params: params as unknown as z.ZodType<Params>,
+    precheck: (target) => (target.proxy ? undefined : noProxy(target)),
+    describe: (target, p) =>
+      `add toxic ${type} ${JSON.stringify(attributesOf(p))} on ${p.stream} of ${target.name}'s proxy` +
+      (p.toxicity < 1 ? ` (toxicity ${p.toxicity})` : ''),
+    planRevert: (target, p) => ({
+      kind: 'remove-toxic',
+      controlUrl: proxyOf(target).controlUrl,
+      proxy: proxyOf(target).name,
+      toxic: toxicName(p),
+    }),
+    async inject(target, p) {
+      const proxy = proxyOf(target);
+      await controlRequest(`${proxy.controlUrl}/proxies/${encodeURIComponent(proxy.name)}/toxics`, 'POST', {
+        name: toxicName(p),
+        type,
+        stream: p.stream,
+        toxicity: p.toxicity,
+        attributes: attributesOf(p),
+      });
+    },
+  };
+}

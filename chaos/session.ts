@@ -1,0 +1,131 @@
+import type { z } from 'zod';
+import { FaultlineError } from '../balancer/errors.ts';
+import { type Ledger, type OutstandingFault, type PlannedLine } from './ledger.ts';
+import { applyRevert } from './revert.ts';
+import { faultNames, findFault } from './faults/index.ts';
+import type { Fault, RevertRecord, Target, TargetProvider } from './types.ts';
+
+export interface PreparedFault {
+  fault: Fault;
+  target: Target;
+  params: unknown;
+  description: string;
+  revert: RevertRecord;
+}
+
+function paramsError(fault: string, error: z.ZodError): FaultlineError {
+  const lines = error.issues.map((i) => {
+    const field = i.path.join('.') || '(params)';
+    const message = i.code === 'unrecognized_keys' ? `unknown parameter(s) ${i.keys.join(', ')}` : i.message;
+    return `  ${fault}: ${field}: ${message}`;
+  });
+  return new FaultlineError('FL_FAULT_PARAMS', `invalid parameters for fault ${fault}\n${lines.join('\n')}`);
+}
+
+/**
+ * Injects faults with the revert guarantee: every fault is validated and its target resolved
+ * before anything happens, written to the ledger before it is applied, and reverted (newest
+ * first) by `revertAll`, which the caller runs on every way out.
+ */
+export class ChaosSession {
+  private readonly active: PlannedLine[] = [];
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly provider: TargetProvider,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
+
+  /** Validates fault name, params and target. Touches nothing. */
+  async prepare(faultName: string, targetName: string, rawParams: unknown): Promise<PreparedFault> {
+    const fault = findFault(faultName);
+    if (!fault) {
+      throw new FaultlineError('FL_FAULT_UNKNOWN', `unknown fault "${faultName}" (faults: ${faultNames().join(', ')})`);
+    }
+    const parsed = fault.params.safeParse(rawParams ?? {});
+    if (!parsed.success) throw paramsError(fault.name, parsed.error);
+    const target = await this.provider.resolve(targetName);
+    const unsupported = fault.precheck?.(target);
+    if (unsupported) throw new FaultlineError('FL_FAULT_UNSUPPORTED', `${fault.name} on ${target.name}: ${unsupported}`);
+    return {
+      fault,
+      target,
+      params: parsed.data,
+      description: fault.describe(target, parsed.data),
+      revert: fault.planRevert(target, parsed.data),
+    };
+  }
+
+  /** Ledger first, then the fault. If applying fails, it is reverted at once. */
+  async inject(prepared: PreparedFault): Promise<void> {
+    const entry = this.ledger.plan({
+      fault: prepared.fault.name,
+      target: prepared.target.name,
+      params: prepared.params,
+      description: prepared.description,
+      revert: prepared.revert,
+    });
+    this.active.push(entry);
+    try {
+      await prepared.fault.inject(prepared.target, prepared.params);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.ledger.applyFailed(entry.id, message);
+      await this.revertOne(entry);
+      throw new FaultlineError('FL_FAULT_FAILED', `${prepared.description}: failed: ${message}`, { cause: err });
+    }
+    this.ledger.applied(entry.id);
+    this.log(`injected: ${prepared.description}`);
+  }
+
+  /** Reverts every fault this session injected, newest first. Safe to call more than once. */
+  async revertAll(): Promise<{ reverted: number; failed: string[] }> {
+    let reverted = 0;
+    const failed: string[] = [];
+    while (this.active.length > 0) {
+      const entry = this.active.pop() as PlannedLine;
+      const error = await this.revertOne(entry);
+      if (error) failed.push(`${entry.description}: ${error}`);
+      else reverted++;
+    }
+    return { reverted, failed };
+  }
+
+  private async revertOne(entry: PlannedLine): Promise<string | undefined> {
+    return revertEntry(this.ledger, entry, this.log);
+  }
+}
+
+async function revertEntry(
+  ledger: Ledger,
+  entry: PlannedLine | OutstandingFault,
+  log: (line: string) => void,
+): Promise<string | undefined> {
+  try {
+    const outcome = await applyRevert(entry.revert, log);
+    ledger.reverted(entry.id, outcome);
+    log(`reverted: ${entry.description}${outcome === 'nothing-to-do' ? ' (nothing left to undo)' : ''}`);
+    return undefined;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    ledger.revertFailed(entry.id, message);
+    log(`revert FAILED: ${entry.description}: ${message}`);
+    return message;
+  }
+}
+
+/** `faultline revert`: undoes everything the ledger still holds, from any process, newest first. */
+export async function revertOutstanding(
+  ledger: Ledger,
+  log: (line: string) => void,
+): Promise<{ reverted: number; failed: string[] }> {
+  const open = ledger.outstanding().reverse();
+  let reverted = 0;
+  const failed: string[] = [];
+  for (const entry of open) {
+    const error = await revertEntry(ledger, entry, log);
+    if (error) failed.push(`${entry.description}: ${error}`);
+    else reverted++;
+  }
+  return { reverted, failed };
+}

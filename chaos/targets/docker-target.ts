@@ -1,0 +1,159 @@
+import Docker from 'dockerode';
+import { FaultlineError } from '../../balancer/errors.ts';
+import type { RevertRecord, Target, TargetProvider } from '../types.ts';
+
+export const PROJECT_LABEL = 'com.docker.compose.project';
+export const SERVICE_LABEL = 'com.docker.compose.service';
+/** The opt-in label: only containers carrying it can be targeted (blast radius). */
+export const TARGET_LABEL = 'faultline.target';
+
+interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Labels: Record<string, string>;
+  NetworkSettings?: { Networks?: Record<string, unknown> };
+}
+
+/** Status code of a dockerode error, if it is one. */
+function statusOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
+}
+
+/** Runs a docker call where "already in that state" (304, 409) counts as done. */
+export async function idempotent(call: () => Promise<unknown>): Promise<'done' | 'already'> {
+  try {
+    await call();
+    return 'done';
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 304 || status === 409) return 'already';
+    throw err;
+  }
+}
+
+export async function connectDocker(docker: Docker = new Docker()): Promise<Docker> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new FaultlineError(
+      'FL_DOCKER_UNAVAILABLE',
+      `no Docker engine answers (${(err as Error).message}); start dockerd, or set DOCKER_HOST`,
+      { cause: err },
+    );
+  }
+  return docker;
+}
+
+/**
+ * The containers of one compose project that opted in with `faultline.target=true`. A
+ * container without the label, or of another project, is never resolved.
+ */
+export class DockerTargetProvider implements TargetProvider {
+  readonly kind = 'docker' as const;
+
+  constructor(
+    private readonly docker: Docker,
+    readonly project: string,
+  ) {}
+
+  private async containers(): Promise<ContainerSummary[]> {
+    return (await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${PROJECT_LABEL}=${this.project}`] },
+    })) as ContainerSummary[];
+  }
+
+  async names(): Promise<string[]> {
+    return (await this.containers())
+      .filter((c) => c.Labels[TARGET_LABEL] === 'true')
+      .map((c) => c.Labels[SERVICE_LABEL] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id);
+  }
+
+  async resolve(name: string): Promise<Target> {
+    const all = await this.containers();
+    const found = all.find(
+      (c) => c.Labels[SERVICE_LABEL] === name || c.Names.some((n) => n.replace(/^\//, '') === name),
+    );
+    if (!found) {
+      throw new FaultlineError(
+        'FL_TARGET_NOT_FOUND',
+        `no container "${name}" in compose project ${this.project} (targets: ${(await this.names()).join(', ') || 'none'})`,
+      );
+    }
+    if (found.Labels[TARGET_LABEL] !== 'true') {
+      throw new FaultlineError(
+        'FL_TARGET_NOT_OPTED_IN',
+        `container ${name} of project ${this.project} does not carry the label ${TARGET_LABEL}=true: faultline leaves it alone`,
+      );
+    }
+    return new ContainerTarget(this.docker, name, found);
+  }
+}
+
+class ContainerTarget implements Target {
+  readonly kind = 'container' as const;
+  private readonly container: Docker.Container;
+  private readonly networks: string[];
+
+  constructor(
+    private readonly docker: Docker,
+    readonly name: string,
+    summary: ContainerSummary,
+  ) {
+    this.container = docker.getContainer(summary.Id);
+    this.networks = Object.keys(summary.NetworkSettings?.Networks ?? {});
+  }
+
+  async kill(): Promise<void> {
+    await idempotent(() => this.container.kill());
+  }
+
+  async stop(): Promise<void> {
+    await idempotent(() => this.container.stop());
+  }
+
+  async restart(): Promise<void> {
+    await this.container.restart();
+  }
+
+  async pause(): Promise<void> {
+    await idempotent(() => this.container.pause());
+  }
+
+  async partition(): Promise<void> {
+    const network = this.networks[0];
+    if (!network) throw new Error(`container ${this.name} is on no network`);
+    await idempotent(() => this.docker.getNetwork(network).disconnect({ Container: this.container.id, Force: true }));
+  }
+
+  planRevert(action: 'kill' | 'stop' | 'pause' | 'partition'): RevertRecord {
+    const container = this.container.id;
+    switch (action) {
+      case 'kill':
+      case 'stop':
+        return { kind: 'docker', action: 'start', container };
+      case 'pause':
+        return { kind: 'docker', action: 'unpause', container };
+      case 'partition':
+        return { kind: 'docker', action: 'connect', container, ...(this.networks[0] ? { network: this.networks[0] } : {}) };
+    }
+  }
+}
+
+/** Undoes a container fault; a container already in the wanted state counts as nothing to do. */
+export async function revertDockerFault(
+  record: Extract<RevertRecord, { kind: 'docker' }>,
+  docker?: Docker,
+): Promise<'reverted' | 'nothing-to-do'> {
+  const engine = await connectDocker(docker);
+  const container = engine.getContainer(record.container);
+  let outcome: 'done' | 'already';
+  if (record.action === 'unpause') outcome = await idempotent(() => container.unpause());
+  else if (record.action === 'start') outcome = await idempotent(() => container.start());
+  else {
+    if (!record.network) return 'nothing-to-do';
+    const network = record.network;
+    outcome = await idempotent(() => engine.getNetwork(network).connect({ Container: record.container }));
+  }
+  return outcome === 'done' ? 'reverted' : 'nothing-to-do';
+}

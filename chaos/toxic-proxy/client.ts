@@ -1,0 +1,120 @@
+import type { ProxyInfo } from './proxy.ts';
+import type { CreateProxyInput } from './proxy-server.ts';
+import type { ToxicInfo, ToxicInput } from './toxic.ts';
+
+/** The control API answered with an error (or could not be reached: status 0, code `unreachable`). */
+export class ToxicProxyClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ToxicProxyClientError';
+  }
+}
+
+export interface ToxicProxyClientOptions {
+  /** Per request; default 5000 ms. */
+  timeoutMs?: number;
+}
+
+/** Typed client for the toxic proxy's HTTP control API. */
+export class ToxicProxyClient {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+
+  constructor(controlUrl: string, options: ToxicProxyClientOptions = {}) {
+    this.base = controlUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  async version(): Promise<string> {
+    return ((await this.request('GET', '/version')) as { version: string }).version;
+  }
+
+  async proxies(): Promise<ProxyInfo[]> {
+    return ((await this.request('GET', '/proxies')) as { proxies: ProxyInfo[] }).proxies;
+  }
+
+  async proxy(name: string): Promise<ProxyInfo> {
+    return (await this.request('GET', `/proxies/${enc(name)}`)) as ProxyInfo;
+  }
+
+  async createProxy(input: CreateProxyInput): Promise<ProxyInfo> {
+    return (await this.request('POST', '/proxies', input)) as ProxyInfo;
+  }
+
+  async setEnabled(name: string, enabled: boolean): Promise<ProxyInfo> {
+    return (await this.request('POST', `/proxies/${enc(name)}`, { enabled })) as ProxyInfo;
+  }
+
+  async deleteProxy(name: string): Promise<void> {
+    await this.request('DELETE', `/proxies/${enc(name)}`);
+  }
+
+  async toxics(proxy: string): Promise<ToxicInfo[]> {
+    return ((await this.request('GET', `/proxies/${enc(proxy)}/toxics`)) as { toxics: ToxicInfo[] }).toxics;
+  }
+
+  async addToxic(proxy: string, toxic: ToxicInput): Promise<ToxicInfo> {
+    return (await this.request('POST', `/proxies/${enc(proxy)}/toxics`, toxic)) as ToxicInfo;
+  }
+
+  /** False when the toxic (or the proxy) is not there: removal is idempotent. */
+  async removeToxic(proxy: string, toxic: string): Promise<boolean> {
+    try {
+      await this.request('DELETE', `/proxies/${enc(proxy)}/toxics/${enc(toxic)}`);
+      return true;
+    } catch (err) {
+      if (err instanceof ToxicProxyClientError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Removes every toxic and enables every proxy. */
+  async reset(): Promise<void> {
+    await this.request('POST', '/reset');
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const url = `${this.base}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new ToxicProxyClientError(
+        0,
+        'unreachable',
+        `toxic proxy ${method} ${url} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (res.ok) return json;
+    const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    throw new ToxicProxyClientError(
+      res.status,
+      typeof error?.code === 'string' ? error.code : `http_${res.status}`,
+      typeof error?.message === 'string'
+        ? error.message
+        : `toxic proxy ${method} ${url} answered ${res.status}`,
+    );
+  }
+}
+
+const enc = encodeURIComponent;

@@ -1,0 +1,194 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { type AddressInfo, isIP } from 'node:net';
+import { formatHostPort } from './address.ts';
+import { ToxicProxyError } from './errors.ts';
+import type { ToxicProxyServer } from './proxy-server.ts';
+import type { ToxicInput } from './toxic.ts';
+
+export const TOXIC_PROXY_VERSION = '0.1.0';
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ControlApiOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** The API can cut any backend off: it refuses non-loopback hosts unless this is true. */
+  allowRemote?: boolean;
+}
+
+export interface ControlApi {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+type Handler = (body: () => Promise<unknown>) => Promise<[number, unknown?]> | [number, unknown?];
+type Route = Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>;
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+/**
+ * The toxic proxy's HTTP control API, shaped like Toxiproxy's (see routes()). JSON in and out;
+ * errors are {"error":{"code","message"}} with the codes of errors.ts.
+ */
+export async function startControlApi(
+  server: ToxicProxyServer,
+  options: ControlApiOptions = {},
+): Promise<ControlApi> {
+  const host = options.host ?? '127.0.0.1';
+  if (!options.allowRemote && !isLoopbackHost(host)) {
+    throw new ToxicProxyError(
+      'listen_failed',
+      `refusing to serve the toxic proxy control API on ${host}: it can cut any backend off. ` +
+        'Listen on 127.0.0.1, or pass allowRemote: true on a network you trust.',
+    );
+  }
+  const httpServer = http.createServer((req, res) => {
+    handle(server, req, res).catch((err: unknown) => fail(res, err));
+  });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', (err) =>
+      reject(new ToxicProxyError('listen_failed', `cannot listen for the control API: ${err.message}`)),
+    );
+    httpServer.listen(options.port ?? 0, host, () => resolve());
+  });
+  const url = `http://${formatHostPort({ host, port: (httpServer.address() as AddressInfo).port })}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function routes(server: ToxicProxyServer, s: readonly string[]): Route | undefined {
+  const [a, proxy, c, toxic] = s;
+  if (s.length === 1 && a === 'version') return { GET: () => [200, { version: TOXIC_PROXY_VERSION }] };
+  if (s.length === 1 && a === 'reset') return { POST: async () => [204, await server.reset()] };
+  if (a !== 'proxies') return undefined;
+  if (s.length === 1) {
+    return {
+      GET: () => [200, { proxies: server.list() }],
+      POST: async (body) => [201, await server.createProxy((await body()) as never)],
+    };
+  }
+  if (proxy === undefined) return undefined;
+  if (s.length === 2) {
+    return {
+      GET: () => [200, server.proxy(proxy)],
+      POST: async (body) => {
+        const input = object(await body(), '{enabled}');
+        const extra = Object.keys(input).filter((k) => k !== 'enabled' && k !== 'name');
+        if (extra.length > 0) {
+          throw new ToxicProxyError(
+            'invalid_proxy',
+            `${extra.join(', ')}: cannot be changed; only enabled can`,
+          );
+        }
+        return [200, await server.setEnabled(proxy, input.enabled as boolean)];
+      },
+      DELETE: async () => [204, await server.deleteProxy(proxy)],
+    };
+  }
+  if (c !== 'toxics') return undefined;
+  if (s.length === 3) {
+    return {
+      GET: () => [200, { toxics: server.proxy(proxy).toxics }],
+      POST: async (body) => [201, server.addToxic(proxy, (await body()) as ToxicInput)],
+    };
+  }
+  if (s.length === 4 && toxic !== undefined) {
+    return {
+      GET: () => [200, server.toxic(proxy, toxic)],
+      DELETE: () => {
+        server.toxic(proxy, toxic); // 404 naming the known toxics when absent
+        server.removeToxic(proxy, toxic);
+        return [204];
+      },
+    };
+  }
+  return undefined;
+}
+
+async function handle(server: ToxicProxyServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://control.invalid');
+  let segments: string[];
+  try {
+    segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new ToxicProxyError('invalid_request', `malformed percent-encoding in path ${url.pathname}`);
+  }
+  const route = routes(server, segments);
+  if (!route) throw new ToxicProxyError('not_found', `no route ${req.method} ${url.pathname}`);
+  const handler = route[req.method as keyof Route];
+  if (!handler) {
+    throw new ToxicProxyError(
+      'method_not_allowed',
+      `${req.method} is not allowed on ${url.pathname} (allowed: ${Object.keys(route).join(', ')})`,
+    );
+  }
+  const [status, body] = await handler(() => readJson(req));
+  if (status === 204 || body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  sendJson(res, status, body);
+}
+
+function object(value: unknown, shape: string): Record<string, unknown> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value))
+    return value as Record<string, unknown>;
+  throw new ToxicProxyError('invalid_request', `request body must be a JSON object ${shape}`);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new ToxicProxyError('payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '')
+    throw new ToxicProxyError('invalid_json', 'request body is empty; expected a JSON object');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ToxicProxyError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+function fail(res: ServerResponse, err: unknown): void {
+  const e =
+    err instanceof ToxicProxyError
+      ? err
+      : new ToxicProxyError('internal_error', `internal error: ${(err as Error)?.message ?? String(err)}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, e.status, { error: { code: e.code, message: e.message } });
+}

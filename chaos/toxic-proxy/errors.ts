@@ -1,0 +1,33 @@
+/** Stable codes of the errors the toxic proxy raises on purpose, with the HTTP status each maps to. */
+export const TOXIC_PROXY_ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_proxy: 400,
+  invalid_toxic: 400,
+  unknown_toxic_type: 400,
+  proxy_not_found: 404,
+  toxic_not_found: 404,
+  not_found: 404,
+  method_not_allowed: 405,
+  proxy_exists: 409,
+  toxic_exists: 409,
+  address_in_use: 409,
+  payload_too_large: 413,
+  listen_failed: 500,
+  internal_error: 500,
+} as const;
+
+export type ToxicProxyErrorCode = keyof typeof TOXIC_PROXY_ERROR_STATUS;
+
+export class ToxicProxyError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ToxicProxyErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ToxicProxyError';
+    this.status = TOXIC_PROXY_ERROR_STATUS[code];
+  }
+}

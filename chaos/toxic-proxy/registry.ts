@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ToxicProxyError } from './errors.ts';
+import { STREAM_DIRECTIONS, type ToxicInfo, type ToxicType } from './toxic.ts';
+import { bandwidthToxic } from './toxics/bandwidth.ts';
+import { latencyToxic } from './toxics/latency.ts';
+import { limitDataToxic } from './toxics/limit-data.ts';
+import { resetPeerToxic } from './toxics/reset-peer.ts';
+import { slowCloseToxic } from './toxics/slow-close.ts';
+import { timeoutToxic } from './toxics/timeout.ts';
+
+/** Every toxic type, by its Toxiproxy name. */
+export const toxicTypes: ReadonlyMap<string, ToxicType> = new Map(
+  [latencyToxic, bandwidthToxic, timeoutToxic, resetPeerToxic, slowCloseToxic, limitDataToxic].map((t) => [
+    t.type,
+    t,
+  ]),
+);
+
+const got = (v: unknown) => `(got ${JSON.stringify(v) ?? 'undefined'})`;
+
+/** Names of proxies and toxics: they appear in URLs, so keep them plain. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
+const nameMessage = 'must be 1-100 characters of letters, digits, "_", "." or "-"';
+
+const envelope = z.strictObject({
+  name: z
+    .unknown()
+    .refine((v) => v === undefined || (typeof v === 'string' && NAME_PATTERN.test(v)), {
+      error: (iss) => `${nameMessage} ${got(iss.input)}`,
+    })
+    .optional(),
+  type: z.unknown().refine((v) => typeof v === 'string' && v !== '', {
+    error: (iss) => `must be a toxic type (${[...toxicTypes.keys()].join(', ')}) ${got(iss.input)}`,
+  }),
+  stream: z
+    .unknown()
+    .refine((v) => v === undefined || STREAM_DIRECTIONS.includes(v as never), {
+      error: (iss) => `must be "upstream" or "downstream" ${got(iss.input)}`,
+    })
+    .optional(),
+  toxicity: z
+    .unknown()
+    .refine((v) => v === undefined || (typeof v === 'number' && v >= 0 && v <= 1), {
+      error: (iss) => `must be a number from 0 to 1 ${got(iss.input)}`,
+    })
+    .optional(),
+  attributes: z.unknown().optional(),
+});
+
+/** Validates a toxic as sent by a caller, filling every default. Throws ToxicProxyError. */
+export function parseToxic(input: unknown): ToxicInfo {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ToxicProxyError(
+      'invalid_toxic',
+      'a toxic must be an object {name?, type, stream?, toxicity?, attributes}',
+    );
+  }
+  const result = envelope.safeParse(input);
+  if (!result.success) {
+    const msg = result.error.issues.map((i) =>
+      i.code === 'unrecognized_keys'
+        ? `unknown field(s) ${i.keys.join(', ')} (known: name, type, stream, toxicity, attributes)`
+        : `${i.path.join('.')}: ${i.message}`,
+    );
+    throw new ToxicProxyError('invalid_toxic', msg.join('; '));
+  }
+  const raw = result.data;
+  const type = toxicTypes.get(raw.type as string);
+  if (!type) {
+    throw new ToxicProxyError(
+      'unknown_toxic_type',
+      `unknown toxic type ${JSON.stringify(raw.type)}; known types: ${[...toxicTypes.keys()].join(', ')}`,
+    );
+  }
+  const stream = (raw.stream as ToxicInfo['stream'] | undefined) ?? 'downstream';
+  return {
+    name: (raw.name as string | undefined) ?? `${type.type}_${stream}`,
+    type: type.type,
+    stream,
+    toxicity: (raw.toxicity as number | undefined) ?? 1,
+    attributes: type.parseAttributes(raw.attributes),
+  };
+}

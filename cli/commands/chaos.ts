@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { FaultlineError, parseDuration } from '../../balancer/index.ts';
+import { allFaults } from '../../chaos/faults/index.ts';
+import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
+import { ChaosSession, revertOutstanding } from '../../chaos/session.ts';
+import { openLocalStackTargets, stackStatePath } from '../../chaos/targets/stack-state.ts';
+import { EXIT } from '../exit-codes.ts';
+import { onShutdownSignal } from '../signals.ts';
+
+const write = (line: string) => process.stdout.write(`${line}\n`);
+
+/** `--param k=v`: JSON values where they parse (numbers, booleans), strings otherwise. */
+function collectParam(raw: string, previous: Record<string, unknown>): Record<string, unknown> {
+  const eq = raw.indexOf('=');
+  if (eq <= 0) throw new FaultlineError('FL_USAGE', `--param must look like key=value (got "${raw}")`);
+  const key = raw.slice(0, eq);
+  const text = raw.slice(eq + 1);
+  let value: unknown = text;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // a plain string such as 250ms
+  }
+  return { ...previous, [key]: value };
+}
+
+export function registerChaosCommands(program: Command): void {
+  program
+    .command('chaos')
+    .description('inject one fault into a target of the running local stack (see `faultline demo`)')
+    .argument('[fault]', 'fault name, e.g. pause, kill, latency (omit with --list)')
+    .argument('[target]', 'target name, e.g. app1')
+    .option('-p, --param <key=value>', 'fault parameter (repeatable)', collectParam, {})
+    .option('--for <duration>', 'revert automatically after this long (e.g. 10s); default: leave it in place')
+    .option('--dry-run', 'show what would be injected where, touch nothing')
+    .option('--list', 'list the faults and their parameters')
+    .option('--ledger <file>', 'fault ledger (default $FAULTLINE_LEDGER or .faultline/ledger.jsonl)')
+    .option('--stack <file>', 'local stack state file (default .faultline/stack.json)')
+    .action(
+      async (
+        faultName: string | undefined,
+        targetName: string | undefined,
+        options: { param: Record<string, unknown>; for?: string; dryRun?: boolean; list?: boolean; ledger?: string; stack?: string },
+      ) => {
+        if (options.list) {
+          for (const f of allFaults()) write(`${f.name.padEnd(14)} ${f.summary}`);
+          return;
+        }
+        if (!faultName || !targetName) {
+          throw new FaultlineError('FL_USAGE', 'usage: faultline chaos <fault> <target> [--param k=v ...] [--for 10s] (faults: --list)');
+        }
+        const forMs = options.for === undefined ? undefined : parseDuration(options.for);
+        if (options.for !== undefined && (forMs === undefined || forMs <= 0)) {
+          throw new FaultlineError('FL_USAGE', `--for must be a duration such as 10s or 500ms (got "${options.for}")`);
+        }
+        const provider = await openLocalStackTargets(stackStatePath(options.stack));
+        const ledger = new Ledger(ledgerPath(options.ledger));
+        const session = new ChaosSession(ledger, provider, write);
+        const prepared = await session.prepare(faultName, targetName, options.param);
+        if (options.dryRun) {
+          write(`dry run: would ${prepared.description}`);
+          write(`         undo: ${JSON.stringify(prepared.revert)}`);
+          return;
+        }
+        let interrupted = false;
+        const stopOnSignal = onShutdownSignal(async (signal) => {
+          interrupted = true;
+          write(`received ${signal}: reverting`);
+          await session.revertAll();
+        });
+        await session.inject(prepared);
+        if (forMs === undefined) {
+          write(`left in place; undo with: faultline revert${options.ledger ? ` --ledger ${options.ledger}` : ''}`);
+          process.removeAllListeners('SIGINT');
+          process.removeAllListeners('SIGTERM');
+          return;
+        }
+        write(`holding for ${options.for}, Ctrl-C reverts early`);
+        await Promise.race([new Promise((r) => setTimeout(r, forMs)), stopOnSignal]);
+        const { failed } = await session.revertAll();
+        process.exitCode = failed.length > 0 ? EXIT.error : interrupted ? EXIT.interrupted : EXIT.ok;
+        process.removeAllListeners('SIGINT');
+        process.removeAllListeners('SIGTERM');
+      },
+    );
+
+  program
+    .command('revert')
+    .description('undo every fault the ledger still holds (after a crash, a kill -9, or a fault left in place)')
+    .option('--ledger <file>', 'fault ledger (default $FAULTLINE_LEDGER or .faultline/ledger.jsonl)')
+    .action(async (options: { ledger?: string }) => {
+      const ledger = new Ledger(ledgerPath(options.ledger));
+      const open = ledger.outstanding();
+      if (open.length === 0) {
+        write(`nothing to revert (${ledger.file})`);
+        return;
+      }
+      write(`reverting ${open.length} fault(s) from ${ledger.file}`);
+      const { reverted, failed } = await revertOutstanding(ledger, write);
+      write(`${reverted} reverted, ${failed.length} failed`);
+      if (failed.length > 0) {
+        throw new FaultlineError('FL_REVERT_FAILED', `could not revert:\n  ${failed.join('\n  ')}\nrun faultline revert again once the cause is fixed`);
+      }
+    });
+}

@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackState } from '../../chaos/targets/stack-state.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/faultline.js');
+const dir = mkdtempSync(join(tmpdir(), 'faultline-chaos-'));
+const stackFile = join(dir, 'stack.json');
+const ledgerFile = join(dir, 'ledger.jsonl');
+const env = { ...process.env, FAULTLINE_STACK: stackFile, FAULTLINE_LEDGER: ledgerFile };
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c) => (out += c));
+  child.stderr?.on('data', (c) => (err += c));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, out: () => out, err: () => err };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Status of GET url, or 'no answer' if none within timeoutMs. */
+async function probe(url: string, timeoutMs = 600): Promise<number | 'no answer' | 'refused'> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.text();
+    return res.status;
+  } catch (err) {
+    return (err as Error).name === 'TimeoutError' ? 'no answer' : 'refused';
+  }
+}
+
+let demo: ReturnType<typeof start>;
+let state: StackState;
+const stray: ChildProcess[] = [];
+
+beforeAll(async () => {
+  demo = start([BIN, 'demo']);
+  await until(() => existsSync(stackFile) && demo.out().includes('stack '), 'the demo stack');
+  state = JSON.parse(readFileSync(stackFile, 'utf8')) as StackState;
+}, 30_000);
+
+afterAll(async () => {
+  for (const c of stray) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  demo.child.kill('SIGTERM');
+  expect(await demo.exited).toBe(0);
+  expect(existsSync(stackFile)).toBe(false);
+}, 30_000);
+
+const backendUrl = (name: string) => state.processes.find((p) => p.name === name)?.url as string;
+
+describe('faultline chaos / revert against the running demo stack', () => {
+  it('a fault against a target that does not exist fails clearly and injects nothing', async () => {
+    const r = start([BIN, 'chaos', 'pause', 'nope']);
+    expect(await r.exited).toBe(1);
+    expect(r.err()).toContain('no target named "nope" in the local stack (targets: app1, app2, app3)');
+    expect(existsSync(ledgerFile)).toBe(false);
+    const bad = start([BIN, 'chaos', 'latency', 'app1', '-p', 'latency=soon']);
+    expect(await bad.exited).toBe(1);
+    expect(bad.err()).toContain('latency: latency: must be a duration');
+    const unknown = start([BIN, 'chaos', 'explode', 'app1']);
+    expect(await unknown.exited).toBe(1);
+    expect(unknown.err()).toContain('unknown fault "explode"');
+  });
+
+  it('--dry-run says what it would do and touches nothing', async () => {
+    const r = start([BIN, 'chaos', 'pause', 'app1', '--dry-run']);
+    expect(await r.exited).toBe(0);
+    expect(r.out()).toContain('dry run: would');
+    expect(await probe(backendUrl('app1'))).toBe(200);
+    expect(existsSync(ledgerFile)).toBe(false);
+  });
+
+  it('--for injects, holds, and reverts by itself', async () => {
+    const r = start([BIN, 'chaos', 'pause', 'app2', '--for', '1s']);
+    await until(() => r.out().includes('injected'), 'injection');
+    expect(await probe(backendUrl('app2'))).toBe('no answer');
+    expect(await r.exited).toBe(0);
+    expect(await probe(backendUrl('app2'), 3000)).toBe(200);
+  });
+
+  it('after SIGKILL of the injector, `faultline revert` restores a freeze and a latency toxic', async () => {
+    const injector = start([
+      '--import',
+      'tsx',
+      join(ROOT, 'test/fixtures/chaos-injector.ts'),
+      stackFile,
+      ledgerFile,
+      'pause:app1',
+      'latency:app2:{"latency":"400ms"}',
+    ]);
+    stray.push(injector.child);
+    await until(() => injector.out().includes('injected'), `injector (${injector.err()})`);
+    injector.child.kill('SIGKILL');
+    await injector.exited;
+
+    expect(await probe(backendUrl('app1'))).toBe('no answer');
+    const toxics = await (await fetch(`${state.proxyControlUrl}/proxies/app2/toxics`)).json();
+    expect(JSON.stringify(toxics)).toContain('faultline_latency_downstream');
+
+    const revert = start([BIN, 'revert']);
+    expect(await revert.exited).toBe(0);
+    expect(revert.out()).toContain('2 reverted, 0 failed');
+    expect(await probe(backendUrl('app1'), 3000)).toBe(200);
+    const after = await (await fetch(`${state.proxyControlUrl}/proxies/app2/toxics`)).json();
+    expect(JSON.stringify(after)).not.toContain('faultline_latency');
+
+    const again = start([BIN, 'revert']);
+    expect(await again.exited).toBe(0);
+    expect(again.out()).toContain('nothing to revert');
+  });
+
+  it('a killed backend comes back through `faultline revert` on its own port', async () => {
+    const r = start([BIN, 'chaos', 'kill', 'app3']);
+    expect(await r.exited).toBe(0);
+    expect(await probe(backendUrl('app3'))).toBe('refused');
+    const revert = start([BIN, 'revert']);
+    expect(await revert.exited).toBe(0);
+    expect(await probe(backendUrl('app3'), 3000)).toBe(200);
+  });
+});
