@@ -12,7 +12,13 @@ describe('Ledger', () => {
     const a = new Ledger(file);
     const one = a.plan({ fault: 'pause', target: 'app1', params: {}, description: 'freeze app1', revert });
     a.applied(one.id);
-    const two = a.plan({ fault: 'latency', target: 'app2', params: { latency: 100 }, description: 'slow', revert });
+    const two = a.plan({
+      fault: 'latency',
+      target: 'app2',
+      params: { latency: 100 },
+      description: 'slow',
+      revert,
+    });
     a.applied(two.id);
     const three = a.plan({ fault: 'kill', target: 'app3', params: {}, description: 'kill', revert });
     a.reverted(two.id, 'reverted');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -10,7 +11,6 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { RevertRecord } from './types.ts';
 
 export const DEFAULT_LEDGER = '.faultline/ledger.jsonl';
@@ -52,7 +52,13 @@ export class Ledger {
   constructor(readonly file: string) {}
 
   plan(entry: Omit<PlannedLine, 'type' | 'id' | 'at' | 'pid'>): PlannedLine {
-    const line: PlannedLine = { type: 'planned', id: randomUUID(), at: new Date().toISOString(), pid: process.pid, ...entry };
+    const line: PlannedLine = {
+      type: 'planned',
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      pid: process.pid,
+      ...entry,
+    };
     this.append(line);
     return line;
   }

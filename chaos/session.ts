@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { FaultlineError } from '../balancer/errors.ts';
-import { type Ledger, type OutstandingFault, type PlannedLine } from './ledger.ts';
-import { applyRevert } from './revert.ts';
 import { faultNames, findFault } from './faults/index.ts';
+import type { Ledger, OutstandingFault, PlannedLine } from './ledger.ts';
+import { applyRevert } from './revert.ts';
 import type { Fault, RevertRecord, Target, TargetProvider } from './types.ts';
 
 export interface PreparedFault {
@@ -40,13 +40,17 @@ export class ChaosSession {
   async prepare(faultName: string, targetName: string, rawParams: unknown): Promise<PreparedFault> {
     const fault = findFault(faultName);
     if (!fault) {
-      throw new FaultlineError('FL_FAULT_UNKNOWN', `unknown fault "${faultName}" (faults: ${faultNames().join(', ')})`);
+      throw new FaultlineError(
+        'FL_FAULT_UNKNOWN',
+        `unknown fault "${faultName}" (faults: ${faultNames().join(', ')})`,
+      );
     }
     const parsed = fault.params.safeParse(rawParams ?? {});
     if (!parsed.success) throw paramsError(fault.name, parsed.error);
     const target = await this.provider.resolve(targetName);
     const unsupported = fault.precheck?.(target);
-    if (unsupported) throw new FaultlineError('FL_FAULT_UNSUPPORTED', `${fault.name} on ${target.name}: ${unsupported}`);
+    if (unsupported)
+      throw new FaultlineError('FL_FAULT_UNSUPPORTED', `${fault.name} on ${target.name}: ${unsupported}`);
     return {
       fault,
       target,
@@ -72,7 +76,9 @@ export class ChaosSession {
       const message = err instanceof Error ? err.message : String(err);
       this.ledger.applyFailed(entry.id, message);
       await this.revertOne(entry);
-      throw new FaultlineError('FL_FAULT_FAILED', `${prepared.description}: failed: ${message}`, { cause: err });
+      throw new FaultlineError('FL_FAULT_FAILED', `${prepared.description}: failed: ${message}`, {
+        cause: err,
+      });
     }
     this.ledger.applied(entry.id);
     this.log(`injected: ${prepared.description}`);

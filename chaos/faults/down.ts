@@ -7,11 +7,18 @@ export const downFault: Fault<Record<string, never>> = {
   name: 'down',
   summary: "take the target's proxy down: connections refused and cut",
   params: z.strictObject({}) as unknown as z.ZodType<Record<string, never>>,
-  precheck: (target) => (target.proxy ? undefined : `target ${target.name} has no toxic proxy in front of it`),
+  precheck: (target) =>
+    target.proxy ? undefined : `target ${target.name} has no toxic proxy in front of it`,
   describe: (target) => `take ${target.name}'s proxy down`,
-  planRevert: (target) => ({ kind: 'enable-proxy', controlUrl: proxyOf(target).controlUrl, proxy: proxyOf(target).name }),
+  planRevert: (target) => ({
+    kind: 'enable-proxy',
+    controlUrl: proxyOf(target).controlUrl,
+    proxy: proxyOf(target).name,
+  }),
   async inject(target) {
     const proxy = proxyOf(target);
-    await controlRequest(`${proxy.controlUrl}/proxies/${encodeURIComponent(proxy.name)}`, 'POST', { enabled: false });
+    await controlRequest(`${proxy.controlUrl}/proxies/${encodeURIComponent(proxy.name)}`, 'POST', {
+      enabled: false,
+    });
   },
 };

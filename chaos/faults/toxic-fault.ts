@@ -4,7 +4,9 @@ import type { Fault, Target } from '../types.ts';
 
 /** Params shared by every network fault (Toxiproxy's envelope). */
 const envelope = {
-  stream: z.enum(['upstream', 'downstream'], { error: 'must be "upstream" or "downstream"' }).default('downstream'),
+  stream: z
+    .enum(['upstream', 'downstream'], { error: 'must be "upstream" or "downstream"' })
+    .default('downstream'),
   toxicity: z.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).default(1),
 };
 
@@ -13,7 +15,10 @@ export const durationParam = () =>
   z.union([z.string(), z.number()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined || !Number.isInteger(ms)) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration such as 250ms or 2s (got ${JSON.stringify(v)})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 250ms or 2s (got ${JSON.stringify(v)})`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -56,8 +61,7 @@ export function toxicFault(type: string, summary: string, attributes: z.ZodRawSh
   const params = z.strictObject({ ...attributes, ...envelope });
   type Params = ToxicParams;
   const toxicName = (p: Params) => `faultline_${type}_${p.stream}`;
-  const attributesOf = (p: Params) =>
-    Object.fromEntries(Object.keys(attributes).map((k) => [k, p[k]]));
+  const attributesOf = (p: Params) => Object.fromEntries(Object.keys(attributes).map((k) => [k, p[k]]));
   return {
     name: type,
     summary,

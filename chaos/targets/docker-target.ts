@@ -123,7 +123,9 @@ class ContainerTarget implements Target {
   async partition(): Promise<void> {
     const network = this.networks[0];
     if (!network) throw new Error(`container ${this.name} is on no network`);
-    await idempotent(() => this.docker.getNetwork(network).disconnect({ Container: this.container.id, Force: true }));
+    await idempotent(() =>
+      this.docker.getNetwork(network).disconnect({ Container: this.container.id, Force: true }),
+    );
   }
 
   planRevert(action: 'kill' | 'stop' | 'pause' | 'partition'): RevertRecord {
@@ -135,7 +137,12 @@ class ContainerTarget implements Target {
       case 'pause':
         return { kind: 'docker', action: 'unpause', container };
       case 'partition':
-        return { kind: 'docker', action: 'connect', container, ...(this.networks[0] ? { network: this.networks[0] } : {}) };
+        return {
+          kind: 'docker',
+          action: 'connect',
+          container,
+          ...(this.networks[0] ? { network: this.networks[0] } : {}),
+        };
     }
   }
 }

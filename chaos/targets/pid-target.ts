@@ -49,14 +49,16 @@ export class PidTarget implements Target {
   async kill(): Promise<void> {
     const pid = this.pid('kill');
     process.kill(pid, 'SIGKILL');
-    if (!(await waitForExit(pid, 5000))) throw new Error(`${this.name} (pid ${pid}) did not exit after SIGKILL`);
+    if (!(await waitForExit(pid, 5000)))
+      throw new Error(`${this.name} (pid ${pid}) did not exit after SIGKILL`);
   }
 
   async stop(): Promise<void> {
     const pid = this.pid('stop');
     process.kill(pid, 'SIGCONT');
     process.kill(pid, 'SIGTERM');
-    if (!(await waitForExit(pid, 15_000))) throw new Error(`${this.name} (pid ${pid}) did not exit within 15s of SIGTERM`);
+    if (!(await waitForExit(pid, 15_000)))
+      throw new Error(`${this.name} (pid ${pid}) did not exit within 15s of SIGTERM`);
   }
 
   async restart(): Promise<void> {
@@ -79,7 +81,11 @@ export class PidTarget implements Target {
       }
       case 'partition':
         if (!this.entry.proxy) throw new Error(`${this.name} has no toxic proxy in front of it`);
-        return { kind: 'enable-proxy', controlUrl: this.entry.proxy.controlUrl, proxy: this.entry.proxy.name };
+        return {
+          kind: 'enable-proxy',
+          controlUrl: this.entry.proxy.controlUrl,
+          proxy: this.entry.proxy.name,
+        };
     }
   }
 }

@@ -42,19 +42,31 @@ export function writeStackState(file: string, state: StackState): void {
 export function readStackState(file: string): StackState {
   const hint = 'start one with `faultline demo` (it writes this file)';
   if (!existsSync(file)) {
-    throw new FaultlineError('FL_TARGET_NOT_FOUND', `no local stack is running: ${file} does not exist; ${hint}`);
+    throw new FaultlineError(
+      'FL_TARGET_NOT_FOUND',
+      `no local stack is running: ${file} does not exist; ${hint}`,
+    );
   }
   let state: StackState;
   try {
     state = JSON.parse(readFileSync(file, 'utf8')) as StackState;
   } catch (err) {
-    throw new FaultlineError('FL_TARGET_NOT_FOUND', `${file} is not a stack state file: ${(err as Error).message}`);
+    throw new FaultlineError(
+      'FL_TARGET_NOT_FOUND',
+      `${file} is not a stack state file: ${(err as Error).message}`,
+    );
   }
   if (state.version !== 1 || !Array.isArray(state.processes)) {
-    throw new FaultlineError('FL_TARGET_NOT_FOUND', `${file} is not a stack state file faultline understands`);
+    throw new FaultlineError(
+      'FL_TARGET_NOT_FOUND',
+      `${file} is not a stack state file faultline understands`,
+    );
   }
   if (!isRunning(state.ownerPid)) {
-    throw new FaultlineError('FL_TARGET_NOT_FOUND', `the local stack in ${file} is gone (pid ${state.ownerPid} exited); ${hint}`);
+    throw new FaultlineError(
+      'FL_TARGET_NOT_FOUND',
+      `the local stack in ${file} is gone (pid ${state.ownerPid} exited); ${hint}`,
+    );
   }
   return state;
 }

@@ -40,18 +40,31 @@ export function registerChaosCommands(program: Command): void {
       async (
         faultName: string | undefined,
         targetName: string | undefined,
-        options: { param: Record<string, unknown>; for?: string; dryRun?: boolean; list?: boolean; ledger?: string; stack?: string },
+        options: {
+          param: Record<string, unknown>;
+          for?: string;
+          dryRun?: boolean;
+          list?: boolean;
+          ledger?: string;
+          stack?: string;
+        },
       ) => {
         if (options.list) {
           for (const f of allFaults()) write(`${f.name.padEnd(14)} ${f.summary}`);
           return;
         }
         if (!faultName || !targetName) {
-          throw new FaultlineError('FL_USAGE', 'usage: faultline chaos <fault> <target> [--param k=v ...] [--for 10s] (faults: --list)');
+          throw new FaultlineError(
+            'FL_USAGE',
+            'usage: faultline chaos <fault> <target> [--param k=v ...] [--for 10s] (faults: --list)',
+          );
         }
         const forMs = options.for === undefined ? undefined : parseDuration(options.for);
         if (options.for !== undefined && (forMs === undefined || forMs <= 0)) {
-          throw new FaultlineError('FL_USAGE', `--for must be a duration such as 10s or 500ms (got "${options.for}")`);
+          throw new FaultlineError(
+            'FL_USAGE',
+            `--for must be a duration such as 10s or 500ms (got "${options.for}")`,
+          );
         }
         const provider = await openLocalStackTargets(stackStatePath(options.stack));
         const ledger = new Ledger(ledgerPath(options.ledger));
@@ -70,7 +83,9 @@ export function registerChaosCommands(program: Command): void {
         });
         await session.inject(prepared);
         if (forMs === undefined) {
-          write(`left in place; undo with: faultline revert${options.ledger ? ` --ledger ${options.ledger}` : ''}`);
+          write(
+            `left in place; undo with: faultline revert${options.ledger ? ` --ledger ${options.ledger}` : ''}`,
+          );
           process.removeAllListeners('SIGINT');
           process.removeAllListeners('SIGTERM');
           return;
@@ -86,7 +101,9 @@ export function registerChaosCommands(program: Command): void {
 
   program
     .command('revert')
-    .description('undo every fault the ledger still holds (after a crash, a kill -9, or a fault left in place)')
+    .description(
+      'undo every fault the ledger still holds (after a crash, a kill -9, or a fault left in place)',
+    )
     .option('--ledger <file>', 'fault ledger (default $FAULTLINE_LEDGER or .faultline/ledger.jsonl)')
     .action(async (options: { ledger?: string }) => {
       const ledger = new Ledger(ledgerPath(options.ledger));
@@ -99,7 +116,10 @@ export function registerChaosCommands(program: Command): void {
       const { reverted, failed } = await revertOutstanding(ledger, write);
       write(`${reverted} reverted, ${failed.length} failed`);
       if (failed.length > 0) {
-        throw new FaultlineError('FL_REVERT_FAILED', `could not revert:\n  ${failed.join('\n  ')}\nrun faultline revert again once the cause is fixed`);
+        throw new FaultlineError(
+          'FL_REVERT_FAILED',
+          `could not revert:\n  ${failed.join('\n  ')}\nrun faultline revert again once the cause is fixed`,
+        );
       }
     });
 }

@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
 import { rmSync } from 'node:fs';
+import type { Command } from 'commander';
 import { describeEvent } from '../../balancer/index.ts';
 import { stackStatePath } from '../../chaos/targets/stack-state.ts';
 import { runFailoverPreview } from '../demo/failover-preview.ts';
@@ -20,8 +20,13 @@ export function registerDemoCommand(program: Command): void {
 
   program
     .command('demo')
-    .description('start the local stack (3 sample backends behind toxic proxies and the balancer) until Ctrl-C')
-    .option('--state <file>', 'where to publish the stack for `faultline chaos` (default .faultline/stack.json)')
+    .description(
+      'start the local stack (3 sample backends behind toxic proxies and the balancer) until Ctrl-C',
+    )
+    .option(
+      '--state <file>',
+      'where to publish the stack for `faultline chaos` (default .faultline/stack.json)',
+    )
     .option('--no-proxies', 'no toxic proxies between the balancer and the backends (no network faults)')
     .action(async (options: { state?: string; proxies: boolean }) => {
       const stateFile = stackStatePath(options.state);
@@ -32,7 +37,9 @@ export function registerDemoCommand(program: Command): void {
       for (const b of stack.backends.values()) write(`backend    ${b.name} ${b.url} (pid ${b.pid})`);
       if (stack.proxyControlUrl) write(`proxies    ${stack.proxyControlUrl}/proxies`);
       write(`stack      ${stateFile}`);
-      write('try: faultline chaos pause app1 --for 10s   |   faultline chaos latency app2 -p latency=300ms --for 10s');
+      write(
+        'try: faultline chaos pause app1 --for 10s   |   faultline chaos latency app2 -p latency=300ms --for 10s',
+      );
       await onShutdownSignal(async () => {
         write('stopping...');
         await stack.stop();

@@ -1,5 +1,5 @@
-import { Balancer, normalizeConfig } from '../../balancer/index.ts';
 import { type BackendProcess, backendLaunchSpec, spawnBackend } from '../../backends/spawn.ts';
+import { Balancer, normalizeConfig } from '../../balancer/index.ts';
 import { findListeningPid } from '../../chaos/targets/port-owner.ts';
 import { waitForExit } from '../../chaos/targets/process-identity.ts';
 import { type StackState, writeStackState } from '../../chaos/targets/stack-state.ts';
@@ -69,7 +69,11 @@ export class LocalStack {
       if (options.proxies) {
         proxies = new ToxicProxyServer();
         for (const b of started) {
-          const info = await proxies.createProxy({ name: b.name, listen: '127.0.0.1:0', upstream: `127.0.0.1:${b.port}` });
+          const info = await proxies.createProxy({
+            name: b.name,
+            listen: '127.0.0.1:0',
+            upstream: `127.0.0.1:${b.port}`,
+          });
           upstreamOf.set(b.name, `http://${info.listen}`);
         }
       }
