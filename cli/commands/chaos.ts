@@ -3,6 +3,7 @@ import { FaultlineError, parseDuration } from '../../balancer/index.ts';
 import { allFaults } from '../../chaos/faults/index.ts';
 import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { ChaosSession, revertOutstanding } from '../../chaos/session.ts';
+import { connectDocker, DockerTargetProvider } from '../../chaos/targets/docker-target.ts';
 import { openLocalStackTargets, stackStatePath } from '../../chaos/targets/stack-state.ts';
 import { EXIT } from '../exit-codes.ts';
 import { onShutdownSignal } from '../signals.ts';
@@ -36,6 +37,7 @@ export function registerChaosCommands(program: Command): void {
     .option('--list', 'list the faults and their parameters')
     .option('--ledger <file>', 'fault ledger (default $FAULTLINE_LEDGER or .faultline/ledger.jsonl)')
     .option('--stack <file>', 'local stack state file (default .faultline/stack.json)')
+    .option('--docker <project>', 'target the opted-in containers of this compose project instead')
     .action(
       async (
         faultName: string | undefined,
@@ -47,6 +49,7 @@ export function registerChaosCommands(program: Command): void {
           list?: boolean;
           ledger?: string;
           stack?: string;
+          docker?: string;
         },
       ) => {
         if (options.list) {
@@ -66,7 +69,9 @@ export function registerChaosCommands(program: Command): void {
             `--for must be a duration such as 10s or 500ms (got "${options.for}")`,
           );
         }
-        const provider = await openLocalStackTargets(stackStatePath(options.stack));
+        const provider = options.docker
+          ? new DockerTargetProvider(await connectDocker(), options.docker)
+          : await openLocalStackTargets(stackStatePath(options.stack));
         const ledger = new Ledger(ledgerPath(options.ledger));
         const session = new ChaosSession(ledger, provider, write);
         const prepared = await session.prepare(faultName, targetName, options.param);
@@ -91,7 +96,9 @@ export function registerChaosCommands(program: Command): void {
           return;
         }
         write(`holding for ${options.for}, Ctrl-C reverts early`);
-        await Promise.race([new Promise((r) => setTimeout(r, forMs)), stopOnSignal]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([new Promise((r) => (timer = setTimeout(r, forMs))), stopOnSignal]);
+        clearTimeout(timer);
         const { failed } = await session.revertAll();
         process.exitCode = failed.length > 0 ? EXIT.error : interrupted ? EXIT.interrupted : EXIT.ok;
         process.removeAllListeners('SIGINT');

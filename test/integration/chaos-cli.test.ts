@@ -92,6 +92,18 @@ describe('faultline chaos / revert against the running demo stack', () => {
     expect(await probe(backendUrl('app2'), 3000)).toBe(200);
   });
 
+  it('SIGINT while a fault is held reverts it and exits 130', async () => {
+    const r = start([BIN, 'chaos', 'latency', 'app1', '-p', 'latency=300ms', '--for', '60s']);
+    await until(() => r.out().includes('injected'), 'injection');
+    const during = await (await fetch(`${state.proxyControlUrl}/proxies/app1/toxics`)).json();
+    expect(JSON.stringify(during)).toContain('faultline_latency_downstream');
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(130);
+    expect(r.out()).toContain('reverted: add toxic latency');
+    const after = await (await fetch(`${state.proxyControlUrl}/proxies/app1/toxics`)).json();
+    expect(JSON.stringify(after)).not.toContain('faultline_latency');
+  });
+
   it('after SIGKILL of the injector, `faultline revert` restores a freeze and a latency toxic', async () => {
     const injector = start([
       '--import',
