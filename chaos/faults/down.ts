@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { Fault } from '../types.ts';
-import { controlRequest, proxyOf } from './toxic-fault.ts';
+import { proxyOf } from './toxic-fault.ts';
 
 /** Takes the target's proxy down: new connections refused, open ones cut (Toxiproxy's enabled=false). */
 export const downFault: Fault<Record<string, never>> = {
@@ -17,8 +18,6 @@ export const downFault: Fault<Record<string, never>> = {
   }),
   async inject(target) {
     const proxy = proxyOf(target);
-    await controlRequest(`${proxy.controlUrl}/proxies/${encodeURIComponent(proxy.name)}`, 'POST', {
-      enabled: false,
-    });
+    await new ToxicProxyClient(proxy.controlUrl).setEnabled(proxy.name, false);
   },
 };

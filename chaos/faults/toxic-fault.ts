@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../balancer/duration.ts';
+import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { Fault, Target } from '../types.ts';
 
 /** Params shared by every network fault (Toxiproxy's envelope). */
@@ -33,20 +34,6 @@ function noProxy(target: Target): string {
   return `target ${target.name} has no toxic proxy in front of it: network faults need one (the local stack and the compose stack put one in front of every backend)`;
 }
 
-export async function controlRequest(url: string, method: string, body?: unknown): Promise<Response> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(5000),
-  });
-  if (!res.ok) {
-    const text = await res.text().catch(() => '');
-    throw new Error(`toxic proxy ${method} ${url} answered ${res.status}: ${text.slice(0, 300)}`);
-  }
-  return res;
-}
-
 /**
  * A network fault that adds one toxic of `type` to the target's proxy. Its name on the proxy
  * is fixed (`faultline_<type>_<stream>`), so the ledger knows what to remove before it exists.
@@ -78,7 +65,7 @@ export function toxicFault(type: string, summary: string, attributes: z.ZodRawSh
     }),
     async inject(target, p) {
       const proxy = proxyOf(target);
-      await controlRequest(`${proxy.controlUrl}/proxies/${encodeURIComponent(proxy.name)}/toxics`, 'POST', {
+      await new ToxicProxyClient(proxy.controlUrl).addToxic(proxy.name, {
         name: toxicName(p),
         type,
         stream: p.stream,

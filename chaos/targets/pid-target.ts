@@ -1,5 +1,6 @@
 import { FaultlineError } from '../../balancer/errors.ts';
 import { applyRevert } from '../revert.ts';
+import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { RevertRecord, Target } from '../types.ts';
 import { findListeningPid } from './port-owner.ts';
 import { processStartTime, waitForExit } from './process-identity.ts';
@@ -20,15 +21,9 @@ export class PidTarget implements Target {
     this.controlUrl = entry.controlUrl;
     if (entry.proxy) {
       this.proxy = entry.proxy;
+      const proxy = entry.proxy;
       this.partition = async () => {
-        const proxy = entry.proxy as { controlUrl: string; name: string };
-        const res = await fetch(`${proxy.controlUrl}/proxies/${encodeURIComponent(proxy.name)}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ enabled: false }),
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!res.ok) throw new Error(`toxic proxy answered ${res.status}: ${await res.text()}`);
+        await new ToxicProxyClient(proxy.controlUrl).setEnabled(proxy.name, false);
       };
     }
   }

@@ -92,6 +92,16 @@ describe('faultline chaos / revert against the running demo stack', () => {
     expect(await probe(backendUrl('app2'), 3000)).toBe(200);
   });
 
+  it('partition takes the backend off the network (its proxy) and --for puts it back', async () => {
+    const r = start([BIN, 'chaos', 'partition', 'app2', '--for', '1s']);
+    await until(() => r.out().includes('injected'), 'injection');
+    const during = await (await fetch(`${state.proxyControlUrl}/proxies/app2`)).json();
+    expect(during.enabled).toBe(false);
+    expect(await r.exited).toBe(0);
+    const after = await (await fetch(`${state.proxyControlUrl}/proxies/app2`)).json();
+    expect(after.enabled).toBe(true);
+  });
+
   it('SIGINT while a fault is held reverts it and exits 130', async () => {
     const r = start([BIN, 'chaos', 'latency', 'app1', '-p', 'latency=300ms', '--for', '60s']);
     await until(() => r.out().includes('injected'), 'injection');
