@@ -42,12 +42,13 @@ export class ConfigError extends FaultlineError {
     file: string | undefined,
     issues: readonly ConfigIssue[],
     code: 'FL_CONFIG_INVALID' | 'FL_CONFIG_ENV_MISSING' = 'FL_CONFIG_INVALID',
+    subject = 'balancer config',
   ) {
     const where = file ?? 'config';
     const lines = issues.map(
       (i) => `  ${where}${i.line ? `:${i.line}` : ''}: ${i.path || '(root)'}: ${i.message}`,
     );
-    super(code, `invalid balancer config\n${lines.join('\n')}`);
+    super(code, `invalid ${subject}\n${lines.join('\n')}`);
     this.name = 'ConfigError';
     this.file = file;
     this.issues = issues;

@@ -2,6 +2,9 @@
 
 export { AdminClient } from './admin/client.ts';
 export { loadConfigFile, normalizeConfig, parseConfigText, type RawBalancerConfig } from './config/index.ts';
+// Helpers other config files (the local stack's) use to report problems the same way.
+export { makeLocator } from './config/locate.ts';
+export { formatPath, issueMessage } from './config/messages.ts';
 export type * from './config/types.ts';
 export { formatDuration, parseDuration } from './duration.ts';
 export { ConfigError, FaultlineError, type FaultlineErrorCode, type ProxyErrorCode } from './errors.ts';

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeEvent } from '../../balancer/index.ts';
+import { loadStackConfig } from '../../chaos/targets/stack-config.ts';
 import { stackStatePath } from '../../chaos/targets/stack-state.ts';
 import { runFailoverPreview } from '../demo/failover-preview.ts';
 import { LocalStack, SAMPLE_STACK } from '../demo/local-stack.ts';
@@ -28,9 +29,21 @@ export function registerDemoCommand(program: Command): void {
       'where to publish the stack for `faultline chaos` (default .faultline/stack.json)',
     )
     .option('--no-proxies', 'no toxic proxies between the balancer and the backends (no network faults)')
-    .action(async (options: { state?: string; proxies: boolean }) => {
+    .option(
+      '-c, --config <file>',
+      'stack file: backends, proxies, balancer settings (see examples/stack.yaml)',
+    )
+    .action(async (options: { state?: string; proxies: boolean; config?: string }) => {
       const stateFile = stackStatePath(options.state);
-      const stack = await LocalStack.start({ backends: SAMPLE_STACK, proxies: options.proxies, stateFile });
+      const described = options.config ? await loadStackConfig(options.config) : undefined;
+      const { pool, ...balancerSettings } = described?.balancer ?? {};
+      const stack = await LocalStack.start({
+        backends: described?.backends ?? SAMPLE_STACK,
+        proxies: options.proxies && (described?.proxies ?? true),
+        stateFile,
+        ...(pool ? { pool } : {}),
+        config: balancerSettings,
+      });
       stack.balancer.events.subscribe((e) => write(`${new Date(e.at).toISOString()}  ${describeEvent(e)}`));
       write(`balancer   ${stack.url}   (try: curl -i ${stack.url}/)`);
       write(`admin API  ${stack.balancer.adminUrl}/pools   events: ${stack.balancer.adminUrl}/events`);

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../balancer/index.ts';
+import { parseStackConfig } from './stack-config.ts';
+
+function problems(text: string) {
+  try {
+    parseStackConfig(text, 'stack.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('accepted');
+}
+
+describe('local stack file', () => {
+  it('the shipped example is valid', () => {
+    const text = readFileSync(fileURLToPath(new URL('../../examples/stack.yaml', import.meta.url)), 'utf8');
+    const stack = parseStackConfig(text);
+    expect(stack.backends.map((b) => b.name)).toEqual(['app1', 'app2', 'app3']);
+    expect(stack.backends[1]?.env).toEqual({ LATENCY_MS: '5' });
+    expect(stack.proxies).toBe(true);
+    expect(stack.balancer.pool).toMatchObject({ retries: 2 });
+  });
+
+  it.each([
+    ['no backends', 'proxies: true\n', 'backends', 'is required'],
+    ['empty backends', 'backends: []\n', 'backends', 'needs at least one backend'],
+    ['bad name', 'backends:\n  - { name: "app 1" }\n', 'backends[0].name', 'may contain only letters'],
+    ['duplicate', 'backends:\n  - { name: a }\n  - { name: a }\n', 'backends[1].name', 'used twice'],
+    ['only backups', 'backends:\n  - { name: a, backup: true }\n', 'backends', 'needs at least one primary'],
+    ['weight', 'backends:\n  - { name: a, weight: 0 }\n', 'backends[0].weight', 'at least 1'],
+    ['unknown field', 'backends:\n  - { name: a, wieght: 2 }\n', 'backends[0]', 'unknown field "wieght"'],
+  ])('%s', (_name, text, path, fragment) => {
+    const found = problems(text).find((i) => i.path === path);
+    expect(found, JSON.stringify(problems(text))).toBeDefined();
+    expect(found?.message).toContain(fragment);
+  });
+
+  it('names the line', () => {
+    const [issue] = problems('backends:\n  - name: a\n    weight: heavy\n');
+    expect(issue).toMatchObject({ path: 'backends[0].weight', line: 3 });
+  });
+});

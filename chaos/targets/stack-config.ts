@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, FaultlineError, formatPath, issueMessage, makeLocator } from '../../balancer/index.ts';
+
+const backend = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, "_", "." and "-"'),
+  weight: z.number().int().min(1).max(1000).optional(),
+  backup: z.boolean().optional(),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+});
+
+const stackSchema = z
+  .strictObject({
+    backends: z.array(backend).min(1, 'needs at least one backend'),
+    proxies: z.boolean().default(true),
+    /** Raw balancer settings: `pool` (algorithm, health, retries, ...) and top-level ones (timeouts, ...). */
+    balancer: z
+      .strictObject({ pool: z.record(z.string(), z.unknown()).optional() })
+      .catchall(z.unknown())
+      .default({}),
+  })
+  .superRefine((stack, ctx) => {
+    const seen = new Set<string>();
+    stack.backends.forEach((b, i) => {
+      if (seen.has(b.name))
+        ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: `"${b.name}" is used twice` });
+      seen.add(b.name);
+    });
+    if (stack.backends.every((b) => b.backup)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backends'],
+        message: 'needs at least one primary (a backend without backup: true)',
+      });
+    }
+  });
+
+/** The local stack as a file describes it: the backends, the proxies, the balancer's settings. */
+export type StackConfig = z.output<typeof stackSchema>;
+
+/** Parses a local stack file (YAML or JSON); every problem names the file, line and field. */
+export function parseStackConfig(text: string, file = 'stack config'): StackConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0] as (typeof doc.errors)[number];
+    throw new ConfigError(
+      file,
+      [
+        {
+          path: '',
+          message: `not valid YAML/JSON: ${first.message.split('\n')[0]}`,
+          line: lineCounter.linePos(first.pos[0]).line,
+        },
+      ],
+      'FL_CONFIG_INVALID',
+      'stack config',
+    );
+  }
+  const parsed = stackSchema.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return parsed.data;
+  const locate = makeLocator(doc, lineCounter);
+  throw new ConfigError(
+    file,
+    parsed.error.issues.map((issue) => {
+      const line = locate(issue.path as (string | number)[]);
+      return {
+        path: formatPath(issue.path as (string | number)[]),
+        message: issueMessage(issue),
+        ...(line ? { line } : {}),
+      };
+    }),
+    'FL_CONFIG_INVALID',
+    'stack config',
+  );
+}
+
+export async function loadStackConfig(file: string): Promise<StackConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new FaultlineError(
+      'FL_CONFIG_UNREADABLE',
+      `cannot read stack config ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      { cause: err },
+    );
+  }
+  return parseStackConfig(text, file);
+}
