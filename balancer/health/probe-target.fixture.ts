@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
 
 export type TargetMode = 'ok' | 'fail' | 'hang';
 
@@ -56,13 +55,8 @@ export async function startProbeTarget(): Promise<ProbeTarget> {
 }
 
 /** A port that was just bound and released: connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port that refuses connections (see test/fixtures/ports.ts for why not a freed ephemeral one). */
+export { refusingPort as closedPort } from '../../test/fixtures/ports.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

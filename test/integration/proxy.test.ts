@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Balancer, normalizeConfig } from '../../balancer/index.ts';
+import { refusingPort } from '../fixtures/ports.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -29,14 +30,6 @@ async function upstream(
   );
   const port = (server.address() as AddressInfo).port;
   return { url: `http://127.0.0.1:${port}`, server, port };
-}
-
-async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function balancer(
@@ -123,7 +116,7 @@ describe('the request path', () => {
         res.end('created');
       });
     });
-    const dead = await closedPort();
+    const dead = await refusingPort();
     const b = await balancer({
       algorithm: 'round-robin',
       servers: [
@@ -218,7 +211,7 @@ describe('the request path', () => {
   });
 
   it('answers 502 / 503 / 404 with JSON bodies that say what happened', async () => {
-    const dead = await closedPort();
+    const dead = await refusingPort();
     const b = await balancer(
       { servers: [{ name: 'dead', url: `http://127.0.0.1:${dead}` }], retries: 0 },
       {
