@@ -1,5 +1,5 @@
-import { type BackendProcess, backendLaunchSpec, respawnBackend } from '../../backends/spawn.ts';
 import type { LocalProcessSpec, RevertRecord, Target, TargetProvider } from '../types.ts';
+import type { ChildProcessHandle } from './child-process.ts';
 import { TargetNotFoundError } from './errors.ts';
 import { processStartTime } from './process-identity.ts';
 
@@ -13,54 +13,66 @@ export interface LocalTargetOptions {
   proxies?: Record<string, ProxyRef>;
   /** Where a process started again by `faultline revert` writes its output, by backend name. */
   logFiles?: Record<string, string>;
+  /** Processes that are not sample backends (no `/_faultline` control API), e.g. the balancer. */
+  withoutControlApi?: readonly string[];
+  /** Called when a process was started again (restart), with the new handle. */
+  onReplace?: (fresh: ChildProcessHandle) => void;
+}
+
+/** The spec that starts `b` again on its port from any process (its relaunch command line). */
+export function localProcessSpec(b: ChildProcessHandle, logFile?: string): LocalProcessSpec {
+  return { ...b.relaunch, port: b.port, ...(logFile ? { logFile } : {}) };
 }
 
 /**
- * The spec that starts backend `b` again on its port from any process: the command line
- * spawn.ts uses (`node --import tsx backends/main.ts`, cwd the repo root) and its env overrides.
- */
-export function localProcessSpec(b: BackendProcess, logFile?: string): LocalProcessSpec {
-  return { ...backendLaunchSpec(b.name, b.port, b.env), port: b.port, ...(logFile ? { logFile } : {}) };
-}
-
-/**
- * Sample backends this process started as children on 127.0.0.1 (backends/spawn.ts). It holds
- * the live handles: after `restart` it hands out the new process (`current(name)`).
+ * Processes this process started as children on 127.0.0.1 (sample backends, the balancer). It
+ * holds the live handles: after `restart` it hands out the new process (`current(name)`).
  */
 export class LocalTargetProvider implements TargetProvider {
   readonly kind = 'local' as const;
-  private readonly backends = new Map<string, BackendProcess>();
+  private readonly processes = new Map<string, ChildProcessHandle>();
 
   constructor(
-    backends: Iterable<BackendProcess>,
+    backends: Iterable<ChildProcessHandle>,
     private readonly options: LocalTargetOptions = {},
   ) {
-    for (const b of backends) this.backends.set(b.name, b);
+    for (const b of backends) this.processes.set(b.name, b);
   }
 
-  static fromBackends(backends: Iterable<BackendProcess>, options?: LocalTargetOptions): LocalTargetProvider {
+  static fromBackends(
+    backends: Iterable<ChildProcessHandle>,
+    options?: LocalTargetOptions,
+  ): LocalTargetProvider {
     return new LocalTargetProvider(backends, options);
   }
 
   async names(): Promise<string[]> {
-    return [...this.backends.keys()];
+    return [...this.processes.keys()];
   }
 
   /** The live handle of `name` (the newest process after a restart). */
-  current(name: string): BackendProcess {
-    const b = this.backends.get(name);
-    if (!b) throw new TargetNotFoundError(name, [...this.backends.keys()]);
+  current(name: string): ChildProcessHandle {
+    const b = this.processes.get(name);
+    if (!b) throw new TargetNotFoundError(name, [...this.processes.keys()]);
     return b;
   }
 
   /** Replaces the handle of `name`, e.g. after the caller started it again itself. */
-  replace(b: BackendProcess): void {
-    this.backends.set(b.name, b);
+  replace(b: ChildProcessHandle): void {
+    this.processes.set(b.name, b);
+    this.options.onReplace?.(b);
   }
 
   async resolve(name: string): Promise<Target> {
     this.current(name);
-    return new LocalProcessTarget(this, name, this.options.proxies?.[name], this.options.logFiles?.[name]);
+    const hasControlApi = !this.options.withoutControlApi?.includes(name);
+    return new LocalProcessTarget(
+      this,
+      name,
+      this.options.proxies?.[name],
+      this.options.logFiles?.[name],
+      hasControlApi,
+    );
   }
 }
 
@@ -74,6 +86,7 @@ class LocalProcessTarget implements Target {
     readonly name: string,
     proxy: ProxyRef | undefined,
     private readonly logFile: string | undefined,
+    private readonly hasControlApi: boolean,
   ) {
     if (proxy) {
       this.proxy = proxy;
@@ -91,12 +104,12 @@ class LocalProcessTarget implements Target {
     }
   }
 
-  private get process(): BackendProcess {
+  private get process(): ChildProcessHandle {
     return this.provider.current(this.name);
   }
 
-  get controlUrl(): string {
-    return this.process.url;
+  get controlUrl(): string | undefined {
+    return this.hasControlApi ? this.process.url : undefined;
   }
 
   async kill(): Promise<void> {
@@ -110,7 +123,7 @@ class LocalProcessTarget implements Target {
   async restart(): Promise<void> {
     const old = this.process;
     await old.stop();
-    this.provider.replace(await respawnBackend(old));
+    this.provider.replace(await old.respawn());
   }
 
   async pause(): Promise<void> {

@@ -13,12 +13,12 @@ import type { StackProcess } from './stack-state.ts';
 export class PidTarget implements Target {
   readonly kind = 'local-process' as const;
   readonly name: string;
-  readonly controlUrl: string;
+  readonly controlUrl?: string;
   readonly proxy?: { controlUrl: string; name: string };
 
   constructor(private readonly entry: StackProcess) {
     this.name = entry.name;
-    this.controlUrl = entry.controlUrl;
+    if (entry.controlUrl) this.controlUrl = entry.controlUrl;
     if (entry.proxy) {
       this.proxy = entry.proxy;
       const proxy = entry.proxy;

@@ -11,7 +11,7 @@ export const DEFAULT_STACK_STATE = '.faultline/stack.json';
 export interface StackState {
   version: 1;
   startedAt: string;
-  /** The process hosting the balancer and the toxic proxies. */
+  /** The process that started the stack (it hosts the toxic proxies). */
   ownerPid: number;
   balancer: { url: string; adminUrl: string };
   proxyControlUrl: string | null;
@@ -22,8 +22,8 @@ export interface StackProcess {
   name: string;
   port: number;
   url: string;
-  /** Sample backend control API base URL. */
-  controlUrl: string;
+  /** Sample backend control API base URL; absent for the balancer. */
+  controlUrl?: string;
   spec: LocalProcessSpec;
   proxy: { controlUrl: string; name: string } | null;
 }

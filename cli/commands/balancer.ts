@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Balancer, describeEvent, loadConfigFile } from '../../balancer/index.ts';
+import { Balancer, type BalancerEvent, describeEvent, loadConfigFile } from '../../balancer/index.ts';
 import { onShutdownSignal } from '../signals.ts';
 
 export function registerBalancerCommand(program: Command): void {
@@ -14,18 +14,22 @@ export function registerBalancerCommand(program: Command): void {
       }
       const config = await loadConfigFile(options.config);
       const balancer = await Balancer.start(config);
-      balancer.events.subscribe((event) => {
+      const print = (event: BalancerEvent) => {
         const line =
           options.logFormat === 'json'
             ? JSON.stringify(event)
             : `${new Date(event.at).toISOString()} ${event.kind.padEnd(18)} ${describeEvent(event)}`;
         process.stdout.write(`${line}\n`);
-      });
+      };
       process.stdout.write(
         options.logFormat === 'json'
-          ? `${JSON.stringify({ kind: 'listening', listen: balancer.url, admin: balancer.adminUrl })}\n`
+          ? `${JSON.stringify({ kind: 'listening', listen: balancer.url, admin: balancer.adminUrl, pid: process.pid })}\n`
           : `faultline balancer listening on ${balancer.url} (admin ${balancer.adminUrl})\n`,
       );
+      // Events published while starting (balancer-started, first health results) come first;
+      // nothing can be published between these two synchronous calls.
+      for (const event of balancer.events.since(0)) print(event);
+      balancer.events.subscribe(print);
       await onShutdownSignal(async (signal) => {
         process.stdout.write(`received ${signal}, draining (deadline ${config.shutdownTimeout}ms)\n`);
         await balancer.stop();

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeEvent } from '../../balancer/index.ts';
+import { LocalStack, SAMPLE_STACK } from '../../chaos/targets/local-stack.ts';
 import { loadStackConfig } from '../../chaos/targets/stack-config.ts';
 import { stackStatePath } from '../../chaos/targets/stack-state.ts';
 import { runFailoverPreview } from '../demo/failover-preview.ts';
-import { LocalStack, SAMPLE_STACK } from '../demo/local-stack.ts';
 import { EXIT } from '../exit-codes.ts';
 import { onShutdownSignal } from '../signals.ts';
 
@@ -44,10 +44,13 @@ export function registerDemoCommand(program: Command): void {
         ...(pool ? { pool } : {}),
         config: balancerSettings,
       });
-      stack.balancer.events.subscribe((e) => write(`${new Date(e.at).toISOString()}  ${describeEvent(e)}`));
-      write(`balancer   ${stack.url}   (try: curl -i ${stack.url}/)`);
-      write(`admin API  ${stack.balancer.adminUrl}/pools   events: ${stack.balancer.adminUrl}/events`);
-      for (const b of stack.backends.values()) write(`backend    ${b.name} ${b.url} (pid ${b.pid})`);
+      stack.subscribe((e) => write(`${new Date(e.at).toISOString()}  ${describeEvent(e)}`));
+      write(`balancer   ${stack.url} (pid ${stack.balancerProcess?.pid})   try: curl -i ${stack.url}/`);
+      write(`admin API  ${stack.adminUrl}/pools   events: ${stack.adminUrl}/events`);
+      for (const name of stack.backends) {
+        const b = stack.backend(name);
+        write(`backend    ${b.name} ${b.url} (pid ${b.pid})`);
+      }
       if (stack.proxyControlUrl) write(`proxies    ${stack.proxyControlUrl}/proxies`);
       write(`stack      ${stateFile}`);
       write(

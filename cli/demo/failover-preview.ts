@@ -1,6 +1,6 @@
 import { type BalancerEvent, describeEvent } from '../../balancer/index.ts';
+import { LocalStack, SAMPLE_STACK } from '../../chaos/targets/local-stack.ts';
 import { type LoadResult, runLoad } from '../../drills/load/http-load.ts';
-import { LocalStack, SAMPLE_STACK } from './local-stack.ts';
 
 interface Step {
   at: number;
@@ -41,7 +41,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export async function runFailoverPreview(write: (line: string) => void): Promise<PreviewOutcome> {
-  write('starting the local stack: app1 (weight 3), app2, app3 (backup) behind the balancer...');
+  write(
+    'starting the local stack: app1 (weight 3), app2, app3 (backup) behind the balancer, each a process...',
+  );
   const stack = await LocalStack.start({
     backends: SAMPLE_STACK,
     config: { timeouts: { responseHeaders: '1s' } },
@@ -49,13 +51,13 @@ export async function runFailoverPreview(write: (line: string) => void): Promise
   const events: BalancerEvent[] = [];
   const t0 = performance.timeOrigin + performance.now();
   const rel = (at: number) => `${((at - t0) / 1000).toFixed(2).padStart(6)}s`;
-  stack.balancer.events.subscribe((e) => {
+  const unsubscribe = stack.subscribe((e) => {
     events.push(e);
     write(`${rel(e.at)}  balancer  ${describeEvent(e)}`);
   });
   const stepTimes = new Map<string, number>();
   try {
-    write(`balancer on ${stack.url}, admin on ${stack.balancer.adminUrl}`);
+    write(`balancer on ${stack.url} (pid ${stack.balancerProcess?.pid}), admin on ${stack.adminUrl}`);
     write(`load: ${RATE} req/s for ${DURATION_MS / 1000}s, GET / and POST /orders\n`);
     const pending: Promise<unknown>[] = [];
     let next = 0;
@@ -78,6 +80,7 @@ export async function runFailoverPreview(write: (line: string) => void): Promise
     await Promise.all(pending);
     return summarize(results, events, stepTimes, write);
   } finally {
+    unsubscribe();
     await stack.stop();
   }
 }

@@ -66,7 +66,9 @@ describe('faultline chaos / revert against the running demo stack', () => {
   it('a fault against a target that does not exist fails clearly and injects nothing', async () => {
     const r = start([BIN, 'chaos', 'pause', 'nope']);
     expect(await r.exited).toBe(1);
-    expect(r.err()).toContain('no target named "nope" in the local stack (targets: app1, app2, app3)');
+    expect(r.err()).toContain(
+      'no target named "nope" in the local stack (targets: app1, app2, app3, balancer)',
+    );
     expect(existsSync(ledgerFile)).toBe(false);
     const bad = start([BIN, 'chaos', 'latency', 'app1', '-p', 'latency=soon']);
     expect(await bad.exited).toBe(1);
@@ -152,5 +154,21 @@ describe('faultline chaos / revert against the running demo stack', () => {
     const revert = start([BIN, 'revert']);
     expect(await revert.exited).toBe(0);
     expect(await probe(backendUrl('app3'), 3000)).toBe(200);
+  });
+
+  it('the balancer is a process of the stack: killed, then back on its address through `faultline revert`', async () => {
+    const balancer = state.processes.find((p) => p.name === 'balancer');
+    expect(balancer?.port).toBe(Number(new URL(state.balancer.url).port));
+    expect(await probe(state.balancer.url, 3000)).toBe(200);
+    const r = start([BIN, 'chaos', 'kill', 'balancer']);
+    expect(await r.exited).toBe(0);
+    expect(await probe(state.balancer.url)).toBe('refused');
+    const revert = start([BIN, 'revert']);
+    expect(await revert.exited).toBe(0);
+    let status = await probe(state.balancer.url, 3000);
+    const deadline = Date.now() + 10_000;
+    while (status !== 200 && Date.now() < deadline) status = await probe(state.balancer.url, 3000);
+    expect(status).toBe(200);
+    expect(await probe(`${state.balancer.adminUrl}/pools`)).toBe(200);
   });
 });

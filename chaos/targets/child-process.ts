@@ -1,0 +1,275 @@
+/**
+ * Long-running child processes of the local stack (sample backends, the balancer) on
+ * 127.0.0.1: started from a launch spec, ready once they print a JSON `listening` line, then
+ * killed, frozen and started again on the same port by faults and tests.
+ *
+ * Start failures (bad env, port in use, no listening line within the timeout) reject with a
+ * ChildStartError that carries the exit code and the child's stderr.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** How to start a process: plain data, so another process (`faultline revert`) can do it too. */
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+  /** Set on top of the parent's environment (minus `clearEnv`). */
+  env: Record<string, string>;
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A JSON line the child printed on stdout. */
+export type ChildEvent = Record<string, unknown>;
+
+export interface ChildProcessHandle {
+  readonly name: string;
+  /** The port it listens on (from its listening line). */
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** The env overrides it was started with (PORT as given, usually '0'). */
+  readonly env: Readonly<Record<string, string>>;
+  /** How to start it again on the same port, from any process. */
+  readonly relaunch: LaunchSpec;
+  /** The listening line. */
+  readonly listening: ChildEvent;
+  /** Resolves (never rejects) when the process has exited. */
+  readonly exited: Promise<ChildExit>;
+  /** Sends any signal; SIGSTOP/SIGCONT also update the frozen state `stop()` relies on. */
+  signal(sig: NodeJS.Signals): void;
+  /** SIGSTOP: the process stops; the kernel still accepts connections into its backlog. */
+  freeze(): void;
+  /** SIGCONT */
+  thaw(): void;
+  /** SIGKILL; resolves once the process has exited (its port is free again). */
+  kill(): Promise<void>;
+  /** SIGTERM (and SIGCONT if frozen); resolves with the exit code once it exited. */
+  stop(): Promise<number | null>;
+  /** Starts the same thing again on the same port (`env` added); this one must have exited. */
+  respawn(env?: Record<string, string>): Promise<ChildProcessHandle>;
+  /** Everything the process wrote so far. */
+  output(): { stdout: string; stderr: string };
+  /** The JSON lines from stdout so far. */
+  events(): ChildEvent[];
+  /** Calls `listener` with every JSON line printed from now on; returns the unsubscribe. */
+  onEvent(listener: (event: ChildEvent) => void): () => void;
+  /**
+   * Resolves with the first JSON line whose `event` (or `kind`) is `kind`, at once if already
+   * printed; rejects after `timeoutMs` (default 10000) or when the process closed its stdout.
+   */
+  waitForEvent(kind: string, timeoutMs?: number): Promise<ChildEvent>;
+}
+
+export interface SpawnChildOptions {
+  /** How long to wait for the listening line. Default 10000. */
+  startTimeoutMs?: number;
+  /** The port, when `event` is the listening line; undefined for any other line. */
+  listeningPort(event: ChildEvent): number | undefined;
+  /** How to start it again on `port` (e.g. the same spec with PORT set). */
+  relaunch(port: number, launch: LaunchSpec): LaunchSpec;
+  /** Variables never inherited from this process's environment. */
+  clearEnv?: readonly string[];
+  /** What the child is, for messages ("backend app1", "balancer"). */
+  label?: string;
+}
+
+/** The process did not come up; `exitCode` is null if it was still running (timeout). */
+export class ChildStartError extends Error {
+  readonly code = 'ERR_CHILD_START';
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(stderr.trim() ? `${message}\n--- stderr ---\n${stderr.trimEnd()}` : message);
+    this.name = 'ChildStartError';
+  }
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort if a test forgot killAllChildren: SIGKILL works on stopped processes too.
+  process.once('exit', () => {
+    for (const child of live) if (isRunning(child)) child.kill('SIGKILL');
+  });
+}
+
+function kindOf(event: ChildEvent): unknown {
+  return event.event ?? event.kind;
+}
+
+/** Starts `launch` and resolves once it printed its listening line. */
+export async function spawnChild(
+  name: string,
+  launch: LaunchSpec,
+  options: SpawnChildOptions,
+): Promise<ChildProcessHandle> {
+  const label = options.label ?? name;
+  const inherited = { ...process.env };
+  for (const key of options.clearEnv ?? []) delete inherited[key];
+  const child = spawn(launch.command, launch.args, {
+    cwd: launch.cwd,
+    env: { ...inherited, ...launch.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  installExitHook();
+
+  let stdout = '';
+  let stderr = '';
+  const events: ChildEvent[] = [];
+  const listeners = new Set<(event: ChildEvent | undefined) => void>();
+  let partial = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      let event: ChildEvent;
+      try {
+        event = JSON.parse(line) as ChildEvent;
+      } catch {
+        continue; // not an event line
+      }
+      events.push(event);
+      for (const listener of listeners) listener(event);
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  child.once('close', () => {
+    for (const listener of listeners) listener(undefined);
+  });
+
+  const exited = new Promise<ChildExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', () => {
+      if (child.pid !== undefined) return; // a failed kill(), not a failed spawn
+      live.delete(child);
+      resolve({ code: null, signal: null });
+    });
+  });
+
+  const timeoutMs = options.startTimeoutMs ?? 10_000;
+  const { listening, port } = await new Promise<{ listening: ChildEvent; port: number }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => {
+        listeners.delete(onLine);
+        child.kill('SIGKILL');
+        reject(new ChildStartError(`${label} printed no listening line within ${timeoutMs}ms`, null, stderr));
+      }, timeoutMs);
+      const onLine = (event: ChildEvent | undefined) => {
+        const port = event ? options.listeningPort(event) : undefined;
+        if (event === undefined || port === undefined) return;
+        clearTimeout(timer);
+        listeners.delete(onLine);
+        resolve({ listening: event, port });
+      };
+      listeners.add(onLine);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new ChildStartError(`${label} could not be spawned: ${err.message}`, null, stderr));
+      });
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        reject(new ChildStartError(`${label} exited (${how}) before listening`, code, stderr));
+      });
+    },
+  );
+
+  let frozen = false;
+  const relaunch = options.relaunch(port, launch);
+  const handle: ChildProcessHandle = {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid as number,
+    child,
+    env: { ...launch.env },
+    relaunch,
+    listening,
+    exited,
+    signal(sig) {
+      if (!isRunning(child)) return;
+      child.kill(sig);
+      if (sig === 'SIGSTOP') frozen = true;
+      if (sig === 'SIGCONT') frozen = false;
+    },
+    freeze: () => handle.signal('SIGSTOP'),
+    thaw: () => handle.signal('SIGCONT'),
+    async kill() {
+      handle.signal('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      handle.signal('SIGTERM');
+      if (frozen) handle.signal('SIGCONT');
+      return (await exited).code;
+    },
+    respawn(env = {}) {
+      return spawnChild(name, { ...relaunch, env: { ...relaunch.env, ...env } }, options);
+    },
+    output: () => ({ stdout, stderr }),
+    events: () => [...events],
+    onEvent(listener) {
+      const wrapped = (event: ChildEvent | undefined) => {
+        if (event) listener(event);
+      };
+      listeners.add(wrapped);
+      return () => listeners.delete(wrapped);
+    },
+    waitForEvent(kind, timeoutMs = 10_000) {
+      const seen = events.find((e) => kindOf(e) === kind);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(waiter);
+          reject(new Error(`${label} printed no ${kind} event within ${timeoutMs}ms`));
+        }, timeoutMs);
+        const waiter = (event: ChildEvent | undefined) => {
+          if (event !== undefined && kindOf(event) !== kind) return;
+          clearTimeout(timer);
+          listeners.delete(waiter);
+          if (event) resolve(event);
+          else reject(new Error(`${label} exited without printing a ${kind} event`));
+        };
+        listeners.add(waiter);
+      });
+    },
+  };
+  return handle;
+}
+
+/** SIGCONT then SIGKILL every process this module spawned that is still alive; waits for them. */
+export async function killAllChildren(): Promise<void> {
+  const children = [...live];
+  await Promise.all(
+    children.map(async (child) => {
+      if (!isRunning(child)) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+      await gone;
+    }),
+  );
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BalancerEvent } from '../../balancer/index.ts';
+import { RequestTimeoutError, request } from '../../test/fixtures/http.ts';
+import { Ledger } from '../ledger.ts';
+import { ChaosSession } from '../session.ts';
+import { BALANCER_TARGET, LocalStack, SAMPLE_STACK } from './local-stack.ts';
+import { findListeningPid } from './port-owner.ts';
+import { killDetached, trackListener } from './test-helpers.ts';
+
+let stack: LocalStack | undefined;
+
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+  await killDetached();
+});
+
+async function startStack(): Promise<{ stack: LocalStack; events: BalancerEvent[] }> {
+  stack = await LocalStack.start({ backends: SAMPLE_STACK });
+  const events: BalancerEvent[] = [];
+  stack.subscribe((e) => events.push(e), { replay: true });
+  return { stack, events };
+}
+
+async function servedWithin(url: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await request(url, { timeoutMs: 1000 });
+      if (res.status === 200) return String(res.headers['x-served-by']);
+    } catch {
+      // not back yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs}ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const session = (s: LocalStack) =>
+  new ChaosSession(
+    new Ledger(join(mkdtempSync(join(tmpdir(), 'faultline-ledger-')), 'ledger.jsonl')),
+    s.targets,
+  );
+
+describe('the local stack runs the balancer as a child process', () => {
+  it('the balancer is a separate process, a target, and its events reach subscribers', async () => {
+    const { stack, events } = await startStack();
+    const balancer = stack.balancerProcess;
+    expect(balancer?.pid).toBeGreaterThan(0);
+    expect(balancer?.pid).not.toBe(process.pid);
+    expect(findListeningPid(Number(new URL(stack.url).port))).toBe(balancer?.pid);
+    expect(await stack.targets.names()).toEqual(['app1', 'app2', 'app3', BALANCER_TARGET]);
+    expect(stack.state().processes.map((p) => p.name)).toContain(BALANCER_TARGET);
+    expect(await servedWithin(stack.url, 5000)).toMatch(/^app[12]$/);
+    expect(events.map((e) => e.kind)).toContain('balancer-started');
+    // the balancer is no sample backend: http faults refuse it before doing anything
+    expect((await stack.targets.resolve(BALANCER_TARGET)).controlUrl).toBeUndefined();
+  });
+
+  it('kill balancer: clients are refused; the revert starts it again on the same address', async () => {
+    const { stack, events } = await startStack();
+    await servedWithin(stack.url, 5000);
+    const chaos = session(stack);
+    const plan = await chaos.prepare('kill', BALANCER_TARGET, {});
+    await chaos.inject(plan);
+    await expect(request(stack.url, { timeoutMs: 2000 })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(request(`${stack.adminUrl}/pools`, { timeoutMs: 2000 })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    const startedBefore = events.filter((e) => e.kind === 'balancer-started').length;
+    await chaos.revertAll();
+    trackListener(Number(new URL(stack.url).port));
+    expect(await servedWithin(stack.url, 10_000)).toMatch(/^app[12]$/);
+    const admin = await request(`${stack.adminUrl}/pools`, { timeoutMs: 2000 });
+    expect(admin.status).toBe(200);
+    // started again by the revert, detached from this stack: its events are not ours to see
+    expect(events.filter((e) => e.kind === 'balancer-started').length).toBe(startedBefore);
+  });
+
+  it('pause balancer: requests get no answer; the revert thaws it and they are served', async () => {
+    const { stack } = await startStack();
+    await servedWithin(stack.url, 5000);
+    const chaos = session(stack);
+    await chaos.inject(await chaos.prepare('pause', BALANCER_TARGET, {}));
+    await expect(request(stack.url, { timeoutMs: 500 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    await chaos.revertAll();
+    expect(await servedWithin(stack.url, 5000)).toMatch(/^app[12]$/);
+  });
+
+  it('restart balancer: a new process on the same address, its events still reach subscribers', async () => {
+    const { stack, events } = await startStack();
+    const before = stack.balancerProcess?.pid;
+    await stack.restart(BALANCER_TARGET);
+    expect(stack.balancerProcess?.pid).not.toBe(before);
+    expect(await servedWithin(stack.url, 10_000)).toMatch(/^app[12]$/);
+    expect(events.filter((e) => e.kind === 'balancer-started')).toHaveLength(2);
+    await stack.backend('app1').kill();
+    await stack.backend('app2').kill();
+    const failover = await new Promise<BalancerEvent>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no failover event from the new balancer')), 5000);
+      const check = () => {
+        const found = events.find((e) => e.kind === 'failover-to-backup');
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else setTimeout(check, 20);
+      };
+      check();
+    });
+    expect(failover).toMatchObject({ kind: 'failover-to-backup', backups: ['app3'] });
+  });
+});
