@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Drill files import the drill API as 'faultline', as users' drill files do.
+  resolve: { alias: { faultline: fileURLToPath(new URL('./drills/index.ts', import.meta.url)) } },
   test: {
     include: [
       'balancer/**/*.test.ts',

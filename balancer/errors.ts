@@ -17,7 +17,10 @@ export type FaultlineErrorCode =
   | 'FL_TARGET_NOT_FOUND'
   | 'FL_REVERT_FAILED'
   | 'FL_DOCKER_UNAVAILABLE'
-  | 'FL_TARGET_NOT_OPTED_IN';
+  | 'FL_TARGET_NOT_OPTED_IN'
+  | 'FL_DRILL_INVALID'
+  | 'FL_DRILL_NOT_FOUND'
+  | 'FL_DRILL_TARGET_FAILED';
 
 export class FaultlineError extends Error {
   readonly code: FaultlineErrorCode;
@@ -41,7 +44,7 @@ export class ConfigError extends FaultlineError {
   constructor(
     file: string | undefined,
     issues: readonly ConfigIssue[],
-    code: 'FL_CONFIG_INVALID' | 'FL_CONFIG_ENV_MISSING' = 'FL_CONFIG_INVALID',
+    code: 'FL_CONFIG_INVALID' | 'FL_CONFIG_ENV_MISSING' | 'FL_DRILL_INVALID' = 'FL_CONFIG_INVALID',
     subject = 'balancer config',
   ) {
     const where = file ?? 'config';

@@ -35,6 +35,33 @@ export type BalancerEventBody =
 
 export type BalancerEventKind = BalancerEventBody['kind'];
 
+/** Every event kind, for validating names written by hand (drill conditions, SLAs). */
+export const BALANCER_EVENT_KINDS = [
+  'server-down',
+  'server-up',
+  'ejected',
+  'ejection-ended',
+  'breaker-open',
+  'breaker-half-open',
+  'breaker-close',
+  'failover-to-backup',
+  'failback',
+  'pool-empty',
+  'server-draining',
+  'server-drained',
+  'server-enabled',
+  'server-disabled',
+  'weight-changed',
+  'balancer-started',
+  'balancer-stopping',
+] as const satisfies readonly BalancerEventKind[];
+
+// The list above must name every kind: this fails to compile when one is missing.
+const everyKindListed: [Exclude<BalancerEventKind, (typeof BALANCER_EVENT_KINDS)[number]>] extends [never]
+  ? true
+  : false = true;
+void everyKindListed;
+
 export type BalancerEvent = BalancerEventBody & { seq: number; at: number };
 
 export type EventOfKind<K extends BalancerEventKind> = Extract<BalancerEvent, { kind: K }>;

@@ -7,7 +7,20 @@ export { makeLocator } from './config/locate.ts';
 export { formatPath, issueMessage } from './config/messages.ts';
 export type * from './config/types.ts';
 export { formatDuration, parseDuration } from './duration.ts';
-export { ConfigError, FaultlineError, type FaultlineErrorCode, type ProxyErrorCode } from './errors.ts';
-export { type BalancerEvent, type BalancerEventKind, describeEvent, EventBus, now } from './events.ts';
+export {
+  ConfigError,
+  type ConfigIssue,
+  FaultlineError,
+  type FaultlineErrorCode,
+  type ProxyErrorCode,
+} from './errors.ts';
+export {
+  BALANCER_EVENT_KINDS,
+  type BalancerEvent,
+  type BalancerEventKind,
+  describeEvent,
+  EventBus,
+  now,
+} from './events.ts';
 export { ERROR_HEADER, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './proxy/headers.ts';
 export { Balancer, type StopOptions } from './server.ts';

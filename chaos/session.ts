@@ -61,7 +61,7 @@ export class ChaosSession {
   }
 
   /** Ledger first, then the fault. If applying fails, it is reverted at once. */
-  async inject(prepared: PreparedFault): Promise<void> {
+  async inject(prepared: PreparedFault): Promise<InjectedFault> {
     const entry = this.ledger.plan({
       fault: prepared.fault.name,
       target: prepared.target.name,
@@ -82,41 +82,66 @@ export class ChaosSession {
     }
     this.ledger.applied(entry.id);
     this.log(`injected: ${prepared.description}`);
+    return entry;
+  }
+
+  /** Reverts these faults now (newest first); ones already reverted are skipped. */
+  async revert(faults: readonly InjectedFault[]): Promise<RevertResult[]> {
+    const results: RevertResult[] = [];
+    for (const fault of [...faults].reverse()) {
+      const index = this.active.indexOf(fault);
+      if (index === -1) continue;
+      this.active.splice(index, 1);
+      results.push(await this.revertOne(fault));
+    }
+    return results;
   }
 
   /** Reverts every fault this session injected, newest first. Safe to call more than once. */
-  async revertAll(): Promise<{ reverted: number; failed: string[] }> {
-    let reverted = 0;
-    const failed: string[] = [];
+  async revertAll(): Promise<{ reverted: number; failed: string[]; results: RevertResult[] }> {
+    const results: RevertResult[] = [];
     while (this.active.length > 0) {
       const entry = this.active.pop() as PlannedLine;
-      const error = await this.revertOne(entry);
-      if (error) failed.push(`${entry.description}: ${error}`);
-      else reverted++;
+      results.push(await this.revertOne(entry));
     }
-    return { reverted, failed };
+    const failed = results.filter((r) => r.error !== undefined);
+    return {
+      reverted: results.length - failed.length,
+      failed: failed.map((r) => `${r.description}: ${r.error}`),
+      results,
+    };
   }
 
-  private async revertOne(entry: PlannedLine): Promise<string | undefined> {
+  private async revertOne(entry: PlannedLine): Promise<RevertResult> {
     return revertEntry(this.ledger, entry, this.log);
   }
+}
+
+/** A fault this session injected (its ledger line): what `revert` takes. */
+export type InjectedFault = PlannedLine;
+
+/** How undoing one fault went. */
+export interface RevertResult {
+  description: string;
+  outcome: 'reverted' | 'nothing-to-do' | 'failed';
+  error?: string;
 }
 
 async function revertEntry(
   ledger: Ledger,
   entry: PlannedLine | OutstandingFault,
   log: (line: string) => void,
-): Promise<string | undefined> {
+): Promise<RevertResult> {
   try {
     const outcome = await applyRevert(entry.revert, log);
     ledger.reverted(entry.id, outcome);
     log(`reverted: ${entry.description}${outcome === 'nothing-to-do' ? ' (nothing left to undo)' : ''}`);
-    return undefined;
+    return { description: entry.description, outcome };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     ledger.revertFailed(entry.id, message);
     log(`revert FAILED: ${entry.description}: ${message}`);
-    return message;
+    return { description: entry.description, outcome: 'failed', error: message };
   }
 }
 
@@ -129,8 +154,8 @@ export async function revertOutstanding(
   let reverted = 0;
   const failed: string[] = [];
   for (const entry of open) {
-    const error = await revertEntry(ledger, entry, log);
-    if (error) failed.push(`${entry.description}: ${error}`);
+    const result = await revertEntry(ledger, entry, log);
+    if (result.error !== undefined) failed.push(`${entry.description}: ${result.error}`);
     else reverted++;
   }
   return { reverted, failed };

@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 2,
   /** A drill ran and at least one SLA was breached. */
   slaBreach: 3,
+  /** Every SLA that could be measured held, but at least one could not (its fault touched no traffic). */
+  inconclusive: 4,
   /** A bug in faultline. */
   internal: 70,
   /** Stopped by SIGINT. */

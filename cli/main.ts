@@ -3,6 +3,7 @@ import { FaultlineError } from '../balancer/index.ts';
 import { registerBalancerCommand } from './commands/balancer.ts';
 import { registerChaosCommands } from './commands/chaos.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerDrillCommand } from './commands/drill.ts';
 import { EXIT } from './exit-codes.ts';
 
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
   });
 
 registerBalancerCommand(program);
+registerDrillCommand(program);
 registerDemoCommand(program);
 registerChaosCommands(program);
 

@@ -141,8 +141,10 @@ export class Pool {
       source,
     });
     // As Envoy's successful_active_health_check_uneject_host: a server that just passed its rise
-    // checks is back, even if passive detection ejected it while it was down.
-    if (healthy && server.ejected) {
+    // checks is back, even if passive detection ejected it while it was down. Not a flapping one
+    // (ejected again before its record was forgiven): it sits out its growing ejection time, or
+    // every blip would swing traffic back and forth (flap damping).
+    if (healthy && server.ejected && server.outlier.timesEjected <= 1) {
       server.ejectedUntil = 0;
       server.probation = false;
       this.events.publish({ kind: 'ejection-ended', pool: this.name, server: name });

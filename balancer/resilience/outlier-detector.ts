@@ -45,6 +45,11 @@ export class OutlierDetector {
     return Math.min(this.config.baseEjectionTime * this.ejections, this.config.maxEjectionTime);
   }
 
+  /** Ejections since the last clean streak: 2 or more means the server is flapping. */
+  get timesEjected(): number {
+    return this.ejections;
+  }
+
   /** A server that served well after its ejection starts again from the base duration. */
   forgive(): void {
     this.ejections = 0;

@@ -4,21 +4,11 @@ import { describeEvent } from '../../balancer/index.ts';
 import { LocalStack, SAMPLE_STACK } from '../../chaos/targets/local-stack.ts';
 import { loadStackConfig } from '../../chaos/targets/stack-config.ts';
 import { stackStatePath } from '../../chaos/targets/stack-state.ts';
-import { runFailoverPreview } from '../demo/failover-preview.ts';
-import { EXIT } from '../exit-codes.ts';
 import { onShutdownSignal } from '../signals.ts';
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
 export function registerDemoCommand(program: Command): void {
-  program
-    .command('drill')
-    .description('run the built-in failover drill on the embedded local stack (no Docker needed)')
-    .action(async () => {
-      const outcome = await runFailoverPreview(write);
-      process.exitCode = outcome.ok ? EXIT.ok : EXIT.slaBreach;
-    });
-
   program
     .command('demo')
     .description(

@@ -1,0 +1,171 @@
+import { relative, resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { describeEvent, formatDuration } from '../../balancer/index.ts';
+import type { Journal } from '../../drills/journal/types.ts';
+import { loadDrillFile, resolveDrillFiles } from '../../drills/load-drill.ts';
+import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
+import { describeAction } from '../../drills/runner/method.ts';
+import { newRunId, runDrill } from '../../drills/runner/run-drill.ts';
+import type { LoadedDrill } from '../../drills/validate.ts';
+import { EXIT } from '../exit-codes.ts';
+
+interface DrillOptions {
+  target: 'local' | 'compose';
+  reportDir: string;
+  dryRun?: boolean;
+  list?: boolean;
+  ledger?: string;
+  progress: boolean;
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+export function registerDrillCommand(program: Command): void {
+  program
+    .command('drill')
+    .description('run drills (default: the built-in catalog) on the embedded local stack and write reports')
+    .argument('[drills...]', 'built-in drill names or paths to *.drill.ts files')
+    .option(
+      '--target <target>',
+      'where to run: local (child processes, default) or compose',
+      (value: string) => {
+        if (value !== 'local' && value !== 'compose')
+          throw new InvalidArgumentError('must be "local" or "compose"');
+        return value;
+      },
+      'local',
+    )
+    .option('--report-dir <dir>', 'where reports/<run-id>/ go', 'reports')
+    .option('--dry-run', 'validate and print the plan; start nothing, inject nothing')
+    .option('--list', 'list the built-in drills')
+    .option('--ledger <file>', 'fault ledger (default .faultline/ledger.jsonl, or $FAULTLINE_LEDGER)')
+    .option('--no-progress', 'no live progress line')
+    .action(async (names: string[], options: DrillOptions) => {
+      const drills: LoadedDrill[] = [];
+      for (const file of resolveDrillFiles(names)) drills.push(await loadDrillFile(file));
+      if (options.list) {
+        for (const d of drills) out(`${d.name.padEnd(18)} ${d.description}`);
+        return;
+      }
+      if (options.dryRun) {
+        for (const d of drills) printPlan(d);
+        return;
+      }
+      process.exitCode = await runAll(drills, options);
+    });
+}
+
+async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<number> {
+  const interrupt = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(
+        `\nreceived ${signal}: reverting every fault, then stopping (again to quit at once)\n`,
+      );
+      interrupt.abort();
+    } else {
+      process.stderr.write('faultline: quitting without reverting; run `faultline revert`\n');
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const live = options.progress && process.stdout.isTTY === true;
+  const journals: Journal[] = [];
+  try {
+    for (const drill of drills) {
+      if (interrupt.signal.aborted) break;
+      out(`\n▶ ${drill.name}: ${drill.description}`);
+      const runId = newRunId(drill.name);
+      const { journal, requests } = await runDrill(drill, {
+        target: options.target,
+        signal: interrupt.signal,
+        runId,
+        ...(options.ledger ? { ledgerFile: options.ledger } : {}),
+        log: (line) => print(live, `  ${line}`),
+        onProgress: (p) => {
+          if (live) process.stdout.write(`\r\x1b[2K${renderProgress(p)}`);
+        },
+      });
+      if (live) process.stdout.write('\r\x1b[2K');
+      for (const e of journal.events) {
+        if (e.kind === 'balancer-started' || e.kind === 'balancer-stopping') continue;
+        out(`  ${formatDuration(Math.max(0, e.at - journal.clockOrigin)).padStart(7)}  ${describeEvent(e)}`);
+      }
+      const dir = resolve(options.reportDir, runId);
+      await writeReports(journal, requests, dir);
+      out(renderSummary(journal, { color: process.stdout.isTTY === true }));
+      out(
+        `  reports: ${relative(process.cwd(), dir) || dir}/{journal.json, junit.xml, report.html, requests.jsonl}`,
+      );
+      journals.push(journal);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (journals.length > 1) printTotals(journals);
+  return exitCodeOf(journals, interrupt.signal.aborted);
+}
+
+function print(live: boolean, line: string): void {
+  out(live ? `\r\x1b[2K${line}` : line);
+}
+
+/** The worst outcome wins: interrupted, then errors, then SLA breaches, then inconclusive. */
+export function exitCodeOf(journals: readonly Journal[], interrupted: boolean): number {
+  if (interrupted || journals.some((j) => j.status === 'interrupted')) return EXIT.interrupted;
+  const failedToRun = (j: Journal) =>
+    j.status === 'failed' || (j.status === 'aborted' && j.phases.method === undefined);
+  if (journals.some(failedToRun)) return EXIT.error;
+  if (journals.some((j) => j.deviated || j.status === 'aborted')) return EXIT.slaBreach;
+  if (journals.some((j) => j.sla.some((s) => s.verdict === 'inconclusive'))) return EXIT.inconclusive;
+  return EXIT.ok;
+}
+
+function printTotals(journals: readonly Journal[]): void {
+  out('\nall drills');
+  for (const j of journals) {
+    const failed = j.sla.filter((s) => s.verdict === 'failed').length;
+    const inconclusive = j.sla.filter((s) => s.verdict === 'inconclusive').length;
+    const verdict =
+      j.status !== 'completed'
+        ? j.status.toUpperCase()
+        : failed > 0 || j.deviated
+          ? 'BREACH'
+          : inconclusive > 0
+            ? 'INCONCLUSIVE'
+            : 'PASS';
+    out(
+      `  ${verdict.padEnd(12)} ${j.drill.name.padEnd(18)} ${String(j.sla.length - failed - inconclusive).padStart(2)}/${j.sla.length} SLAs met  ${formatDuration(j.durationMs)}`,
+    );
+  }
+}
+
+function printPlan(d: LoadedDrill): void {
+  out(`\n${d.name}: ${d.description}`);
+  out(`  file        ${relative(process.cwd(), d.file) || d.file}`);
+  const backends = d.stack.backends
+    .map((b) => `${b.name}${b.weight ? ` (weight ${b.weight})` : ''}${b.backup ? ' (backup)' : ''}`)
+    .join(', ');
+  out(`  stack       local: ${backends}${d.stack.proxies ? ', toxic proxies' : ''}, balancer as a process`);
+  const requests = d.load.requests.map((r) => `${r.method} ${r.path}`).join(', ');
+  out(`  load        ${d.load.rate} req/s (${requests}), timeout ${formatDuration(d.load.timeoutMs)}`);
+  const steady = d.steadyState.thresholds.map((t) => t.source).join(', ') || '(none)';
+  out(`  steady      ${formatDuration(d.steadyState.durationMs)} before and after: ${steady}`);
+  out(`  method      ${formatDuration(d.methodMs)} under load:`);
+  for (const s of d.steps) {
+    const when =
+      s.trigger.kind === 'at'
+        ? `at ${formatDuration(s.trigger.offsetMs)}`
+        : `after ${s.trigger.condition.event}${s.trigger.condition.server ? ` ${s.trigger.condition.server}` : ''}`;
+    const held = s.forMs !== undefined ? `, held ${formatDuration(s.forMs)} then reverted` : '';
+    out(`    ${when.padEnd(26)} ${s.name.padEnd(16)} ${describeAction(s.action)}${held}`);
+  }
+  out('  SLAs');
+  for (const s of d.sla) out(`    ${s.source}`);
+  if (d.abortWhen.length) out(`  abort when  ${d.abortWhen.map((a) => a.source).join(', ')}`);
+  out('  (dry run: nothing started, nothing injected)');
+}

@@ -1,0 +1,17 @@
+import { at, defineDrill, httpError } from 'faultline';
+
+/**
+ * app2 answers half its requests with 500 (its health endpoint stays green, so only passive
+ * checks can see it). Outlier detection or the circuit breaker must take it out, bounding the
+ * errors clients see.
+ */
+export default defineDrill({
+  name: 'error-spewer',
+  description: 'A server answers 50% 500s: ejected by outlier detection, error rate bounded.',
+  stack: 'sample',
+  load: { rate: 200 },
+  steadyState: { duration: '1s', thresholds: ['error_rate==0', 'p(99)<250ms'] },
+  method: [at('1s', httpError('app2', { rate: 0.5, status: 500 }), { as: 'spew', for: '3s' })],
+  duration: '5s',
+  sla: ['detection<2s for spew', 'error_rate<5% during spew', 'errors<60 overall'],
+});

@@ -1,0 +1,88 @@
+import type { BalancerEvent } from '../../balancer/index.ts';
+import type { TimeWindow } from '../recording.ts';
+import type { SlaResult } from '../sla/types.ts';
+
+/** How a run ended (Chaos Toolkit's statuses); `deviated` says separately whether SLAs held. */
+export type RunStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
+
+export interface ActionRecord {
+  /** The step name SLAs refer to. */
+  name: string;
+  kind: 'fault' | 'revert' | 'admin' | 'shell';
+  /** What was done where, one line (`SIGKILL app1 (pid 4242)`). */
+  description: string;
+  targets: string[];
+  /** Offset from the method's start it was scheduled at, or the condition it waited for. */
+  trigger: string;
+  startedAt: number;
+  endedAt: number;
+  /** For faults held with `for`: when they were reverted. */
+  revertedAt?: number;
+  status: 'ok' | 'failed' | 'skipped';
+  error?: string;
+  /** Shell stdout/stderr, admin answers. */
+  output?: string;
+}
+
+export interface RevertRecordResult {
+  description: string;
+  outcome: 'reverted' | 'nothing-to-do' | 'failed';
+  error?: string;
+  at: number;
+}
+
+/** Per-bucket figures for the timeline chart. */
+export interface TimelineBucket {
+  /** Bucket start on the shared clock. */
+  t: number;
+  requests: number;
+  errors: number;
+  /** p99 latency in ms of the requests in the bucket (0 when none). */
+  p99: number;
+  /** Successful requests per server. */
+  servedBy: Record<string, number>;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** Everything one drill run produced; every report is rendered from this alone. */
+export interface Journal {
+  version: 1;
+  runId: string;
+  drill: { name: string; description: string; file: string };
+  target: 'local' | 'compose';
+  status: RunStatus;
+  /** An SLA or the steady state after did not hold. */
+  deviated: boolean;
+  /** Why it failed, aborted or was interrupted. */
+  reason?: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** The wall-clock ms all other times in the journal are on. */
+  clockOrigin: number;
+  phases: { before?: TimeWindow; method?: TimeWindow; after?: TimeWindow };
+  steadyState: { before: SlaResult[]; after: SlaResult[] };
+  actions: ActionRecord[];
+  sla: SlaResult[];
+  reverts: RevertRecordResult[];
+  load: {
+    rate: number;
+    sent: number;
+    achievedRps: number;
+    errors: number;
+    latency: LatencySummary;
+    servedBy: Record<string, number>;
+    /** Requests the client could not send on time (it fell behind the schedule by > 10ms). */
+    late: number;
+  };
+  /** Bucket width of `timeline` in ms. */
+  bucketMs: number;
+  timeline: TimelineBucket[];
+  events: BalancerEvent[];
+}

@@ -1,0 +1,196 @@
+import { Pool } from 'undici';
+import { ERROR_HEADER, now, SERVED_BY_HEADER } from '../../balancer/index.ts';
+import { isFailure, type RequestRecord } from '../recording.ts';
+import { percentileOf } from './latency-stats.ts';
+
+export interface LoadRequestSpec {
+  method?: string;
+  path?: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface LoadPlan {
+  /** Base URL, e.g. http://127.0.0.1:4321 */
+  url: string;
+  /** Requests per second at a constant arrival rate (open model). */
+  rate: number;
+  /** Hard bound: nothing is scheduled after this. */
+  maxDurationMs: number;
+  /** Hard bound on the count; default rate × maxDurationMs. */
+  maxRequests?: number;
+  /** Round-robin over these; default GET /. */
+  requests?: LoadRequestSpec[];
+  /** Per request; default 5000. A timeout records status 0, error `timeout`. */
+  timeoutMs?: number;
+  /** Keep-alive connections; default 64. */
+  connections?: number;
+}
+
+export interface LiveStats {
+  elapsedMs: number;
+  sent: number;
+  completed: number;
+  errors: number;
+  inflight: number;
+  /** Completions in the last second. */
+  rps: number;
+  /** p99 latency of the last second's completions. */
+  p99: number;
+}
+
+export interface RunningLoad {
+  /** Wall clock (the balancer's event clock) when request 0 was due. */
+  readonly startedAt: number;
+  /** Appended as requests finish. */
+  readonly records: readonly RequestRecord[];
+  stats(): LiveStats;
+  /** Stops scheduling; requests in flight finish (bounded by their timeout). */
+  stop(): void;
+  /** Every scheduled request finished; sorted by intended time. */
+  readonly done: Promise<readonly RequestRecord[]>;
+}
+
+/** A timer tick sends every request that is due, so 1,000+ rps needs no timer per request. */
+const TICK_MS = 2;
+
+/**
+ * Open-model load (wrk2, k6's constant-arrival-rate): request i is due at start + i/rate
+ * whatever happened to earlier ones, and its latency counts from that intended time, so a
+ * server that stalls shows up as latency instead of as a lower rate (no coordinated omission).
+ */
+export function startLoad(plan: LoadPlan, options: { signal?: AbortSignal } = {}): RunningLoad {
+  const origin = new URL(plan.url).origin;
+  const pool = new Pool(origin, {
+    connections: plan.connections ?? 64,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+  });
+  const specs = plan.requests?.length ? plan.requests : [{}];
+  const interval = 1000 / plan.rate;
+  const maxRequests = Math.min(
+    plan.maxRequests ?? Number.POSITIVE_INFINITY,
+    Math.floor((plan.rate * plan.maxDurationMs) / 1000),
+  );
+  const timeoutMs = plan.timeoutMs ?? 5000;
+  const records: RequestRecord[] = [];
+  const pending = new Set<Promise<void>>();
+  const startedAt = now();
+  let next = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let finish: () => void = () => {};
+  const scheduling = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    finish();
+  };
+  options.signal?.addEventListener('abort', stop, { once: true });
+
+  const tick = () => {
+    const t = now();
+    while (!stopped && next < maxRequests && startedAt + next * interval <= t) {
+      const intended = startedAt + next * interval;
+      const spec = specs[next % specs.length] as LoadRequestSpec;
+      next++;
+      const p = send(pool, spec, intended, timeoutMs).then((r) => {
+        records.push(r);
+      });
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    }
+    if (stopped) return;
+    if (next >= maxRequests) {
+      stop();
+      return;
+    }
+    const wait = startedAt + next * interval - now();
+    timer = setTimeout(tick, Math.max(0, Math.min(TICK_MS, wait)));
+  };
+  tick();
+
+  const done = (async () => {
+    await scheduling;
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+    options.signal?.removeEventListener('abort', stop);
+    await pool.close().catch(() => {});
+    return records.sort((a, b) => a.intended - b.intended);
+  })();
+
+  return {
+    startedAt,
+    records,
+    stop,
+    done,
+    stats() {
+      const t = now();
+      const recent = records.filter((r) => r.intended + r.latencyMs >= t - 1000);
+      return {
+        elapsedMs: t - startedAt,
+        sent: next,
+        completed: records.length,
+        errors: records.filter(isFailure).length,
+        inflight: pending.size,
+        rps: recent.length,
+        p99: percentileOf(
+          recent.map((r) => r.latencyMs),
+          99,
+        ),
+      };
+    },
+  };
+}
+
+async function send(
+  pool: Pool,
+  spec: LoadRequestSpec,
+  intended: number,
+  timeoutMs: number,
+): Promise<RequestRecord> {
+  const method = spec.method ?? 'GET';
+  const path = spec.path ?? '/';
+  const sent = now();
+  const base = { intended, sent, method, path };
+  const signal = AbortSignal.timeout(Math.max(1, Math.ceil(intended + timeoutMs - sent)));
+  try {
+    const res = await pool.request({
+      method: method as 'GET',
+      path,
+      ...(spec.body !== undefined ? { body: spec.body } : {}),
+      headers: {
+        ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...spec.headers,
+      },
+      signal,
+    });
+    await res.body.dump({ limit: Number.POSITIVE_INFINITY });
+    const servedBy = header(res.headers[SERVED_BY_HEADER]);
+    const error =
+      res.statusCode >= 500 ? (header(res.headers[ERROR_HEADER]) ?? `http_${res.statusCode}`) : undefined;
+    return {
+      ...base,
+      latencyMs: now() - intended,
+      status: res.statusCode,
+      ...(servedBy ? { servedBy } : {}),
+      ...(error ? { error } : {}),
+    };
+  } catch (err) {
+    const e = err as { name?: string; code?: string };
+    const timedOut = signal.aborted || e.name === 'TimeoutError' || e.name === 'AbortError';
+    return {
+      ...base,
+      latencyMs: now() - intended,
+      status: 0,
+      error: timedOut ? 'timeout' : (e.code ?? e.name ?? 'error'),
+    };
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,315 @@
+import { randomBytes } from 'node:crypto';
+import { type BalancerEvent, FaultlineError } from '../../balancer/index.ts';
+import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
+import { ChaosSession } from '../../chaos/session.ts';
+import { buildTimeline, summarizeLoad } from '../journal/timeline.ts';
+import type { ActionRecord, Journal, RevertRecordResult, RunStatus } from '../journal/types.ts';
+import { type RunningLoad, startLoad } from '../load/open-model.ts';
+import type { RequestRecord, TimeWindow } from '../recording.ts';
+import { evaluateOn, evaluateSla } from '../sla/index.ts';
+import type { SlaContext, SlaResult } from '../sla/types.ts';
+import { type DrillTarget, startLocalTarget } from '../target.ts';
+import type { LoadedDrill } from '../validate.ts';
+import { now, sleepUntil } from './clock.ts';
+import { runMethod, stepTimings } from './method.ts';
+
+export interface DrillProgress {
+  elapsedMs: number;
+  phase: 'starting' | 'before' | 'method' | 'after' | 'reverting';
+  rps: number;
+  errors: number;
+  p99: number;
+  action?: string;
+}
+
+export interface RunOptions {
+  target?: 'local' | 'compose';
+  /** Aborting it interrupts the run (SIGINT): faults are reverted, status `interrupted`. */
+  signal?: AbortSignal;
+  ledgerFile?: string;
+  log?: (line: string) => void;
+  onProgress?: (progress: DrillProgress) => void;
+  runId?: string;
+}
+
+export interface RunResult {
+  journal: Journal;
+  requests: readonly RequestRecord[];
+}
+
+/** Requests finishing within this long after a phase ends still count for its thresholds. */
+const SETTLE_MS = 300;
+const ABORT_CHECK_MS = 250;
+/** The load runs at most this much longer than planned while `after` steps wait. */
+const LOAD_SLACK_MS = 30_000;
+const BUCKET_MS = 250;
+const WARMUP_MS = 500;
+
+export function newRunId(drill: string, at = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${stamp}-${drill}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * One drill, Chaos Toolkit's lifecycle: target up → steady state before (not steady: aborted,
+ * nothing injected) → method under continuous load → steady state after → revert every
+ * fault (always) → journal. Never throws for a run that went wrong: the journal says how.
+ */
+export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Promise<RunResult> {
+  const log = options.log ?? (() => {});
+  const startedAt = new Date();
+  const t0 = now();
+  const events: BalancerEvent[] = [];
+  const stop = new AbortController();
+  const interrupt = () => stop.abort(new Error('interrupted'));
+  options.signal?.addEventListener('abort', interrupt, { once: true });
+
+  let status: RunStatus = 'completed';
+  let reason: string | undefined;
+  let target: DrillTarget | undefined;
+  let session: ChaosSession | undefined;
+  let load: RunningLoad | undefined;
+  let unsubscribe = () => {};
+  let phase: DrillProgress['phase'] = 'starting';
+  let currentAction: string | undefined;
+  const phases: Journal['phases'] = {};
+  const steady: Journal['steadyState'] = { before: [], after: [] };
+  let actions: ActionRecord[] = [];
+  let reverts: RevertRecordResult[] = [];
+  let requests: readonly RequestRecord[] = [];
+  let abortReason: string | undefined;
+
+  const progress = setInterval(() => {
+    const s = load?.stats();
+    options.onProgress?.({
+      elapsedMs: now() - t0,
+      phase,
+      rps: s?.rps ?? 0,
+      errors: s?.errors ?? 0,
+      p99: s?.p99 ?? 0,
+      ...(currentAction ? { action: currentAction } : {}),
+    });
+  }, 500);
+
+  const context = (): SlaContext => ({
+    recording: { requests: load?.records ?? requests, events },
+    phases: {
+      before: phases.before ?? { start: t0, end: t0 },
+      method: phases.method ?? { start: t0, end: t0 },
+      after: phases.after ?? { start: t0, end: t0 },
+    },
+    steps: [],
+    backups: target?.backups ?? [],
+    steadyState: drill.steadyState.thresholds,
+  });
+  const thresholdsOn = (name: string, window: TimeWindow) =>
+    drill.steadyState.thresholds.map((t) => evaluateOn(t, { name, ...window }, context()));
+
+  try {
+    if (options.target === 'compose') {
+      throw new FaultlineError(
+        'FL_DRILL_TARGET_FAILED',
+        'the compose target is not available in this version',
+      );
+    }
+    log(`starting the local stack for ${drill.name}`);
+    target = await startLocalTarget(drill.stack);
+    const live = target;
+    unsubscribe = live.subscribe((e) => events.push(e));
+    session = new ChaosSession(new Ledger(ledgerPath(options.ledgerFile)), live.targets, log);
+    // Every fault checked against the live targets before the first one is injected.
+    for (const step of drill.steps) {
+      if (step.action.kind !== 'fault') continue;
+      for (const t of step.action.targets) {
+        try {
+          await session.prepare(step.action.fault, t, step.action.params);
+        } catch (err) {
+          throw new FaultlineError(
+            'FL_DRILL_INVALID',
+            `${drill.file}: step ${step.name}: ${(err as Error).message}`,
+          );
+        }
+      }
+    }
+    if (stop.signal.aborted) throw stop.signal.reason;
+
+    load = startLoad({
+      url: live.url,
+      rate: drill.load.rate,
+      maxDurationMs: WARMUP_MS + 2 * drill.steadyState.durationMs + drill.methodMs + LOAD_SLACK_MS,
+      requests: drill.load.requests,
+      timeoutMs: drill.load.timeoutMs,
+      connections: drill.load.connections,
+    });
+    phase = 'before';
+    // The first requests open connections and warm both processes up: not measured.
+    const warm = load.startedAt + WARMUP_MS;
+    phases.before = { start: warm, end: warm + drill.steadyState.durationMs };
+    await sleepUntil(phases.before.end + SETTLE_MS, stop.signal);
+    steady.before = thresholdsOn('before', phases.before);
+    const unsteady = steady.before.filter((r) => r.verdict !== 'passed');
+    if (unsteady.length > 0) {
+      status = 'aborted';
+      reason = `not in steady state before the method, no fault injected: ${unsteady.map((r) => r.detail).join('; ')}`;
+    } else {
+      phase = 'method';
+      const methodStart = now();
+      phases.method = { start: methodStart, end: methodStart + drill.methodMs };
+      const watcher = setInterval(() => {
+        const t = now();
+        const window = { name: 'last second', start: t - 1000 - SETTLE_MS, end: t - SETTLE_MS };
+        const tripped = drill.abortWhen
+          .map((c) => evaluateOn(c, window, context()))
+          .find((r) => r.verdict === 'passed');
+        if (tripped && !stop.signal.aborted) {
+          abortReason = `abort condition ${tripped.source} held: ${tripped.detail}`;
+          stop.abort(new Error(abortReason));
+        }
+      }, ABORT_CHECK_MS);
+      let outcome: Awaited<ReturnType<typeof runMethod>>;
+      try {
+        outcome = await runMethod(
+          {
+            steps: drill.steps,
+            target: live,
+            session,
+            signal: stop.signal,
+            events,
+            log,
+            onStep: (name) => {
+              currentAction = name;
+            },
+          },
+          methodStart,
+        );
+        actions = outcome.actions;
+        if (!stop.signal.aborted && !outcome.error) await sleepUntil(phases.method.end, stop.signal);
+      } finally {
+        clearInterval(watcher);
+      }
+      phases.method.end = Math.max(now(), phases.method.end);
+      if (stop.signal.aborted) throw stop.signal.reason;
+      if (outcome.error) {
+        status = 'failed';
+        reason = outcome.error;
+      } else {
+        phase = 'after';
+        phases.after = { start: phases.method.end, end: phases.method.end + drill.steadyState.durationMs };
+        await sleepUntil(phases.after.end + SETTLE_MS, stop.signal);
+        steady.after = thresholdsOn('after', phases.after);
+      }
+    }
+  } catch (err) {
+    if (options.signal?.aborted) {
+      status = 'interrupted';
+      reason = 'interrupted (SIGINT/SIGTERM); every fault reverted';
+    } else if (abortReason) {
+      status = 'aborted';
+      reason = abortReason;
+    } else {
+      status = 'failed';
+      reason = (err as Error).message;
+    }
+  } finally {
+    phase = 'reverting';
+    if (session) {
+      const result = await session.revertAll();
+      reverts = result.results.map((r) => ({ ...r, at: now() }));
+      if (result.failed.length > 0 && status === 'completed') {
+        status = 'failed';
+        reason = `revert failed: ${result.failed.join('; ')}`;
+      }
+    }
+    if (load) {
+      load.stop();
+      requests = await load.done;
+    }
+    if (phases.method && !phases.after && status !== 'completed')
+      phases.method.end = Math.min(phases.method.end, now());
+    unsubscribe();
+    clearInterval(progress);
+    options.signal?.removeEventListener('abort', interrupt);
+    try {
+      await target?.stop();
+    } catch (err) {
+      log(`stopping the stack failed: ${(err as Error).message}`);
+    }
+  }
+
+  const sla = evaluateSlas(drill, context(), actions, phases, status);
+  const deviated =
+    sla.some((r) => r.verdict === 'failed') || steady.after.some((r) => r.verdict === 'failed');
+  const endedAt = new Date();
+  const end = phases.after?.end ?? phases.method?.end ?? now();
+  const journal: Journal = {
+    version: 1,
+    runId: options.runId ?? newRunId(drill.name, startedAt),
+    drill: { name: drill.name, description: drill.description, file: drill.file },
+    target: options.target ?? 'local',
+    status,
+    deviated,
+    ...(reason ? { reason } : {}),
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: Math.round(endedAt.getTime() - startedAt.getTime()),
+    clockOrigin: t0,
+    phases,
+    steadyState: steady,
+    actions,
+    sla,
+    reverts,
+    load: summarizeLoad(requests, drill.load.rate),
+    bucketMs: BUCKET_MS,
+    timeline: phases.before
+      ? buildTimeline(requests, load?.startedAt ?? phases.before.start, end, BUCKET_MS)
+      : [],
+    events,
+  };
+  return { journal, requests };
+}
+
+function evaluateSlas(
+  drill: LoadedDrill,
+  base: SlaContext,
+  actions: ActionRecord[],
+  phases: Journal['phases'],
+  status: RunStatus,
+): SlaResult[] {
+  if (!phases.method) {
+    return drill.sla.map((s) => notMeasured(s.source, s.limit, s.unit, s.op, 'the method never ran'));
+  }
+  const methodEnd = phases.method.end;
+  const ctx: SlaContext = { ...base, steps: stepTimings(drill.steps, actions, methodEnd) };
+  return drill.sla.map((s) => {
+    try {
+      const result = evaluateSla(s, ctx);
+      if (status !== 'completed' && result.verdict === 'passed' && result.window.end > methodEnd) {
+        return { ...result, verdict: 'inconclusive', detail: `${result.detail}; the run stopped early` };
+      }
+      return result;
+    } catch (err) {
+      // A window on a step that never ran (the method stopped first).
+      return notMeasured(s.source, s.limit, s.unit, s.op, (err as Error).message);
+    }
+  });
+}
+
+function notMeasured(
+  source: string,
+  limit: number,
+  unit: SlaResult['unit'],
+  op: SlaResult['op'],
+  why: string,
+): SlaResult {
+  return {
+    source,
+    verdict: 'inconclusive',
+    value: null,
+    limit,
+    unit,
+    op,
+    window: { name: 'none', start: 0, end: 0 },
+    excess: 0,
+    detail: `not measured: ${why}`,
+  };
+}

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../balancer/index.ts';
+import {
+  after as afterEvent,
+  at,
+  defineDrill,
+  drain,
+  event,
+  fault,
+  kill,
+  pause,
+  restart,
+  revert,
+} from './define.ts';
+import { validateDrill } from './validate.ts';
+
+const FILE = 'drills/test.drill.ts';
+
+const base = () =>
+  defineDrill({
+    name: 'crash',
+    description: 'a primary dies',
+    stack: 'sample',
+    load: { rate: 100 },
+    steadyState: ['error_rate==0'],
+    method: [at('1s', kill('app1'), { as: 'crash' }), at('3s', restart('app1'))],
+    sla: ['errors==0 during crash', 'detection<1s for crash', 'served_by(app1)>0 after restart'],
+  });
+
+function problems(mutate: (d: Record<string, unknown>) => void): string {
+  const drill = structuredClone(base()) as unknown as Record<string, unknown>;
+  mutate(drill);
+  try {
+    validateDrill(drill, FILE);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('FL_DRILL_INVALID');
+    return (err as Error).message;
+  }
+  throw new Error('expected the drill to be rejected');
+}
+
+describe('validateDrill', () => {
+  it('normalizes a good drill: names, aliases, durations, defaults', () => {
+    const d = validateDrill(base(), FILE);
+    expect(d.steps.map((s) => [s.name, s.aliases])).toEqual([
+      ['crash', ['kill']],
+      ['restart-app1', ['restart']],
+    ]);
+    expect(d.steps[0]?.trigger).toEqual({ kind: 'at', offsetMs: 1000 });
+    expect(d.steps[0]?.targets).toEqual(['app1']);
+    expect(d.methodMs).toBe(6000);
+    expect(d.steadyState.durationMs).toBe(2000);
+    expect(d.load).toEqual({
+      rate: 100,
+      requests: [{ method: 'GET', path: '/' }],
+      timeoutMs: 5000,
+      connections: 64,
+    });
+    expect(d.stack.backends.map((b) => b.name)).toEqual(['app1', 'app2', 'app3']);
+    expect(d.sla.map((s) => s.source)).toEqual(base().sla);
+  });
+
+  it('accepts conditions, admin steps, held faults and reverts', () => {
+    const d = validateDrill(
+      {
+        ...base(),
+        method: [
+          at('0.5s', drain('app1')),
+          afterEvent(event('server-drained', 'app1'), restart('app1'), { timeout: '5s' }),
+          at('2s', pause('app2'), { as: 'freeze', for: '1s' }),
+          at('4s', fault('latency', 'app2', { latency: '50ms' }), { as: 'slow' }),
+          at('5s', revert('slow')),
+        ],
+        stack: { proxies: true },
+        sla: ['errors==0 during freeze'],
+      },
+      FILE,
+    );
+    expect(d.steps.map((s) => s.name)).toEqual([
+      'drain-app1',
+      'restart-app1',
+      'freeze',
+      'slow',
+      'revert-slow',
+    ]);
+    expect(d.steps[1]?.trigger).toEqual({
+      kind: 'after',
+      condition: { kind: 'event', event: 'server-drained', server: 'app1' },
+      timeoutMs: 5000,
+    });
+    expect(d.steps[2]?.forMs).toBe(1000);
+    expect(d.methodMs).toBe(8000);
+  });
+
+  it.each<[string, (d: Record<string, unknown>) => void, string]>([
+    ['unknown top-level field', (d) => (d.sla2 = []), '(root): unknown field(s) sla2'],
+    ['missing description', (d) => delete d.description, 'description:'],
+    ['bad name', (d) => (d.name = 'my drill'), 'name: may contain only letters'],
+    [
+      'bad stack',
+      (d) => (d.stack = 'big'),
+      'stack: must be "sample" or { backends, proxies, pool, balancer }',
+    ],
+    [
+      'rate too high',
+      (d) => ((d.load as { rate: number }).rate = 1e6),
+      'load.rate: must be at most 5000 requests/s',
+    ],
+    [
+      'bad duration',
+      (d) =>
+        ((
+          (d.method as Array<{ trigger: { offset: unknown } }>)[0] as { trigger: { offset: unknown } }
+        ).trigger.offset = '1 sec'),
+      'method[0].trigger.offset: an offset must be a duration such as 500ms, 2s or 1m (got "1 sec")',
+    ],
+    [
+      'unknown fault',
+      (d) => ((d.method as unknown[])[0] = at('1s', fault('explode', 'app1'), { as: 'crash' })),
+      'method[0].action.fault: unknown fault "explode" (faults: kill, stop',
+    ],
+    [
+      'unknown target',
+      (d) => ((d.method as unknown[])[0] = at('1s', kill('app9'), { as: 'crash' })),
+      'method[0].action.targets[0]: no target "app9" in the stack (targets: app1, app2, app3, balancer)',
+    ],
+    [
+      'bad fault params',
+      (d) =>
+        ((d.method as unknown[])[0] = at('1s', fault('latency', 'app1', { latency: 'slow' }), {
+          as: 'crash',
+        })),
+      'method[0].action.params.latency:',
+    ],
+    [
+      'unknown event',
+      (d) => ((d.method as unknown[])[1] = afterEvent(event('server-exploded', 'app1'), restart('app1'))),
+      'unknown balancer event "server-exploded"',
+    ],
+    [
+      'revert of a step that is not there',
+      (d) => ((d.method as unknown[])[1] = at('3s', revert('nope'))),
+      'method[1].action.step: "nope" is not an earlier fault step',
+    ],
+    [
+      'for on an admin step',
+      (d) => ((d.method as unknown[])[1] = at('3s', drain('app1'), { for: '1s' })),
+      'method[1].for: only a fault can be held for a while',
+    ],
+    [
+      'two steps with one name',
+      (d) => ((d.method as unknown[])[1] = at('3s', restart('app1'), { as: 'crash' })),
+      'method[1].as: "crash" names two steps',
+    ],
+    ['bad SLA', (d) => (d.sla = ['latncy<3s']), 'sla[0]: "latncy<3s": unknown metric "latncy"'],
+    ['SLA on a missing step', (d) => (d.sla = ['errors==0 during boom']), 'boom'],
+    [
+      'threshold with a window',
+      (d) => (d.steadyState = ['errors==0 during crash']),
+      'a threshold here takes no window',
+    ],
+    [
+      'duration shorter than the steps',
+      (d) => (d.duration = '2s'),
+      'duration: the method lasts 2000ms but a step runs at 3000ms',
+    ],
+  ])('%s', (_, mutate, message) => {
+    const text = problems(mutate);
+    expect(text).toContain(FILE);
+    expect(text).toContain(message);
+  });
+});

@@ -1,0 +1,384 @@
+import { z } from 'zod';
+import { BALANCER_EVENT_KINDS, ConfigError, type ConfigIssue, parseDuration } from '../balancer/index.ts';
+import { faultNames, findFault } from '../chaos/faults/index.ts';
+import { BALANCER_TARGET, type LocalBackendSpec, SAMPLE_STACK } from '../chaos/targets/local-stack.ts';
+import type { DrillAction, EventCondition } from './define.ts';
+import { checkSlaReferences, parseSla, type Sla } from './sla/index.ts';
+
+/** A step as the runner needs it: named, durations in ms. */
+export interface LoadedStep {
+  name: string;
+  /** Other names SLA windows may use: the fault (or admin op) name when unique in the drill. */
+  aliases: string[];
+  trigger: { kind: 'at'; offsetMs: number } | { kind: 'after'; condition: EventCondition; timeoutMs: number };
+  action: DrillAction;
+  /** Servers it acts on (fault targets, admin server). */
+  targets: string[];
+  forMs?: number;
+}
+
+export interface LoadedStack {
+  backends: LocalBackendSpec[];
+  proxies: boolean;
+  pool?: Record<string, unknown>;
+  balancer?: Record<string, unknown>;
+}
+
+/** A drill validated and normalized: everything a run needs, nothing left to check. */
+export interface LoadedDrill {
+  file: string;
+  name: string;
+  description: string;
+  stack: LoadedStack;
+  load: {
+    rate: number;
+    requests: Array<{ method: string; path: string; body?: string; headers?: Record<string, string> }>;
+    timeoutMs: number;
+    connections: number;
+  };
+  steadyState: { durationMs: number; thresholds: Sla[] };
+  steps: LoadedStep[];
+  methodMs: number;
+  sla: Sla[];
+  abortWhen: Sla[];
+}
+
+export const DEFAULT_STEADY_MS = 2000;
+/** The method runs this long past its last `at` step unless the drill says `duration`. */
+const METHOD_TAIL_MS = 3000;
+const DEFAULT_AFTER_TIMEOUT_MS = 10_000;
+const NAME = /^[A-Za-z0-9_.-]+$/;
+
+const duration = (what: string) =>
+  z.union([z.string(), z.number()]).transform((input, ctx) => {
+    const ms = parseDuration(input);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} must be a duration such as 500ms, 2s or 1m (got ${JSON.stringify(input)})`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const name = z.string().regex(NAME, 'may contain only letters, digits, "_", "." and "-"');
+const targets = z.array(name).min(1, 'needs at least one target');
+
+const action = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('fault'),
+    fault: z.string(),
+    targets,
+    params: z.record(z.string(), z.unknown()),
+  }),
+  z.strictObject({ kind: z.literal('revert'), step: name }),
+  z.strictObject({
+    kind: z.literal('admin'),
+    op: z.enum(['drain', 'enable', 'disable']),
+    server: name,
+    pool: name.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('shell'),
+    command: z.string().min(1),
+    timeout: duration('timeout').optional(),
+  }),
+]);
+
+const condition = z.strictObject({
+  kind: z.literal('event'),
+  event: z.enum(BALANCER_EVENT_KINDS, {
+    error: (iss) =>
+      `unknown balancer event ${JSON.stringify(iss.input)} (events: ${BALANCER_EVENT_KINDS.join(', ')})`,
+  }),
+  server: name.optional(),
+});
+
+const step = z.strictObject({
+  trigger: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('at'), offset: duration('an offset') }),
+    z.strictObject({ kind: z.literal('after'), condition, timeout: duration('timeout').optional() }),
+  ]),
+  action,
+  as: name.optional(),
+  for: duration('for').optional(),
+});
+
+const backend = z.strictObject({
+  name,
+  weight: z.number().int().min(1).max(1000).optional(),
+  backup: z.boolean().optional(),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+});
+
+const stack = z.union([
+  z.literal('sample'),
+  z.strictObject({
+    backends: z.array(backend).min(1).optional(),
+    proxies: z.boolean().optional(),
+    pool: z.record(z.string(), z.unknown()).optional(),
+    balancer: z.record(z.string(), z.unknown()).optional(),
+  }),
+]);
+
+const request = z.strictObject({
+  method: z
+    .string()
+    .regex(/^[A-Z]+$/, 'must be an HTTP method in capitals such as GET')
+    .optional(),
+  path: z.string().startsWith('/', 'must start with "/"').optional(),
+  body: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+const thresholds = z.array(z.string());
+
+const drillSchema = z.strictObject({
+  name,
+  description: z.string().min(1, 'must say what the drill proves'),
+  stack,
+  load: z.strictObject({
+    rate: z.number().positive().max(5000, 'must be at most 5000 requests/s'),
+    requests: z.array(request).min(1).optional(),
+    timeout: duration('timeout').optional(),
+    connections: z.number().int().min(1).max(1024).optional(),
+  }),
+  steadyState: z
+    .union([thresholds, z.strictObject({ duration: duration('duration').optional(), thresholds })])
+    .optional(),
+  method: z.array(step).min(1, 'needs at least one step'),
+  duration: duration('duration').optional(),
+  sla: z.array(z.string()).min(1, 'needs at least one SLA'),
+  abortWhen: z.array(z.string()).optional(),
+});
+
+type ParsedDrill = z.output<typeof drillSchema>;
+type ParsedStep = ParsedDrill['method'][number];
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}
+
+/** Validates a drill module's default export; every problem names the file and the field. */
+export function validateDrill(raw: unknown, file: string): LoadedDrill {
+  const parsed = drillSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw drillError(
+      file,
+      parsed.error.issues.map((i) => ({ path: pathOf(i.path), message: issueText(i) })),
+    );
+  }
+  const drill = parsed.data;
+  const issues: ConfigIssue[] = [];
+  const loadedStack = stackOf(drill);
+  const backendNames = loadedStack.backends.map((b) => b.name);
+  const targetNames = [...backendNames, BALANCER_TARGET];
+  const steps = nameSteps(drill.method, issues);
+
+  for (const [i, s] of steps.entries()) {
+    checkStep(s, drill.method[i] as ParsedStep, i, { backendNames, targetNames, steps, issues });
+  }
+
+  const parseAll = (texts: readonly string[], field: string): Sla[] =>
+    texts.flatMap((text, i) => {
+      try {
+        return [parseSla(text)];
+      } catch (err) {
+        issues.push({ path: `${field}[${i}]`, message: (err as Error).message });
+        return [];
+      }
+    });
+  const steady = Array.isArray(drill.steadyState)
+    ? { durationMs: DEFAULT_STEADY_MS, thresholds: drill.steadyState }
+    : {
+        durationMs: drill.steadyState?.duration ?? DEFAULT_STEADY_MS,
+        thresholds: drill.steadyState?.thresholds ?? [],
+      };
+  const steadyThresholds = parseAll(steady.thresholds, 'steadyState');
+  const sla = parseAll(drill.sla, 'sla');
+  const abortWhen = parseAll(drill.abortWhen ?? [], 'abortWhen');
+  for (const [list, field] of [
+    [steadyThresholds, 'steadyState'],
+    [abortWhen, 'abortWhen'],
+  ] as const) {
+    list.forEach((t, i) => {
+      if (t.window)
+        issues.push({ path: `${field}[${i}]`, message: `"${t.source}": a threshold here takes no window` });
+      if (['detection', 'failover', 'recovery'].includes(t.metric.kind))
+        issues.push({
+          path: `${field}[${i}]`,
+          message: `"${t.source}": ${t.metric.kind} is an SLA, not a threshold`,
+        });
+    });
+  }
+  const stepRefs = steps.map((s) => ({
+    name: s.name,
+    aliases: s.aliases,
+    isFault: s.action.kind === 'fault',
+    targetsBalancer: s.targets.includes(BALANCER_TARGET),
+  }));
+  for (const problem of checkSlaReferences(sla, stepRefs)) issues.push({ path: 'sla', message: problem });
+
+  const lastAt = Math.max(
+    0,
+    ...steps.map((s) => (s.trigger.kind === 'at' ? s.trigger.offsetMs + (s.forMs ?? 0) : 0)),
+  );
+  const methodMs = drill.duration ?? lastAt + METHOD_TAIL_MS;
+  if (drill.duration !== undefined && lastAt >= drill.duration) {
+    issues.push({
+      path: 'duration',
+      message: `the method lasts ${drill.duration}ms but a step runs at ${lastAt}ms`,
+    });
+  }
+  if (issues.length > 0) throw drillError(file, issues);
+  return {
+    file,
+    name: drill.name,
+    description: drill.description,
+    stack: loadedStack,
+    load: {
+      rate: drill.load.rate,
+      requests: (drill.load.requests ?? [{}]).map((r) => ({
+        method: r.method ?? 'GET',
+        path: r.path ?? '/',
+        ...(r.body !== undefined ? { body: r.body } : {}),
+        ...(r.headers ? { headers: r.headers } : {}),
+      })),
+      timeoutMs: drill.load.timeout ?? 5000,
+      connections: drill.load.connections ?? 64,
+    },
+    steadyState: { durationMs: steady.durationMs, thresholds: steadyThresholds },
+    steps,
+    methodMs,
+    sla,
+    abortWhen,
+  };
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'stack')
+    return 'must be "sample" or { backends, proxies, pool, balancer }';
+  return issue.message;
+}
+
+function drillError(file: string, issues: readonly ConfigIssue[]): ConfigError {
+  return new ConfigError(file, issues, 'FL_DRILL_INVALID', 'drill');
+}
+
+function stackOf(drill: ParsedDrill): LoadedStack {
+  if (drill.stack === 'sample') return { backends: SAMPLE_STACK, proxies: false };
+  return {
+    backends: drill.stack.backends ?? SAMPLE_STACK,
+    proxies: drill.stack.proxies ?? false,
+    ...(drill.stack.pool ? { pool: drill.stack.pool } : {}),
+    ...(drill.stack.balancer ? { balancer: drill.stack.balancer } : {}),
+  };
+}
+
+function autoName(action: DrillAction, index: number): string {
+  switch (action.kind) {
+    case 'fault':
+      return `${action.fault}-${action.targets.join('-')}`;
+    case 'admin':
+      return `${action.op}-${action.server}`;
+    case 'revert':
+      return `revert-${action.step}`;
+    case 'shell':
+      return `shell-${index + 1}`;
+  }
+}
+
+function verbOf(action: DrillAction): string {
+  return action.kind === 'fault' ? action.fault : action.kind === 'admin' ? action.op : action.kind;
+}
+
+function nameSteps(method: readonly ParsedStep[], issues: ConfigIssue[]): LoadedStep[] {
+  const used = new Map<string, number>();
+  const verbs = new Map<string, number>();
+  for (const s of method) verbs.set(verbOf(s.action), (verbs.get(verbOf(s.action)) ?? 0) + 1);
+  return method.map((s, i) => {
+    let stepName = s.as ?? autoName(s.action, i);
+    if (used.has(stepName)) {
+      if (s.as) issues.push({ path: `method[${i}].as`, message: `"${s.as}" names two steps` });
+      let n = 2;
+      while (used.has(`${stepName}-${n}`)) n++;
+      stepName = `${stepName}-${n}`;
+    }
+    used.set(stepName, i);
+    const verb = verbOf(s.action);
+    return {
+      name: stepName,
+      aliases: verbs.get(verb) === 1 && verb !== stepName ? [verb] : [],
+      trigger:
+        s.trigger.kind === 'at'
+          ? { kind: 'at', offsetMs: s.trigger.offset }
+          : {
+              kind: 'after',
+              condition: s.trigger.condition,
+              timeoutMs: s.trigger.timeout ?? DEFAULT_AFTER_TIMEOUT_MS,
+            },
+      action: s.action as DrillAction,
+      targets:
+        s.action.kind === 'fault' ? s.action.targets : s.action.kind === 'admin' ? [s.action.server] : [],
+      ...(s.for !== undefined ? { forMs: s.for } : {}),
+    };
+  });
+}
+
+function checkStep(
+  s: LoadedStep,
+  raw: ParsedStep,
+  i: number,
+  ctx: { backendNames: string[]; targetNames: string[]; steps: LoadedStep[]; issues: ConfigIssue[] },
+): void {
+  const at = (field: string, message: string) => ctx.issues.push({ path: `method[${i}]${field}`, message });
+  const a = s.action;
+  if (raw.for !== undefined && a.kind !== 'fault') at('.for', 'only a fault can be held for a while');
+  if (
+    s.trigger.kind === 'after' &&
+    s.trigger.condition.server &&
+    !ctx.backendNames.includes(s.trigger.condition.server)
+  )
+    at(
+      '.trigger.condition.server',
+      `no server "${s.trigger.condition.server}" (servers: ${ctx.backendNames.join(', ')})`,
+    );
+  switch (a.kind) {
+    case 'fault': {
+      const f = findFault(a.fault);
+      if (!f) {
+        at('.action.fault', `unknown fault "${a.fault}" (faults: ${faultNames().join(', ')})`);
+        return;
+      }
+      const params = f.params.safeParse(a.params);
+      if (!params.success) {
+        for (const issue of params.error.issues) {
+          at(`.action.params${issue.path.length ? `.${issue.path.join('.')}` : ''}`, issueText(issue));
+        }
+      }
+      a.targets.forEach((t, j) => {
+        if (!ctx.targetNames.includes(t))
+          at(
+            `.action.targets[${j}]`,
+            `no target "${t}" in the stack (targets: ${ctx.targetNames.join(', ')})`,
+          );
+      });
+      return;
+    }
+    case 'admin':
+      if (!ctx.backendNames.includes(a.server))
+        at('.action.server', `no server "${a.server}" (servers: ${ctx.backendNames.join(', ')})`);
+      return;
+    case 'revert': {
+      const earlier = ctx.steps.slice(0, i).find((o) => o.name === a.step || o.aliases.includes(a.step));
+      if (earlier?.action.kind !== 'fault') at('.action.step', `"${a.step}" is not an earlier fault step`);
+      return;
+    }
+    case 'shell':
+      return;
+  }
+}
