@@ -1,5 +1,5 @@
 import { AdminClient, type BalancerEvent, FaultlineError } from '../balancer/index.ts';
-import { LocalStack } from '../chaos/targets/local-stack.ts';
+import { DEMO_HEALTH, LocalStack } from '../chaos/targets/local-stack.ts';
 import type { TargetProvider } from '../chaos/types.ts';
 import type { LoadedStack } from './validate.ts';
 
@@ -19,6 +19,13 @@ export interface DrillTarget {
 
 const HEALTHY_TIMEOUT_MS = 15_000;
 
+/**
+ * The demo stack's quick health checks, with a timeout that survives a loaded CI machine (a
+ * drill measures the balancer, not how busy the runner's cores are): a frozen server is out
+ * within fall × interval + timeout = 2 × 250 + 250 = 750ms.
+ */
+export const DRILL_HEALTH = { ...DEMO_HEALTH, interval: '250ms', timeout: '250ms' };
+
 /** Starts the embedded local stack (every process a child of this one) and waits until it serves. */
 export async function startLocalTarget(stack: LoadedStack, pool = 'web'): Promise<DrillTarget> {
   let local: LocalStack;
@@ -26,7 +33,7 @@ export async function startLocalTarget(stack: LoadedStack, pool = 'web'): Promis
     local = await LocalStack.start({
       backends: stack.backends,
       proxies: stack.proxies,
-      ...(stack.pool ? { pool: stack.pool } : {}),
+      pool: { health: DRILL_HEALTH, ...stack.pool },
       config: { timeouts: { responseHeaders: '1s' }, ...stack.balancer },
     });
   } catch (err) {

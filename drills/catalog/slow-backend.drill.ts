@@ -17,7 +17,8 @@ export default defineDrill({
   sla: [
     'errors==0 overall',
     'served_by(app2)<10% during slow',
-    'p(99)<150ms during slow',
+    'p(95)<50ms during slow',
+    'p(99)<250ms during slow',
     'served_by(app2)>0 before',
   ],
 });

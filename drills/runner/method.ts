@@ -133,9 +133,12 @@ async function holdThenRevert(
   injected: Map<string, InjectedFault[]>,
   record: ActionRecord,
 ): Promise<void> {
-  // Not aborted by the signal: an interrupted run reverts everything in revertAll anyway.
-  await sleepUntil(until, new AbortController().signal);
-  if (ctx.signal.aborted) return;
+  // Interrupted or aborted: the runner's revertAll undoes it.
+  const held = await sleepUntil(until, ctx.signal).then(
+    () => true,
+    () => false,
+  );
+  if (!held) return;
   await ctx.session.revert(injected.get(step.name) ?? []);
   record.revertedAt = now();
   ctx.log(`step ${step.name}: held ${formatDuration(step.forMs ?? 0)}, reverted`);

@@ -57,7 +57,7 @@ describe('faultline drill', () => {
     expect(await plan.exited).toBe(0);
     expect(plan.out()).toContain('at 1s');
     expect(plan.out()).toContain('pause app2, held 2.5s then reverted');
-    expect(plan.out()).toContain('detection<1s for freeze');
+    expect(plan.out()).toContain('detection<1.2s for freeze');
     expect(existsSync(join(dir, 'reports'))).toBe(false);
   });
 
