@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { describeEvent, formatDuration } from '../../balancer/index.ts';
+import { describeEvent, FaultlineError, formatDuration } from '../../balancer/index.ts';
 import type { Journal } from '../../drills/journal/types.ts';
 import { loadDrillFile, resolveDrillFiles } from '../../drills/load-drill.ts';
 import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
@@ -41,6 +41,12 @@ export function registerDrillCommand(program: Command): void {
     .option('--ledger <file>', 'fault ledger (default .faultline/ledger.jsonl, or $FAULTLINE_LEDGER)')
     .option('--no-progress', 'no live progress line')
     .action(async (names: string[], options: DrillOptions) => {
+      if (options.target === 'compose' && !options.list && !options.dryRun) {
+        throw new FaultlineError(
+          'FL_DRILL_TARGET_FAILED',
+          '--target compose: the docker-compose stack is not part of this version yet; run on the local stack (the default)',
+        );
+      }
       const drills: LoadedDrill[] = [];
       for (const file of resolveDrillFiles(names)) drills.push(await loadDrillFile(file));
       if (options.list) {
