@@ -13,9 +13,9 @@ export default defineDrill({
   steadyState: { duration: '1s', thresholds: ['error_rate==0', 'p(99)<250ms', 'served_by(app3)==0'] },
   method: [
     at('1s', kill(['app1', 'app2']), { as: 'outage' }),
-    at('3s', restart(['app1', 'app2']), { as: 'restore' }),
+    at('2.5s', restart(['app1', 'app2']), { as: 'restore' }),
   ],
-  duration: '5s',
+  duration: '6s',
   sla: [
     'errors==0 overall',
     'failover<1s for outage',
