@@ -39,6 +39,14 @@ async function servedWithin(url: string, timeoutMs: number): Promise<string> {
   }
 }
 
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const session = (s: LocalStack) =>
   new ChaosSession(
     new Ledger(join(mkdtempSync(join(tmpdir(), 'faultline-ledger-')), 'ledger.jsonl')),
@@ -55,7 +63,7 @@ describe('the local stack runs the balancer as a child process', () => {
     expect(await stack.targets.names()).toEqual(['app1', 'app2', 'app3', BALANCER_TARGET]);
     expect(stack.state().processes.map((p) => p.name)).toContain(BALANCER_TARGET);
     expect(await servedWithin(stack.url, 5000)).toMatch(/^app[12]$/);
-    expect(events.map((e) => e.kind)).toContain('balancer-started');
+    await until(() => events.some((e) => e.kind === 'balancer-started'), 'balancer-started');
     // the balancer is no sample backend: http faults refuse it before doing anything
     expect((await stack.targets.resolve(BALANCER_TARGET)).controlUrl).toBeUndefined();
   });
@@ -96,7 +104,11 @@ describe('the local stack runs the balancer as a child process', () => {
     await stack.restart(BALANCER_TARGET);
     expect(stack.balancerProcess?.pid).not.toBe(before);
     expect(await servedWithin(stack.url, 10_000)).toMatch(/^app[12]$/);
-    expect(events.filter((e) => e.kind === 'balancer-started')).toHaveLength(2);
+    // Its stdout may be read a moment after its first answer: wait for the line, do not race it.
+    await until(
+      () => events.filter((e) => e.kind === 'balancer-started').length === 2,
+      'the second balancer-started',
+    );
     await stack.backend('app1').kill();
     await stack.backend('app2').kill();
     const failover = await new Promise<BalancerEvent>((resolve, reject) => {
