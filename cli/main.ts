@@ -4,6 +4,7 @@ import { registerBalancerCommand } from './commands/balancer.ts';
 import { registerChaosCommands } from './commands/chaos.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDrillCommand } from './commands/drill.ts';
+import { registerToxicProxyCommand } from './commands/toxic-proxy.ts';
 import { EXIT } from './exit-codes.ts';
 
 const program = new Command()
@@ -19,6 +20,7 @@ registerBalancerCommand(program);
 registerDrillCommand(program);
 registerDemoCommand(program);
 registerChaosCommands(program);
+registerToxicProxyCommand(program);
 
 try {
   await program.parseAsync(process.argv);

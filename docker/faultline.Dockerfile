@@ -1,0 +1,17 @@
+# The balancer (and the toxic proxy service, same image): the `faultline` command line.
+# Base image as a build argument, as in backends/Dockerfile.
+ARG NODE_IMAGE=node:20-slim
+FROM ${NODE_IMAGE}
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY node_modules ./node_modules
+COPY bin ./bin
+COPY balancer ./balancer
+COPY backends ./backends
+COPY chaos ./chaos
+COPY drills ./drills
+COPY cli ./cli
+COPY compose ./compose
+ENV NODE_ENV=production
+ENTRYPOINT ["node", "bin/faultline.js"]
+CMD ["balancer", "--config", "compose/balancer.yaml", "--log-format", "json"]
