@@ -22,5 +22,6 @@ export {
   EventBus,
   now,
 } from './events.ts';
+export { cachedLookup, forgetHost } from './net/cached-lookup.ts';
 export { ERROR_HEADER, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './proxy/headers.ts';
 export { Balancer, type StopOptions } from './server.ts';

@@ -17,7 +17,14 @@ export type RevertRecord =
   /** Put a sample backend's knobs back. */
   | { kind: 'restore-knobs'; controlUrl: string; knobs: Record<string, unknown> }
   /** Undo a container fault. */
-  | { kind: 'docker'; action: 'unpause' | 'start' | 'connect'; container: string; network?: string }
+  | {
+      kind: 'docker';
+      action: 'unpause' | 'start' | 'connect';
+      container: string;
+      network?: string;
+      /** Network aliases to restore on reconnect (the compose service name). */
+      aliases?: string[];
+    }
   /** Nothing to undo (the fault restores itself, e.g. restart). */
   | { kind: 'none' };
 

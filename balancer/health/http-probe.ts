@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HttpHealthConfig } from '../config/types.ts';
+import { cachedLookup } from '../net/cached-lookup.ts';
 import { describeError, type ProbeResult, socketHost, socketPort } from './probe-result.ts';
 
 type HttpProbeConfig = Pick<HttpHealthConfig, 'path' | 'expectStatus' | 'timeout'>;
@@ -38,6 +39,7 @@ export function probeHttp(base: URL, cfg: HttpProbeConfig, signal?: AbortSignal)
       path,
       method: 'GET',
       agent: false,
+      lookup: cachedLookup,
       headers: { host: base.host, connection: 'close', 'user-agent': 'faultline-health/1' },
     });
     req.once('socket', (socket) => socket.once('connect', () => (connected = true)));

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { cachedLookup } from '../net/cached-lookup.ts';
 import { describeError, type ProbeResult } from './probe-result.ts';
 
 /**
@@ -18,7 +19,7 @@ export function probeTcp(
   const started = performance.now();
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve({ ok: false, latencyMs: 0, reason: 'aborted' });
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, lookup: cachedLookup });
     let done = false;
     const finish = (ok: boolean, reason: string): void => {
       if (done) return;

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { PoolConfig, ServerConfig } from '../config/types.ts';
+import { cachedLookup } from '../net/cached-lookup.ts';
 import { type BreakerTransition, CircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { OutlierDetector } from '../resilience/outlier-detector.ts';
 
@@ -61,6 +62,7 @@ export class BackendServer {
       scheduling: 'lifo',
       // Below Node's default server keep-alive timeout (5s), so we close idle sockets first.
       timeout: 4000,
+      lookup: cachedLookup,
     });
   }
 

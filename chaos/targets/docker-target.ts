@@ -66,7 +66,8 @@ export class DockerTargetProvider implements TargetProvider {
   async names(): Promise<string[]> {
     return (await this.containers())
       .filter((c) => c.Labels[TARGET_LABEL] === 'true')
-      .map((c) => c.Labels[SERVICE_LABEL] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id);
+      .map((c) => c.Labels[SERVICE_LABEL] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id)
+      .sort();
   }
 
   async resolve(name: string): Promise<Target> {
@@ -142,6 +143,8 @@ class ContainerTarget implements Target {
           action: 'connect',
           container,
           ...(this.networks[0] ? { network: this.networks[0] } : {}),
+          // Compose resolves a service by its name: an alias that reconnecting must restore.
+          aliases: [this.name],
         };
     }
   }
@@ -160,7 +163,10 @@ export async function revertDockerFault(
   else {
     if (!record.network) return 'nothing-to-do';
     const network = record.network;
-    outcome = await idempotent(() => engine.getNetwork(network).connect({ Container: record.container }));
+    const endpoint = record.aliases?.length ? { EndpointConfig: { Aliases: record.aliases } } : {};
+    outcome = await idempotent(() =>
+      engine.getNetwork(network).connect({ Container: record.container, ...endpoint }),
+    );
   }
   return outcome === 'done' ? 'reverted' : 'nothing-to-do';
 }

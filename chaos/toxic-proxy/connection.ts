@@ -1,4 +1,5 @@
 import net, { type Socket } from 'node:net';
+import { cachedLookup, forgetHost } from '../../balancer/index.ts';
 import { Link } from './link.ts';
 import type { ToxicInfo, ToxicType } from './toxic.ts';
 
@@ -26,7 +27,14 @@ export class ProxyConnection {
     toxics: Iterable<{ info: ToxicInfo; type: ToxicType }>,
     private readonly onGone: (c: ProxyConnection) => void,
   ) {
-    this.upstreamSocket = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+    this.upstreamSocket = net.connect({
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      lookup: cachedLookup,
+    });
+    // The upstream may have come back elsewhere (a restarted container gets a new address).
+    this.upstreamSocket.once('error', () => forgetHost(target.host));
     const control = { close: () => this.close(), reset: () => this.reset() };
     this.upstream = new Link(client, this.upstreamSocket, control);
     this.downstream = new Link(this.upstreamSocket, client, control);

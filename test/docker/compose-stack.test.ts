@@ -1,0 +1,267 @@
+/**
+ * The compose stack on a real Docker engine (scripts/ensure-docker.sh provides one): container
+ * faults through the Docker target, measured by the balancer's own events, and the blast radius.
+ * Run by `.ci/run` after the main suite: `npx vitest run --config vitest.docker.config.ts`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminClient, type BalancerEvent } from '../../balancer/index.ts';
+import { Ledger } from '../../chaos/ledger.ts';
+import { ChaosSession } from '../../chaos/session.ts';
+import { DockerTargetProvider } from '../../chaos/targets/docker-target.ts';
+import { startLoad } from '../../drills/load/open-model.ts';
+import { isFailure } from '../../drills/recording.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PROJECT = `faultline-test-${process.pid}`;
+const OUTSIDER = `faultline-outsider-${process.pid}`;
+const TOKEN = 'faultline-test-admin-token';
+/** Health: interval 250ms, fall 2, timeout 250ms (compose/balancer.yaml). */
+const DETECTION_BOUND_MS = 2 * 250 + 250;
+
+const docker = new Docker();
+let compose: string[];
+let env: NodeJS.ProcessEnv;
+let url: string;
+let admin: AdminClient;
+const events: BalancerEvent[] = [];
+const stopEvents = new AbortController();
+
+function sh(command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): string {
+  return execFileSync(command, args, {
+    cwd: ROOT,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function servedBy(): Promise<string | undefined> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.text();
+  return res.ok ? (res.headers.get('x-served-by') ?? undefined) : undefined;
+}
+
+function session(): ChaosSession {
+  const ledger = new Ledger(join(mkdtempSync(join(tmpdir(), 'faultline-docker-')), 'ledger.jsonl'));
+  return new ChaosSession(ledger, new DockerTargetProvider(docker, PROJECT));
+}
+
+const eventAfter = (kind: string, server: string | undefined, since: number, timeoutMs = 10_000) =>
+  until(
+    () =>
+      events.find(
+        (e) => e.kind === kind && e.at >= since && (!server || ('server' in e && e.server === server)),
+      ),
+    `${kind} ${server ?? ''}`,
+    timeoutMs,
+  );
+
+async function running(name: string): Promise<boolean> {
+  return (await docker.getContainer(name).inspect()).State.Running;
+}
+
+beforeAll(async () => {
+  const out = sh('bash', ['scripts/ensure-docker.sh']).trim().split('\n');
+  compose = (out.at(-1) as string).split(' ');
+  let image = process.env.FAULTLINE_NODE_IMAGE;
+  if (!image) {
+    try {
+      sh('docker', ['image', 'inspect', 'node:20-slim']);
+      image = 'node:20-slim';
+    } catch {
+      image = 'faultline/node-offline:20';
+      sh('bash', ['scripts/build-offline-base.sh', image]);
+    }
+  }
+  const [port, adminPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+  env = {
+    ...process.env,
+    FAULTLINE_NODE_IMAGE: image,
+    FAULTLINE_PORT: String(port),
+    FAULTLINE_ADMIN_PORT: String(adminPort),
+    FAULTLINE_PROXY_PORT: String(proxyPort),
+    FAULTLINE_ADMIN_TOKEN: TOKEN,
+  };
+  const [bin, ...pre] = compose as [string, ...string[]];
+  sh(bin, [...pre, '-p', PROJECT, 'up', '-d', '--build'], { env });
+  url = `http://127.0.0.1:${port}/`;
+  admin = new AdminClient(`http://127.0.0.1:${adminPort}`, { token: TOKEN });
+  await until(
+    async () => ((await servedBy())?.startsWith('app') ? true : undefined),
+    'the balancer to serve',
+    60_000,
+  );
+  void (async () => {
+    for await (const e of admin.events({ signal: stopEvents.signal })) events.push(e);
+  })().catch(() => {});
+  // A container outside the project, opted in: it must survive everything below.
+  sh('docker', [
+    'run',
+    '-d',
+    '--name',
+    OUTSIDER,
+    '--label',
+    'faultline.target=true',
+    '--label',
+    'com.docker.compose.project=someone-else',
+    '--label',
+    'com.docker.compose.service=app1',
+    'faultline/backend:dev',
+  ]);
+}, 600_000);
+
+afterAll(async () => {
+  stopEvents.abort();
+  if (compose) {
+    const [bin, ...pre] = compose as [string, ...string[]];
+    sh(bin, [...pre, '-p', PROJECT, 'down', '-v', '--remove-orphans', '-t', '2'], { env });
+  }
+  try {
+    sh('docker', ['rm', '-f', OUTSIDER]);
+  } catch {
+    // never started
+  }
+}, 120_000);
+
+describe('the compose stack on a real engine', () => {
+  it('serves through the balancer from the weighted primaries; only opted-in containers are targets', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) seen.add((await servedBy()) ?? 'error');
+    expect([...seen].sort()).toEqual(['app1', 'app2']);
+    expect(await new DockerTargetProvider(docker, PROJECT).names()).toEqual([
+      'app1',
+      'app2',
+      'app3',
+      'balancer',
+    ]);
+  });
+
+  it('primary container killed under load: zero failed requests; started again it serves', async () => {
+    const chaos = session();
+    const load = startLoad({ url: url.slice(0, -1), rate: 100, maxDurationMs: 4000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const at = Date.now();
+    await chaos.inject(await chaos.prepare('kill', 'app1', {}));
+    const records = await load.done;
+    const failed = records.filter(isFailure).map((r) => `${r.status} ${r.error}`);
+    expect(
+      failed,
+      JSON.stringify(
+        events
+          .filter((e) => e.at >= at)
+          .map(
+            (e) =>
+              `${e.kind} ${'server' in e ? e.server : ''} ${Math.round(e.at - at)} ${'reason' in e ? e.reason : ''}`,
+          ),
+      ),
+    ).toEqual([]);
+    expect(await eventAfter('server-down', 'app1', at)).toBeDefined();
+    await chaos.revertAll();
+    await eventAfter('server-up', 'app1', at, 30_000);
+    await until(async () => ((await servedBy()) === 'app1' ? true : undefined), 'app1 to serve again');
+  });
+
+  it('paused container: the balancer takes it out within its health bound; unpaused it returns', async () => {
+    const chaos = session();
+    const at = Date.now();
+    await chaos.inject(await chaos.prepare('pause', 'app2', {}));
+    const down = await eventAfter('server-down', 'app2', at);
+    expect(down.at - at).toBeLessThan(DETECTION_BOUND_MS + 1000);
+    await chaos.revertAll();
+    await eventAfter('server-up', 'app2', down.at, 15_000);
+  });
+
+  it('all primaries stopped: the standby app3 serves; started again, traffic fails back', async () => {
+    const chaos = session();
+    const at = Date.now();
+    await Promise.all(['app1', 'app2'].map(async (s) => chaos.inject(await chaos.prepare('stop', s, {}))));
+    await eventAfter('failover-to-backup', undefined, at, 20_000);
+    expect(
+      await until(async () => ((await servedBy()) === 'app3' ? 'app3' : undefined), 'app3 to serve'),
+    ).toBe('app3');
+    await chaos.revertAll();
+    await eventAfter('failback', undefined, at, 30_000);
+    await until(
+      async () => (['app1', 'app2'].includes((await servedBy()) ?? '') ? true : undefined),
+      'failback',
+    );
+  }, 60_000);
+
+  it('network disconnect: detected, and reconnected it returns', async () => {
+    const chaos = session();
+    const at = Date.now();
+    await chaos.inject(await chaos.prepare('partition', 'app2', {}));
+    await eventAfter('server-down', 'app2', at).catch((err) => {
+      throw new Error(
+        `${err.message}; events: ${JSON.stringify(events.filter((e) => e.at >= at - 2000).map((e) => `${e.kind} ${'server' in e ? e.server : ''} ${Math.round(e.at - at)}`))}`,
+      );
+    });
+    await chaos.revertAll();
+    await eventAfter('server-up', 'app2', at, 20_000);
+  }, 40_000);
+
+  it('blast radius: killing every target spares the unlabelled service and the outsider', async () => {
+    const chaos = session();
+    const provider = new DockerTargetProvider(docker, PROJECT);
+    const names = await provider.names();
+    for (const name of names) await chaos.inject(await chaos.prepare('kill', name, {}));
+    const containers = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${PROJECT}`] },
+    });
+    const state = Object.fromEntries(
+      containers.map((c) => [c.Labels['com.docker.compose.service'], c.State]),
+    );
+    expect(state).toMatchObject({
+      app1: 'exited',
+      app2: 'exited',
+      app3: 'exited',
+      balancer: 'exited',
+      toxiproxy: 'running',
+    });
+    expect(await running(OUTSIDER)).toBe(true);
+    await expect(chaos.prepare('kill', 'toxiproxy', {})).rejects.toMatchObject({
+      code: 'FL_TARGET_NOT_OPTED_IN',
+    });
+    await chaos.revertAll();
+    await until(
+      async () => ((await servedBy())?.startsWith('app') ? true : undefined),
+      'the stack to serve again',
+      60_000,
+    );
+  }, 120_000);
+});
