@@ -103,8 +103,8 @@ describe('the drill lifecycle on the local stack', () => {
       drill({
         method: [
           at('200ms', kill('app2'), { as: 'crash' }),
-          after(event('server-down', 'app2'), shell('true'), { as: 'noticed' }),
-          after(event('failback'), shell('true'), { as: 'never', timeout: '500ms' }),
+          afterEvent(event('server-down', 'app2'), shell('true'), { as: 'noticed' }),
+          afterEvent(event('failback'), shell('true'), { as: 'never', timeout: '500ms' }),
         ],
         sla: ['errors<1000 overall'],
       }),
