@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ledger } from '../../chaos/ledger.ts';
-import { after, at, type DrillDefinition, defineDrill, event, kill, shell } from '../../drills/define.ts';
+import {
+  after as afterEvent,
+  at,
+  type DrillDefinition,
+  defineDrill,
+  event,
+  kill,
+  shell,
+} from '../../drills/define.ts';
 import { runDrill } from '../../drills/runner/run-drill.ts';
 import { validateDrill } from '../../drills/validate.ts';
 
