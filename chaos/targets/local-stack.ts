@@ -74,7 +74,7 @@ const MAX_HISTORY = 10_000;
 export class LocalStack {
   private readonly listeners = new Set<EventListener>();
   private readonly history: BalancerEvent[] = [];
-  private detachBalancer: () => void = () => {};
+  private readonly detachers: Array<() => void> = [];
   readonly targets: LocalTargetProvider;
 
   private constructor(
@@ -263,7 +263,7 @@ export class LocalStack {
       const inTime = await Promise.race([stopped.then(() => true), sleep(5000).then(() => false)]);
       if (!inTime) await balancer.kill();
     }
-    this.detachBalancer();
+    for (const detach of this.detachers.splice(0)) detach();
     await this.proxyControl?.close();
     await this.proxies?.close();
     const backends = this.backendNames.map((name) => this.backend(name));
@@ -280,18 +280,23 @@ export class LocalStack {
     rmSync(this.workDir, { recursive: true, force: true });
   }
 
+  /**
+   * Listens to a balancer process's event lines. The previous process stays attached: lines it
+   * printed before it died may still be in the pipe, and they belong to the record.
+   */
   private attachBalancer(child: ChildProcessHandle): void {
-    this.detachBalancer();
     // Lines printed before now (balancer-started, first health results), then live ones:
     // both calls are synchronous, so nothing falls between them.
     for (const line of child.events()) {
       const event = asBalancerEvent(line);
       if (event) this.publish(event);
     }
-    this.detachBalancer = child.onEvent((line) => {
-      const event = asBalancerEvent(line);
-      if (event) this.publish(event);
-    });
+    this.detachers.push(
+      child.onEvent((line) => {
+        const event = asBalancerEvent(line);
+        if (event) this.publish(event);
+      }),
+    );
   }
 
   private publish(event: BalancerEvent): void {
