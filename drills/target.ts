@@ -68,8 +68,13 @@ export async function startLocalTarget(stack: LoadedStack, pool = 'web'): Promis
 }
 
 /** Every primary passes its health checks: the drill starts from a known-good state. */
-async function waitUntilServing(admin: AdminClient, pool: string, primaries: string[]): Promise<void> {
-  const deadline = Date.now() + HEALTHY_TIMEOUT_MS;
+export async function waitUntilServing(
+  admin: AdminClient,
+  pool: string,
+  primaries: string[],
+  timeoutMs = HEALTHY_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let last = 'no answer from the admin API';
   while (Date.now() < deadline) {
     try {
@@ -85,6 +90,6 @@ async function waitUntilServing(admin: AdminClient, pool: string, primaries: str
   }
   throw new FaultlineError(
     'FL_DRILL_TARGET_FAILED',
-    `the stack did not become healthy within ${HEALTHY_TIMEOUT_MS / 1000}s (${last})`,
+    `the stack did not become healthy within ${timeoutMs / 1000}s (${last})`,
   );
 }

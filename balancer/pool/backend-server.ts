@@ -35,6 +35,11 @@ export class BackendServer {
   lastEjectionAt = 0;
   /** After an ejection ends, one trial request at a time until one succeeds. */
   probation = false;
+  /**
+   * When it last came back (passed its rise checks, or its ejection ended). A try that began
+   * before then and failed says how the server was, not how it is: it is not held against it.
+   */
+  returnedAt = 0;
   inflight = 0;
   lastLatencyMs: number | undefined;
   readonly counters: ServerCounters = {

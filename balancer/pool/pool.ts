@@ -1,7 +1,7 @@
 import { createAlgorithm } from '../algorithms/index.ts';
 import type { BalancingAlgorithm, PickContext } from '../algorithms/types.ts';
 import type { PoolConfig } from '../config/types.ts';
-import type { EventBus } from '../events.ts';
+import { type EventBus, now } from '../events.ts';
 import { ActiveHealthChecker } from '../health/index.ts';
 import type { TryOutcome } from '../resilience/outlier-detector.ts';
 import { RetryBudget } from '../resilience/retry-budget.ts';
@@ -112,7 +112,8 @@ export class Pool {
   /** Ends one try on `server`. `aborted` means the client went away: no verdict on the server. */
   release(server: BackendServer, outcome: TryOutcome | 'aborted', latencyMs: number): void {
     server.inflight--;
-    if (outcome !== 'aborted') {
+    const stale = outcome !== 'success' && now() - latencyMs < server.returnedAt;
+    if (outcome !== 'aborted' && !stale) {
       server.lastLatencyMs = latencyMs;
       this.algorithm.observe?.(server.name, latencyMs, outcome === 'success');
       server.breaker.record(outcome === 'success');
@@ -133,6 +134,7 @@ export class Pool {
     server.healthReason = reason;
     if (server.healthy === healthy) return;
     server.healthy = healthy;
+    if (healthy) server.returnedAt = now();
     this.events.publish({
       kind: healthy ? 'server-up' : 'server-down',
       pool: this.name,
@@ -247,6 +249,7 @@ export class Pool {
       // Skip if an active health check already ended this ejection, or a later one replaced it.
       if (server.ejectedUntil !== until) return;
       server.probation = true;
+      server.returnedAt = now();
       this.events.publish({ kind: 'ejection-ended', pool: this.name, server: server.name });
     });
     this.stateChanged();

@@ -6,12 +6,40 @@ export const PROJECT_LABEL = 'com.docker.compose.project';
 export const SERVICE_LABEL = 'com.docker.compose.service';
 /** The opt-in label: only containers carrying it can be targeted (blast radius). */
 export const TARGET_LABEL = 'faultline.target';
+/** On a sample backend: the container port of its control API (`/_faultline`), for http_* faults. */
+export const CONTROL_PORT_LABEL = 'faultline.control-port';
+/** On a backend: the name of its proxy on the project's toxic proxy service, for network faults. */
+export const TOXIC_PROXY_LABEL = 'faultline.toxic-proxy';
+/** On the toxic proxy service: the container port of its control API. */
+export const TOXIC_PROXY_CONTROL_LABEL = 'faultline.toxic-proxy-control';
 
 interface ContainerSummary {
   Id: string;
   Names: string[];
   Labels: Record<string, string>;
+  State?: string;
+  Ports?: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }>;
   NetworkSettings?: { Networks?: Record<string, unknown> };
+}
+
+export interface DockerTargetOptions {
+  /**
+   * Whether traffic to the backends goes through the project's toxic proxy service, so network
+   * faults (latency, down, ...) may use it. Default true (the compose stack's own balancer
+   * config). A drill whose balancer talks to the containers directly says false: a toxic on a
+   * proxy nobody uses would change nothing and pass for a fault.
+   */
+  toxicProxies?: boolean;
+}
+
+/** `http://127.0.0.1:<host port>` of a container port published on loopback, if it is. */
+export function publishedUrl(container: ContainerSummary, port: number): string | undefined {
+  const binding = container.Ports?.find(
+    (p) => p.PrivatePort === port && p.Type === 'tcp' && p.PublicPort && p.IP !== '::',
+  );
+  if (!binding?.PublicPort) return undefined;
+  const host = !binding.IP || binding.IP === '0.0.0.0' ? '127.0.0.1' : binding.IP;
+  return `http://${host}:${binding.PublicPort}`;
 }
 
 /** Status code of a dockerode error, if it is one. */
@@ -54,6 +82,7 @@ export class DockerTargetProvider implements TargetProvider {
   constructor(
     private readonly docker: Docker,
     readonly project: string,
+    private readonly options: DockerTargetOptions = {},
   ) {}
 
   private async containers(): Promise<ContainerSummary[]> {
@@ -87,12 +116,36 @@ export class DockerTargetProvider implements TargetProvider {
         `container ${name} of project ${this.project} does not carry the label ${TARGET_LABEL}=true: faultline leaves it alone`,
       );
     }
-    return new ContainerTarget(this.docker, name, found);
+    return new ContainerTarget(this.docker, name, found, this.endpointsOf(found, all));
   }
+
+  /** The control API and toxic proxy of a container, from its labels and published ports. */
+  private endpointsOf(container: ContainerSummary, all: ContainerSummary[]): ContainerEndpoints {
+    const endpoints: ContainerEndpoints = {};
+    const controlPort = Number(container.Labels[CONTROL_PORT_LABEL]);
+    if (controlPort > 0) {
+      const url = publishedUrl(container, controlPort);
+      if (url) endpoints.controlUrl = url;
+    }
+    const proxyName = container.Labels[TOXIC_PROXY_LABEL];
+    if (proxyName && this.options.toxicProxies !== false) {
+      const service = all.find((c) => c.Labels[TOXIC_PROXY_CONTROL_LABEL] && c.State === 'running');
+      const url = service && publishedUrl(service, Number(service.Labels[TOXIC_PROXY_CONTROL_LABEL]));
+      if (url) endpoints.proxy = { controlUrl: url, name: proxyName };
+    }
+    return endpoints;
+  }
+}
+
+interface ContainerEndpoints {
+  controlUrl?: string;
+  proxy?: { controlUrl: string; name: string };
 }
 
 class ContainerTarget implements Target {
   readonly kind = 'container' as const;
+  readonly controlUrl?: string;
+  readonly proxy?: { controlUrl: string; name: string };
   private readonly container: Docker.Container;
   private readonly networks: string[];
 
@@ -100,9 +153,12 @@ class ContainerTarget implements Target {
     private readonly docker: Docker,
     readonly name: string,
     summary: ContainerSummary,
+    endpoints: ContainerEndpoints,
   ) {
     this.container = docker.getContainer(summary.Id);
     this.networks = Object.keys(summary.NetworkSettings?.Networks ?? {});
+    if (endpoints.controlUrl) this.controlUrl = endpoints.controlUrl;
+    if (endpoints.proxy) this.proxy = endpoints.proxy;
   }
 
   async kill(): Promise<void> {

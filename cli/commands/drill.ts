@@ -1,6 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { describeEvent, FaultlineError, formatDuration } from '../../balancer/index.ts';
+import { ComposeDrillStack, composeProblems, DEFAULT_COMPOSE_PROJECT } from '../../drills/compose-target.ts';
 import type { Journal } from '../../drills/journal/types.ts';
 import { loadDrillFile, resolveDrillFiles } from '../../drills/load-drill.ts';
 import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
@@ -16,6 +17,8 @@ interface DrillOptions {
   list?: boolean;
   ledger?: string;
   progress: boolean;
+  keep?: boolean;
+  project: string;
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -35,26 +38,44 @@ export function registerDrillCommand(program: Command): void {
       },
       'local',
     )
+    .option('--keep', 'with --target compose: leave the stack running afterwards')
+    .option(
+      '--project <name>',
+      'with --target compose: the compose project name',
+      (value: string) => {
+        if (!/^[a-z0-9][a-z0-9_-]*$/.test(value))
+          throw new InvalidArgumentError(
+            'must be lower-case letters, digits, "_" and "-", starting with a letter or digit',
+          );
+        return value;
+      },
+      DEFAULT_COMPOSE_PROJECT,
+    )
     .option('--report-dir <dir>', 'where reports/<run-id>/ go', 'reports')
     .option('--dry-run', 'validate and print the plan; start nothing, inject nothing')
     .option('--list', 'list the built-in drills')
     .option('--ledger <file>', 'fault ledger (default .faultline/ledger.jsonl, or $FAULTLINE_LEDGER)')
     .option('--no-progress', 'no live progress line')
     .action(async (names: string[], options: DrillOptions) => {
-      if (options.target === 'compose' && !options.list && !options.dryRun) {
-        throw new FaultlineError(
-          'FL_DRILL_TARGET_FAILED',
-          '--target compose: the docker-compose stack is not part of this version yet; run on the local stack (the default)',
-        );
-      }
       const drills: LoadedDrill[] = [];
       for (const file of resolveDrillFiles(names)) drills.push(await loadDrillFile(file));
+      if (options.target === 'compose') {
+        const problems = drills.flatMap((d) =>
+          composeProblems(d.stack).map((p) => `  ${relative(process.cwd(), d.file) || d.file}: ${p}`),
+        );
+        if (problems.length > 0) {
+          throw new FaultlineError(
+            'FL_DRILL_INVALID',
+            `cannot run on --target compose:\n${problems.join('\n')}`,
+          );
+        }
+      }
       if (options.list) {
         for (const d of drills) out(`${d.name.padEnd(18)} ${d.description}`);
         return;
       }
       if (options.dryRun) {
-        for (const d of drills) printPlan(d);
+        for (const d of drills) printPlan(d, options.target);
         return;
       }
       process.exitCode = await runAll(drills, options);
@@ -80,13 +101,24 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
   process.on('SIGTERM', onSignal);
   const live = options.progress && process.stdout.isTTY === true;
   const journals: Journal[] = [];
+  let compose: ComposeDrillStack | undefined;
   try {
+    if (options.target === 'compose') {
+      compose = await ComposeDrillStack.up({
+        project: options.project,
+        ...(options.keep ? { keep: true } : {}),
+        log: (line) => out(`  ${line}`),
+      });
+    }
     for (const drill of drills) {
       if (interrupt.signal.aborted) break;
       out(`\n▶ ${drill.name}: ${drill.description}`);
       const runId = newRunId(drill.name);
       const { journal, requests } = await runDrill(drill, {
         target: options.target,
+        ...(compose
+          ? { openTarget: (stack: LoadedDrill['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
+          : {}),
         signal: interrupt.signal,
         runId,
         ...(options.ledger ? { ledgerFile: options.ledger } : {}),
@@ -109,8 +141,12 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
       journals.push(journal);
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    try {
+      await compose?.close();
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }
   if (journals.length > 1) printTotals(journals);
   return exitCodeOf(journals, interrupt.signal.aborted);
@@ -150,13 +186,17 @@ function printTotals(journals: readonly Journal[]): void {
   }
 }
 
-function printPlan(d: LoadedDrill): void {
+function printPlan(d: LoadedDrill, target: DrillOptions['target']): void {
   out(`\n${d.name}: ${d.description}`);
   out(`  file        ${relative(process.cwd(), d.file) || d.file}`);
   const backends = d.stack.backends
     .map((b) => `${b.name}${b.weight ? ` (weight ${b.weight})` : ''}${b.backup ? ' (backup)' : ''}`)
     .join(', ');
-  out(`  stack       local: ${backends}${d.stack.proxies ? ', toxic proxies' : ''}, balancer as a process`);
+  out(
+    target === 'compose'
+      ? `  stack       compose: ${backends}${d.stack.proxies ? ' behind the toxic proxy service' : ''}, balancer container on this drill's config`
+      : `  stack       local: ${backends}${d.stack.proxies ? ', toxic proxies' : ''}, balancer as a process`,
+  );
   const requests = d.load.requests.map((r) => `${r.method} ${r.path}`).join(', ');
   out(`  load        ${d.load.rate} req/s (${requests}), timeout ${formatDuration(d.load.timeoutMs)}`);
   const steady = d.steadyState.thresholds.map((t) => t.source).join(', ') || '(none)';

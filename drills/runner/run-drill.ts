@@ -24,6 +24,11 @@ export interface DrillProgress {
 
 export interface RunOptions {
   target?: 'local' | 'compose';
+  /**
+   * Brings up the drill's stack. Default: the embedded local stack. `--target compose` passes
+   * the compose stack's (which is up already and reconfigures its balancer per drill).
+   */
+  openTarget?: (stack: LoadedDrill['stack']) => Promise<DrillTarget>;
   /** Aborting it interrupts the run (SIGINT): faults are reverted, status `interrupted`. */
   signal?: AbortSignal;
   ledgerFile?: string;
@@ -106,14 +111,8 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
     drill.steadyState.thresholds.map((t) => evaluateOn(t, { name, ...window }, context()));
 
   try {
-    if (options.target === 'compose') {
-      throw new FaultlineError(
-        'FL_DRILL_TARGET_FAILED',
-        'the compose target is not available in this version',
-      );
-    }
-    log(`starting the local stack for ${drill.name}`);
-    target = await startLocalTarget(drill.stack);
+    log(`starting the ${options.target ?? 'local'} stack for ${drill.name}`);
+    target = await (options.openTarget ?? startLocalTarget)(drill.stack);
     const live = target;
     unsubscribe = live.subscribe((e) => events.push(e));
     session = new ChaosSession(new Ledger(ledgerPath(options.ledgerFile)), live.targets, log);

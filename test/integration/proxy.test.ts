@@ -265,6 +265,57 @@ describe('the request path', () => {
     expect(events).toContain('ejection-ended');
   });
 
+  it('does not hold failures of tries begun before a server came back against it', async () => {
+    let healthy = true;
+    let openGate = () => {};
+    const gate = new Promise<void>((r) => {
+      openGate = r;
+    });
+    const flaky = await upstream('flaky', (req, res) => {
+      if (req.url === '/health') {
+        res.statusCode = healthy ? 200 : 503;
+        res.end();
+        return;
+      }
+      void gate.then(() => {
+        res.statusCode = 500;
+        res.end();
+      });
+    });
+    const good = await upstream('good');
+    const b = await balancer({
+      algorithm: 'round-robin',
+      servers: [
+        { name: 'flaky', url: flaky.url },
+        { name: 'good', url: good.url },
+      ],
+      health: { type: 'http', path: '/health', interval: '50ms', timeout: '50ms', rise: 1, fall: 1 },
+      outlier: { consecutive5xx: 2, baseEjectionTime: '10s' },
+      breaker: { enabled: false },
+      retries: 0,
+    });
+    const events: string[] = [];
+    b.events.subscribe((e) => events.push(`${e.kind} ${'server' in e ? e.server : ''}`));
+    const until = async (line: string) => {
+      for (let i = 0; i < 200 && !events.includes(line); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(events).toContain(line);
+    };
+    // Two tries land on flaky and hang there while it goes down and comes back.
+    const hanging = [0, 1, 2, 3].map(() => request(`${b.url}/`));
+    await new Promise((r) => setTimeout(r, 100));
+    healthy = false;
+    await until('server-down flaky');
+    healthy = true;
+    await until('server-up flaky');
+    openGate();
+    const statuses = (await Promise.all(hanging)).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 500, 500]);
+    expect(events).not.toContain('ejected flaky');
+    // Failures of tries begun after it came back do count.
+    for (let i = 0; i < 4; i++) await request(`${b.url}/`);
+    await until('ejected flaky');
+  });
+
   it('opens the breaker on the failure ratio and closes it after a good trial', async () => {
     let n = 0;
     let healthy = false;

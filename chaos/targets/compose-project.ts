@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { FaultlineError } from '../../balancer/errors.ts';
+
+/** The image the Dockerfiles build on when nothing else is said (a normal official Node image). */
+export const DEFAULT_NODE_IMAGE = 'node:20-slim';
+/** What scripts/build-offline-base.sh makes where no registry is reachable. */
+export const OFFLINE_NODE_IMAGE = 'faultline/node-offline:20';
+
+export interface ComposeCommand {
+  /** `docker` (v2 plugin) or `docker-compose` (v1). */
+  bin: string;
+  /** `['compose']` for v2, `[]` for v1. */
+  pre: string[];
+}
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+function run(
+  bin: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      bin,
+      args,
+      {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs ?? 600_000,
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+      },
+      (err, stdout, stderr) => {
+        if (err) reject(Object.assign(err, { stdout, stderr }));
+        else resolve({ stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The last lines of a failed command's output: what a person needs to see, not all of it. */
+function tail(text: string, lines = 12): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * `docker compose` (v2) where the plugin answers, else `docker-compose` (v1, the only one some
+ * distributions package). Throws FL_COMPOSE_FAILED naming both when neither is installed.
+ */
+export async function detectComposeCommand(): Promise<ComposeCommand> {
+  try {
+    await run('docker', ['compose', 'version'], { timeoutMs: 20_000 });
+    return { bin: 'docker', pre: ['compose'] };
+  } catch {
+    // no v2 plugin
+  }
+  try {
+    await run('docker-compose', ['version'], { timeoutMs: 20_000 });
+    return { bin: 'docker-compose', pre: [] };
+  } catch {
+    throw new FaultlineError(
+      'FL_COMPOSE_FAILED',
+      'neither `docker compose` (v2) nor `docker-compose` (v1) is installed; install one (Debian: apt-get install docker-compose, or run scripts/ensure-docker.sh)',
+    );
+  }
+}
+
+/**
+ * One compose project of this repository's docker-compose.yml: brought up, asked about,
+ * taken down. Every call runs the compose CLI with the project's environment.
+ */
+export class ComposeProject {
+  constructor(
+    readonly command: ComposeCommand,
+    readonly name: string,
+    /** The folder holding docker-compose.yml (the repository root). */
+    readonly dir: string,
+    /** Variables the compose file reads (ports, base image, config dir), over process.env. */
+    readonly vars: Record<string, string>,
+  ) {}
+
+  get commandLine(): string {
+    return [this.command.bin, ...this.command.pre, '-p', this.name].join(' ');
+  }
+
+  async compose(args: string[], what: string, timeoutMs?: number): Promise<RunResult> {
+    try {
+      return await run(this.command.bin, [...this.command.pre, '-p', this.name, ...args], {
+        cwd: this.dir,
+        env: { ...process.env, ...this.vars },
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string; stdout?: string; killed?: boolean };
+      const output = tail(`${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+      const why = e.killed ? 'timed out' : `failed${output ? `:\n${output}` : ` (${e.message})`}`;
+      throw new FaultlineError(
+        'FL_COMPOSE_FAILED',
+        `${this.commandLine} ${args.join(' ')} (${what}) ${why}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** Builds the images (cached layers make a rebuild quick) and starts every service. */
+  async up(): Promise<void> {
+    await this.compose(['up', '-d', '--build', '--remove-orphans'], 'build and start the stack');
+  }
+
+  /** Stops and removes the project's containers and networks. */
+  async down(): Promise<void> {
+    await this.compose(['down', '-v', '--remove-orphans', '-t', '2'], 'tear the stack down', 120_000);
+  }
+}
+
+/**
+ * The Node base image to build on: $FAULTLINE_NODE_IMAGE when set; the official image when
+ * the engine has it or can pull it; else the offline base of scripts/build-offline-base.sh,
+ * when it was built. Throws FL_COMPOSE_FAILED saying how to make one when none can be had.
+ */
+export async function chooseNodeImage(
+  hasImage: (image: string) => Promise<boolean>,
+  pull: (image: string) => Promise<void>,
+  log: (line: string) => void = () => {},
+): Promise<string> {
+  const wanted = process.env.FAULTLINE_NODE_IMAGE;
+  if (wanted) {
+    if (await hasImage(wanted)) return wanted;
+    try {
+      await pull(wanted);
+      return wanted;
+    } catch (err) {
+      throw new FaultlineError(
+        'FL_COMPOSE_FAILED',
+        `FAULTLINE_NODE_IMAGE=${wanted}: the engine has no such image and cannot pull it (${(err as Error).message})`,
+        { cause: err },
+      );
+    }
+  }
+  if (await hasImage(DEFAULT_NODE_IMAGE)) return DEFAULT_NODE_IMAGE;
+  try {
+    await pull(DEFAULT_NODE_IMAGE);
+    return DEFAULT_NODE_IMAGE;
+  } catch (err) {
+    if (await hasImage(OFFLINE_NODE_IMAGE)) {
+      log(`${DEFAULT_NODE_IMAGE} cannot be pulled; building on the offline base ${OFFLINE_NODE_IMAGE}`);
+      return OFFLINE_NODE_IMAGE;
+    }
+    throw new FaultlineError(
+      'FL_COMPOSE_FAILED',
+      `the base image ${DEFAULT_NODE_IMAGE} is not on this engine and cannot be pulled (${(err as Error).message}); where no registry is reachable, build one from this machine's node: scripts/build-offline-base.sh (or set FAULTLINE_NODE_IMAGE)`,
+      { cause: err },
+    );
+  }
+}

@@ -1,0 +1,335 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+import { stringify } from 'yaml';
+import { AdminClient, type BalancerEvent, FaultlineError, now } from '../balancer/index.ts';
+import { ComposeProject, chooseNodeImage, detectComposeCommand } from '../chaos/targets/compose-project.ts';
+import {
+  CONTROL_PORT_LABEL,
+  connectDocker,
+  DockerTargetProvider,
+  idempotent,
+  PROJECT_LABEL,
+  publishedUrl,
+  SERVICE_LABEL,
+} from '../chaos/targets/docker-target.ts';
+import { BALANCER_TARGET } from '../chaos/targets/local-stack.ts';
+import { DRILL_HEALTH, type DrillTarget, waitUntilServing } from './target.ts';
+import type { LoadedStack } from './validate.ts';
+
+/** The repository root: where docker-compose.yml and the Dockerfiles are. */
+const COMPOSE_DIR = fileURLToPath(new URL('../', import.meta.url));
+export const DEFAULT_COMPOSE_PROJECT = 'faultline-drill';
+/** The services of docker-compose.yml that are sample backends, with their proxy's port. */
+const COMPOSE_BACKENDS: Record<string, { proxyPort: number }> = {
+  app1: { proxyPort: 21001 },
+  app2: { proxyPort: 21002 },
+  app3: { proxyPort: 21003 },
+};
+const CONTAINER_PORT = 8080;
+const CONTAINER_ADMIN_PORT = 9090;
+const HEALTHY_TIMEOUT_MS = 60_000;
+const EVENT_RECONNECT_MS = 200;
+
+export interface ComposeStackOptions {
+  /** Compose project name; default faultline-drill. */
+  project?: string;
+  /** Leave the stack running at the end (and say how to reach it and take it down). */
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * What keeps a drill's stack from running on the compose stack, one line per problem naming
+ * the field; empty when it can. Checked for every drill before anything is built or started.
+ */
+export function composeProblems(stack: LoadedStack): string[] {
+  const problems: string[] = [];
+  stack.backends.forEach((b, i) => {
+    if (!(b.name in COMPOSE_BACKENDS)) {
+      problems.push(
+        `stack.backends[${i}].name: "${b.name}" is not a backend service of docker-compose.yml (backends: ${Object.keys(COMPOSE_BACKENDS).join(', ')})`,
+      );
+    }
+    if (b.env && Object.keys(b.env).length > 0) {
+      problems.push(
+        `stack.backends[${i}].env: per-drill backend environment needs a process of its own; the compose containers are shared by every drill (use an http_* fault instead)`,
+      );
+    }
+  });
+  for (const field of ['listen', 'admin'] as const) {
+    if (stack.balancer && field in stack.balancer) {
+      problems.push(
+        `stack.balancer.${field}: fixed by the compose stack (the container listens on :${field === 'listen' ? CONTAINER_PORT : CONTAINER_ADMIN_PORT})`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * The balancer config of one drill inside the compose network, as `faultline balancer` reads it.
+ * A killed container's address vanishes: a connection to it is not refused, its SYN goes
+ * unanswered. On a bridge network a connect takes well under a millisecond, so the connect
+ * timeout is short (as an operator sets it on a LAN), and a try that cannot connect moves on.
+ */
+export function composeBalancerConfig(stack: LoadedStack): Record<string, unknown> {
+  return {
+    shutdownTimeout: '2s',
+    timeouts: { connect: '250ms', responseHeaders: '1s' },
+    ...stack.balancer,
+    listen: `0.0.0.0:${CONTAINER_PORT}`,
+    // The admin API listens on the compose network, so it takes a token (from the environment).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an env reference the config loader resolves
+    admin: { listen: `0.0.0.0:${CONTAINER_ADMIN_PORT}`, token: '${FAULTLINE_ADMIN_TOKEN}' },
+    pools: {
+      web: {
+        algorithm: 'weighted-round-robin',
+        servers: stack.backends.map((b) => ({
+          name: b.name,
+          url: stack.proxies
+            ? `http://toxiproxy:${COMPOSE_BACKENDS[b.name]?.proxyPort}`
+            : `http://${b.name}:${CONTAINER_PORT}`,
+          ...(b.weight ? { weight: b.weight } : {}),
+          ...(b.backup ? { backup: true } : {}),
+        })),
+        health: DRILL_HEALTH,
+        retries: 2,
+        ...stack.pool,
+      },
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function hasImage(docker: Docker, image: string): Promise<boolean> {
+  try {
+    await docker.getImage(image).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function pullImage(docker: Docker, image: string): Promise<void> {
+  const stream = await docker.pull(image);
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * The docker-compose stack, brought up once for a run of drills: each drill gets the balancer
+ * config its stack asks for (the balancer container restarts on it), its faults act on the
+ * project's opted-in containers, and its events come from the admin API's event stream.
+ */
+export class ComposeDrillStack {
+  private constructor(
+    private readonly docker: Docker,
+    readonly project: ComposeProject,
+    private readonly configDir: string,
+    readonly url: string,
+    readonly adminUrl: string,
+    private readonly options: ComposeStackOptions,
+  ) {
+    this.admin = new AdminClient(adminUrl, { token: project.vars.FAULTLINE_ADMIN_TOKEN as string });
+  }
+
+  readonly admin: AdminClient;
+
+  static async up(options: ComposeStackOptions = {}): Promise<ComposeDrillStack> {
+    const log = options.log ?? (() => {});
+    const docker = await connectDocker();
+    const command = await detectComposeCommand();
+    const image = await chooseNodeImage(
+      (i) => hasImage(docker, i),
+      (i) => pullImage(docker, i),
+      log,
+    );
+    const [port, adminPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+    const token = randomBytes(16).toString('hex');
+    const configDir = mkdtempSync(join(tmpdir(), 'faultline-compose-'));
+    const name = options.project ?? DEFAULT_COMPOSE_PROJECT;
+    const project = new ComposeProject(command, name, COMPOSE_DIR, {
+      FAULTLINE_NODE_IMAGE: image,
+      FAULTLINE_PORT: String(port),
+      FAULTLINE_ADMIN_PORT: String(adminPort),
+      FAULTLINE_PROXY_PORT: String(proxyPort),
+      FAULTLINE_ADMIN_TOKEN: token,
+      FAULTLINE_BALANCER_CONFIG_DIR: configDir,
+    });
+    const stack = new ComposeDrillStack(
+      docker,
+      project,
+      configDir,
+      `http://127.0.0.1:${port}`,
+      `http://127.0.0.1:${adminPort}`,
+      options,
+    );
+    stack.writeConfig({
+      backends: Object.keys(COMPOSE_BACKENDS).map((n) => ({ name: n })),
+      proxies: true,
+    });
+    log(`building and starting compose project ${name} (base image ${image})`);
+    try {
+      await project.up();
+    } catch (err) {
+      await stack.close({ keep: false });
+      throw err;
+    }
+    return stack;
+  }
+
+  private writeConfig(stack: LoadedStack): void {
+    writeFileSync(join(this.configDir, 'balancer.yaml'), stringify(composeBalancerConfig(stack)));
+  }
+
+  private async containers(): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({
+      all: true,
+      filters: { label: [`${PROJECT_LABEL}=${this.project.name}`] },
+    });
+  }
+
+  private async container(service: string): Promise<Docker.ContainerInfo> {
+    const found = (await this.containers()).find((c) => c.Labels[SERVICE_LABEL] === service);
+    if (!found) {
+      throw new FaultlineError(
+        'FL_DRILL_TARGET_FAILED',
+        `compose project ${this.project.name} has no ${service} container`,
+      );
+    }
+    return found;
+  }
+
+  /**
+   * Every backend running with its knobs at their defaults (a drill before may have left a
+   * container stopped if its revert failed), then the balancer restarted on this drill's config.
+   */
+  async forDrill(stack: LoadedStack): Promise<DrillTarget> {
+    const problems = composeProblems(stack);
+    if (problems.length > 0) throw new FaultlineError('FL_DRILL_INVALID', problems.join('; '));
+    for (const c of await this.containers()) {
+      if (c.Labels[SERVICE_LABEL] === BALANCER_TARGET) continue;
+      const container = this.docker.getContainer(c.Id);
+      if (c.State === 'paused') await idempotent(() => container.unpause());
+      else if (c.State !== 'running') await idempotent(() => container.start());
+    }
+    await this.resetKnobs(stack.backends.map((b) => b.name));
+    this.writeConfig(stack);
+    const balancer = await this.container(BALANCER_TARGET);
+    if (balancer.State === 'running') await this.docker.getContainer(balancer.Id).restart({ t: 2 });
+    else await idempotent(() => this.docker.getContainer(balancer.Id).start());
+    await waitUntilServing(
+      this.admin,
+      'web',
+      stack.backends.filter((b) => !b.backup).map((b) => b.name),
+      HEALTHY_TIMEOUT_MS,
+    );
+    const events = new EventRelay(this.admin);
+    await events.connected;
+    return {
+      kind: 'compose',
+      url: this.url,
+      admin: this.admin,
+      targets: new DockerTargetProvider(this.docker, this.project.name, { toxicProxies: stack.proxies }),
+      backups: stack.backends.filter((b) => b.backup).map((b) => b.name),
+      subscribe: (listener) => events.subscribe(listener),
+      stop: async () => events.close(),
+    };
+  }
+
+  private async resetKnobs(backends: string[]): Promise<void> {
+    const all = await this.containers();
+    await Promise.all(
+      backends.map(async (name) => {
+        const c = all.find((x) => x.Labels[SERVICE_LABEL] === name);
+        const url = c && publishedUrl(c, Number(c.Labels[CONTROL_PORT_LABEL]));
+        if (!url) return;
+        // The container may still be starting: its knobs are at their defaults then anyway.
+        await fetch(`${url}/_faultline/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) })
+          .then((r) => r.text())
+          .catch(() => {});
+      }),
+    );
+  }
+
+  /** Takes the stack down, unless it is to be kept (then says how to reach it and end it). */
+  async close(options: { keep?: boolean } = {}): Promise<void> {
+    const keep = options.keep ?? this.options.keep ?? false;
+    const log = this.options.log ?? (() => {});
+    if (keep) {
+      log(`compose project ${this.project.name} kept running: balancer ${this.url}, admin ${this.adminUrl}`);
+      log(`  token: FAULTLINE_ADMIN_TOKEN=${this.project.vars.FAULTLINE_ADMIN_TOKEN}`);
+      log(`  take it down: ${this.project.commandLine} down -v`);
+      return;
+    }
+    try {
+      await this.project.down();
+    } finally {
+      rmSync(this.configDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The balancer's event stream, reconnected whenever it breaks (the balancer container restarts
+ * in some drills). Each connection replays what the balancer retained, so events of a restarted
+ * balancer are not lost; an event already delivered is not delivered twice.
+ */
+class EventRelay {
+  private readonly listeners = new Set<(event: BalancerEvent) => void>();
+  private readonly seen = new Set<string>();
+  private readonly stopped = new AbortController();
+  private readonly since = now();
+  readonly connected: Promise<void>;
+
+  constructor(private readonly admin: AdminClient) {
+    let onConnected = () => {};
+    this.connected = new Promise<void>((resolve) => {
+      onConnected = resolve;
+      setTimeout(resolve, 5000).unref();
+    });
+    void this.loop(onConnected);
+  }
+
+  private async loop(onConnected: () => void): Promise<void> {
+    while (!this.stopped.signal.aborted) {
+      try {
+        for await (const event of this.admin.events({ since: 0, signal: this.stopped.signal })) {
+          onConnected();
+          const key = `${event.seq}@${event.at}`;
+          if (this.seen.has(key) || event.at < this.since) continue;
+          this.seen.add(key);
+          for (const listener of this.listeners) listener(event);
+        }
+      } catch {
+        // the balancer is restarting, killed or frozen: try again
+      }
+      await new Promise((r) => setTimeout(r, EVENT_RECONNECT_MS));
+    }
+  }
+
+  subscribe(listener: (event: BalancerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.stopped.abort();
+    this.listeners.clear();
+  }
+}
