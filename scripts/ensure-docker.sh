@@ -3,6 +3,8 @@
 # docker-compose with apt-get (root), starts dockerd in the background and waits for it.
 # Prints the compose command to use (`docker compose` v2, else `docker-compose` v1) on the
 # last line of stdout. Exit 1 with one message when no engine can be had.
+# A dockerd it started has its pid in $FAULTLINE_DOCKERD_PIDFILE (default
+# /run/faultline-dockerd.pid), so whoever asked for it can stop exactly that process.
 set -euo pipefail
 
 log() { echo "ensure-docker: $*" >&2; }
@@ -22,6 +24,7 @@ if ! engine_answers; then
   if ! engine_answers; then
     log "starting dockerd in the background (log: /var/log/faultline-dockerd.log)"
     nohup dockerd >/var/log/faultline-dockerd.log 2>&1 &
+    echo $! >"${FAULTLINE_DOCKERD_PIDFILE:-/run/faultline-dockerd.pid}"
     for _ in $(seq 1 60); do
       engine_answers && break
       sleep 1

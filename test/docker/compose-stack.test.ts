@@ -4,13 +4,13 @@
  * Run by `.ci/run` after the main suite: `npx vitest run --config vitest.docker.config.ts`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AdminClient, type BalancerEvent } from '../../balancer/index.ts';
 import { Ledger } from '../../chaos/ledger.ts';
 import { ChaosSession } from '../../chaos/session.ts';
@@ -94,6 +94,21 @@ async function running(name: string): Promise<boolean> {
   return (await docker.getContainer(name).inspect()).State.Running;
 }
 
+/** When each container of a project (service name → StartedAt) last started. */
+async function startTimes(project: string): Promise<Record<string, string>> {
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`com.docker.compose.project=${project}`] },
+  });
+  const entries = await Promise.all(
+    list.map(async (c) => [
+      c.Labels['com.docker.compose.service'] as string,
+      (await docker.getContainer(c.Id).inspect()).State.StartedAt,
+    ]),
+  );
+  return Object.fromEntries(entries);
+}
+
 beforeAll(async () => {
   const out = sh('bash', ['scripts/ensure-docker.sh']).trim().split('\n');
   compose = (out.at(-1) as string).split(' ');
@@ -156,6 +171,18 @@ afterAll(async () => {
     // never started
   }
 }, 120_000);
+
+// Each test starts from the whole pool in rotation: a test must not see the tail of the one before.
+beforeEach(async () => {
+  await until(
+    async () => {
+      const pool = await admin.pool('web');
+      return pool.servers.every((server) => server.state === 'up') ? true : undefined;
+    },
+    'every server of the pool to be up',
+    30_000,
+  );
+}, 40_000);
 
 describe('the compose stack on a real engine', () => {
   it('serves through the balancer from the weighted primaries; only opted-in containers are targets', async () => {
@@ -264,4 +291,59 @@ describe('the compose stack on a real engine', () => {
       60_000,
     );
   }, 120_000);
+
+  it('faultline drill --target compose: a drill that kills every target touches nothing else', async () => {
+    const project = `faultline-test-cli-${process.pid}`;
+    const reports = mkdtempSync(join(tmpdir(), 'faultline-docker-reports-'));
+    const before = { own: await startTimes(PROJECT), outsider: await startTimes('someone-else') };
+    let status = 0;
+    let output = '';
+    try {
+      output = sh(
+        process.execPath,
+        [
+          'bin/faultline.js',
+          'drill',
+          '--target',
+          'compose',
+          '--project',
+          project,
+          '--keep',
+          '--no-progress',
+          '--report-dir',
+          reports,
+          'test/docker/drills/kill-every-target.drill.ts',
+        ],
+        { env: { ...process.env, FAULTLINE_NODE_IMAGE: env.FAULTLINE_NODE_IMAGE } },
+      );
+    } catch (err) {
+      const e = err as { status: number; stdout: string; stderr: string };
+      status = e.status;
+      output = `${e.stdout}\n${e.stderr}`;
+    }
+    try {
+      // The balancer died mid-drill, so the steady state after may be breached (3), never an error.
+      expect([0, 3], output).toContain(status);
+      const [runDir] = readdirSync(reports);
+      const journal = JSON.parse(readFileSync(join(reports, runDir as string, 'journal.json'), 'utf8'));
+      const massacre = journal.actions.find((a: { name: string }) => a.name === 'massacre');
+      expect(massacre, output).toMatchObject({
+        status: 'ok',
+        targets: ['app1', 'app2', 'app3', 'balancer'],
+      });
+      // Every target was killed, and started again by the revert; the unlabelled service never.
+      const after = await startTimes(project);
+      const startedAt = (service: string) => Date.parse(after[service] as string);
+      for (const target of ['app1', 'app2', 'app3', 'balancer'])
+        expect(startedAt(target), target).toBeGreaterThan(massacre.startedAt);
+      expect(startedAt('toxiproxy')).toBeLessThan(massacre.startedAt);
+      // Opted-in containers of other projects: untouched.
+      expect(await startTimes(PROJECT)).toEqual(before.own);
+      expect(await startTimes('someone-else')).toEqual(before.outsider);
+      expect(await running(OUTSIDER)).toBe(true);
+    } finally {
+      const [bin, ...pre] = compose as [string, ...string[]];
+      sh(bin, [...pre, '-p', project, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
+    }
+  }, 180_000);
 });

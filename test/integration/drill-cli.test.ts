@@ -80,6 +80,35 @@ describe('faultline drill', () => {
     expect(missing.err()).toContain('no drill "no-such-drill": not a built-in drill (primary-crash');
   });
 
+  it('--target compose refuses a drill the compose stack cannot build, before touching Docker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-drill-'));
+    const file = drillFile(
+      dir,
+      'custom',
+      `export default defineDrill({ name: 'custom', description: 'x', load: { rate: 50 },
+        stack: { backends: [{ name: 'app1', env: { LATENCY_MS: 5 } }, { name: 'app9' }], balancer: { listen: '127.0.0.1:0' } },
+        method: [at('1s', kill('app1'))], sla: ['errors==0'] });`,
+    );
+    const r = faultline(['drill', '--target', 'compose', file], dir);
+    expect(await r.exited).toBe(1);
+    expect(r.err()).toContain('cannot run on --target compose');
+    expect(r.err()).toContain(`custom.drill.ts: stack.backends[0].env: per-drill backend environment`);
+    expect(r.err()).toContain(
+      'stack.backends[1].name: "app9" is not a backend service of docker-compose.yml',
+    );
+    expect(r.err()).toContain('stack.balancer.listen: fixed by the compose stack');
+    expect(r.err()).toContain('[FL_DRILL_INVALID]');
+    expect(r.err()).not.toMatch(/\n\s+at /);
+    const plan = faultline(['drill', '--target', 'compose', '--dry-run', 'slow-backend'], dir);
+    expect(await plan.exited).toBe(0);
+    expect(plan.out()).toContain(
+      'stack       compose: app1 (weight 3), app2, app3 (backup) behind the toxic proxy service',
+    );
+    const badProject = faultline(['drill', '--target', 'compose', '--project', 'Bad Name'], dir);
+    expect(await badProject.exited).toBe(2);
+    expect(badProject.err()).toContain('--project');
+  });
+
   it('an impossible SLA: exit 3, and the journal says which SLA and by how much', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-drill-'));
     const file = drillFile(
