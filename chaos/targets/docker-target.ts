@@ -65,7 +65,7 @@ export async function connectDocker(docker: Docker = new Docker()): Promise<Dock
   } catch (err) {
     throw new FaultlineError(
       'FL_DOCKER_UNAVAILABLE',
-      `no Docker engine answers (${(err as Error).message}); start dockerd, or set DOCKER_HOST`,
+      `no Docker engine answers (${(err as Error).message}); start Docker (on root Debian: scripts/ensure-docker.sh), or set DOCKER_HOST`,
       { cause: err },
     );
   }

@@ -108,7 +108,11 @@ describe('the local stack runs the balancer as a child process', () => {
     await until(
       () => events.filter((e) => e.kind === 'balancer-started').length === 2,
       'the second balancer-started',
-    );
+    ).catch((err) => {
+      throw new Error(
+        `${err.message}: ${JSON.stringify(events.map((e) => [e.kind, e.seq, Math.round(e.at)]))}`,
+      );
+    });
     await stack.backend('app1').kill();
     await stack.backend('app2').kill();
     const failover = await new Promise<BalancerEvent>((resolve, reject) => {
