@@ -30,6 +30,7 @@ let compose: string[];
 let env: NodeJS.ProcessEnv;
 let url: string;
 let admin: AdminClient;
+let proxyControlUrl: string;
 const events: BalancerEvent[] = [];
 const stopEvents = new AbortController();
 
@@ -75,9 +76,9 @@ async function servedBy(): Promise<string | undefined> {
   return res.ok ? (res.headers.get('x-served-by') ?? undefined) : undefined;
 }
 
-function session(): ChaosSession {
+function session(options: { toxicProxies?: boolean } = {}): ChaosSession {
   const ledger = new Ledger(join(mkdtempSync(join(tmpdir(), 'faultline-docker-')), 'ledger.jsonl'));
-  return new ChaosSession(ledger, new DockerTargetProvider(docker, PROJECT));
+  return new ChaosSession(ledger, new DockerTargetProvider(docker, PROJECT, options));
 }
 
 const eventAfter = (kind: string, server: string | undefined, since: number, timeoutMs = 10_000) =>
@@ -134,6 +135,7 @@ beforeAll(async () => {
   const [bin, ...pre] = compose as [string, ...string[]];
   sh(bin, [...pre, '-p', PROJECT, 'up', '-d', '--build'], { env });
   url = `http://127.0.0.1:${port}/`;
+  proxyControlUrl = `http://127.0.0.1:${proxyPort}`;
   admin = new AdminClient(`http://127.0.0.1:${adminPort}`, { token: TOKEN });
   await until(
     async () => ((await servedBy())?.startsWith('app') ? true : undefined),
@@ -260,6 +262,34 @@ describe('the compose stack on a real engine', () => {
     await chaos.revertAll();
     await eventAfter('server-up', 'app2', at, 20_000);
   }, 40_000);
+
+  it('http and network faults find their way by label: knobs on the published port, toxics on the proxy service', async () => {
+    const target = await new DockerTargetProvider(docker, PROJECT).resolve('app2');
+    expect(target.controlUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(target.proxy).toEqual({ controlUrl: proxyControlUrl, name: 'app2' });
+    const chaos = session();
+    await chaos.inject(await chaos.prepare('http_error', 'app2', { rate: 1, status: 503 }));
+    expect((await fetch(`${target.controlUrl}/`)).status).toBe(503);
+    await chaos.revertAll();
+    expect((await fetch(`${target.controlUrl}/`)).status).toBe(200);
+
+    await chaos.inject(await chaos.prepare('latency', 'app2', { latency: '150ms' }));
+    const viaApp2: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const started = performance.now();
+      const res = await fetch(url);
+      await res.text();
+      if (res.headers.get('x-served-by') === 'app2') viaApp2.push(performance.now() - started);
+    }
+    await chaos.revertAll();
+    expect(viaApp2.length).toBeGreaterThan(0);
+    expect(Math.min(...viaApp2)).toBeGreaterThanOrEqual(140);
+    expect(await (await fetch(`${proxyControlUrl}/proxies/app2/toxics`)).json()).toEqual({ toxics: [] });
+
+    // A drill that talks to the containers directly has no proxy to put a toxic on: refused.
+    const direct = session({ toxicProxies: false });
+    await expect(direct.prepare('latency', 'app2', { latency: '150ms' })).rejects.toThrow(/no toxic proxy/);
+  });
 
   it('blast radius: killing every target spares the unlabelled service and the outsider', async () => {
     const chaos = session();
