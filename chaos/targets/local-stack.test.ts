@@ -109,8 +109,9 @@ describe('the local stack runs the balancer as a child process', () => {
       () => events.filter((e) => e.kind === 'balancer-started').length === 2,
       'the second balancer-started',
     ).catch((err) => {
+      const fresh = stack.balancerProcess;
       throw new Error(
-        `${err.message}: ${JSON.stringify(events.map((e) => [e.kind, e.seq, Math.round(e.at)]))}`,
+        `${err.message}: ${JSON.stringify(events.map((e) => [e.kind, e.seq, Math.round(e.at)]))}; new pid ${fresh?.pid} printed ${JSON.stringify(fresh?.output())}, parsed ${JSON.stringify(fresh?.events())}`,
       );
     });
     await stack.backend('app1').kill();
