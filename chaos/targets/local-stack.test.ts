@@ -100,7 +100,8 @@ describe('the local stack runs the balancer as a child process', () => {
 
   it('restart balancer: a new process on the same address, its events still reach subscribers', async () => {
     const { stack, events } = await startStack();
-    const before = stack.balancerProcess?.pid;
+    const first = stack.balancerProcess;
+    const before = first?.pid;
     await stack.restart(BALANCER_TARGET);
     expect(stack.balancerProcess?.pid).not.toBe(before);
     expect(await servedWithin(stack.url, 10_000)).toMatch(/^app[12]$/);
@@ -111,7 +112,7 @@ describe('the local stack runs the balancer as a child process', () => {
     ).catch((err) => {
       const fresh = stack.balancerProcess;
       throw new Error(
-        `${err.message}: ${JSON.stringify(events.map((e) => [e.kind, e.seq, Math.round(e.at)]))}; new pid ${fresh?.pid} printed ${JSON.stringify(fresh?.output())}, parsed ${JSON.stringify(fresh?.events())}`,
+        `${err.message}: ${JSON.stringify(events.map((e) => [e.kind, e.seq, Math.round(e.at)]))}; new pid ${fresh?.pid} printed ${JSON.stringify(fresh?.output())}, parsed ${JSON.stringify(fresh?.events())}; the first (pid ${first?.pid}) printed ${JSON.stringify(first?.output())}`,
       );
     });
     await stack.backend('app1').kill();
