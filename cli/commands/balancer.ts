@@ -21,14 +21,15 @@ export function registerBalancerCommand(program: Command): void {
             : `${new Date(event.at).toISOString()} ${event.kind.padEnd(18)} ${describeEvent(event)}`;
         process.stdout.write(`${line}\n`);
       };
+      // Events published while starting (balancer-started, first health results) come before
+      // the listening line: whoever acts on that line (a stack that may kill this process at
+      // once) has read them already. Nothing is published between these synchronous calls.
+      for (const event of balancer.events.since(0)) print(event);
       process.stdout.write(
         options.logFormat === 'json'
           ? `${JSON.stringify({ kind: 'listening', listen: balancer.url, admin: balancer.adminUrl, pid: process.pid })}\n`
           : `faultline balancer listening on ${balancer.url} (admin ${balancer.adminUrl})\n`,
       );
-      // Events published while starting (balancer-started, first health results) come first;
-      // nothing can be published between these two synchronous calls.
-      for (const event of balancer.events.since(0)) print(event);
       balancer.events.subscribe(print);
       await onShutdownSignal(async (signal) => {
         process.stdout.write(`received ${signal}, draining (deadline ${config.shutdownTimeout}ms)\n`);
