@@ -35,10 +35,19 @@ export async function applyRevert(
       await control(url, 'POST', { enabled: true }, [200, 201, 204]);
       return 'reverted';
     }
-    case 'restore-knobs':
-      await control(`${record.controlUrl}/_faultline/knobs`, 'PUT', record.knobs, [200]);
-      await control(`${record.controlUrl}/_faultline/release`, 'POST', undefined, [200]);
+    case 'restore-knobs': {
+      let base = record.controlUrl;
+      if (record.container) {
+        const { containerControl } = await import('./targets/docker-target.ts');
+        const now = await containerControl(record.container.id, record.container.port);
+        // Not running, or started since the fault: a fresh process, its knobs at their defaults.
+        if (!now?.url || now.startedAt > record.container.plannedAt) return 'nothing-to-do';
+        base = now.url;
+      }
+      await control(`${base}/_faultline/knobs`, 'PUT', record.knobs, [200]);
+      await control(`${base}/_faultline/release`, 'POST', undefined, [200]);
       return 'reverted';
+    }
     case 'docker': {
       // Loaded on demand: only a docker revert needs dockerode and an engine (FL_DOCKER_UNAVAILABLE otherwise).
       const { revertDockerFault } = await import('./targets/docker-target.ts');

@@ -15,7 +15,17 @@ export type RevertRecord =
   /** Re-enable a toxic proxy that was switched off (`down`). */
   | { kind: 'enable-proxy'; controlUrl: string; proxy: string }
   /** Put a sample backend's knobs back. */
-  | { kind: 'restore-knobs'; controlUrl: string; knobs: Record<string, unknown> }
+  | {
+      kind: 'restore-knobs';
+      controlUrl: string;
+      knobs: Record<string, unknown>;
+      /**
+       * A container's control API is published on an ephemeral host port that changes when the
+       * container starts again: the revert looks up where it is now. `plannedAt` (ms): a
+       * container started since then runs a fresh process with its knobs at their defaults.
+       */
+      container?: { id: string; port: number; plannedAt: number };
+    }
   /** Undo a container fault. */
   | {
       kind: 'docker';
@@ -51,6 +61,8 @@ export interface Target {
   readonly kind: TargetKind;
   /** Sample backend control API (`/_faultline/...`), when the target is one. */
   readonly controlUrl?: string;
+  /** The container and container port behind `controlUrl`, for a container target. */
+  readonly controlContainer?: { id: string; port: number };
   /** The toxic proxy in front of this target, when the stack has one. */
   readonly proxy?: { controlUrl: string; name: string };
   /** SIGKILL / docker kill. */

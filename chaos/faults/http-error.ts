@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Fault } from '../types.ts';
-import { controlUrlOf, KNOB_DEFAULTS, precheckControlApi, setKnobs } from './knob-fault.ts';
+import { KNOB_DEFAULTS, precheckControlApi, restoreKnobs, setKnobs } from './knob-fault.ts';
 
 export type HttpErrorParams = {
   rate: number;
@@ -22,10 +22,7 @@ export const httpErrorFault: Fault<HttpErrorParams> = {
   }),
   precheck: precheckControlApi,
   describe: (target, p) => `${target.name} answers ${p.status} to ${Math.round(p.rate * 100)}% of requests`,
-  planRevert: (target) => ({
-    kind: 'restore-knobs',
-    controlUrl: controlUrlOf(target),
-    knobs: { errorRate: KNOB_DEFAULTS.errorRate, errorStatus: KNOB_DEFAULTS.errorStatus },
-  }),
+  planRevert: (target) =>
+    restoreKnobs(target, { errorRate: KNOB_DEFAULTS.errorRate, errorStatus: KNOB_DEFAULTS.errorStatus }),
   inject: (target, p) => setKnobs(target, { errorRate: p.rate, errorStatus: p.status }),
 };

@@ -1,5 +1,5 @@
 import type { Fault } from '../types.ts';
-import { controlUrlOf, KNOB_DEFAULTS, precheckControlApi, setKnobs } from './knob-fault.ts';
+import { KNOB_DEFAULTS, precheckControlApi, restoreKnobs, setKnobs } from './knob-fault.ts';
 import { noParams } from './process-fault.ts';
 
 /** The sample backend holds new requests unanswered; the revert releases them. */
@@ -9,10 +9,6 @@ export const httpHangFault: Fault<Record<string, never>> = {
   params: noParams(),
   precheck: precheckControlApi,
   describe: (target) => `${target.name} holds every new request unanswered`,
-  planRevert: (target) => ({
-    kind: 'restore-knobs',
-    controlUrl: controlUrlOf(target),
-    knobs: { hang: KNOB_DEFAULTS.hang },
-  }),
+  planRevert: (target) => restoreKnobs(target, { hang: KNOB_DEFAULTS.hang }),
   inject: (target) => setKnobs(target, { hang: true }),
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Fault } from '../types.ts';
-import { controlUrlOf, KNOB_DEFAULTS, precheckControlApi, setKnobs } from './knob-fault.ts';
+import { KNOB_DEFAULTS, precheckControlApi, restoreKnobs, setKnobs } from './knob-fault.ts';
 import { durationParam } from './toxic-fault.ts';
 
 export type HttpLatencyParams = {
@@ -17,10 +17,6 @@ export const httpLatencyFault: Fault<HttpLatencyParams> = {
   }),
   precheck: precheckControlApi,
   describe: (target, p) => `${target.name} waits ${p.latency}ms before answering`,
-  planRevert: (target) => ({
-    kind: 'restore-knobs',
-    controlUrl: controlUrlOf(target),
-    knobs: { latencyMs: KNOB_DEFAULTS.latencyMs },
-  }),
+  planRevert: (target) => restoreKnobs(target, { latencyMs: KNOB_DEFAULTS.latencyMs }),
   inject: (target, p) => setKnobs(target, { latencyMs: p.latency }),
 };

@@ -1,4 +1,4 @@
-import type { Target } from '../types.ts';
+import type { RevertRecord, Target } from '../types.ts';
 
 /**
  * The sample backend's knob defaults (backends/README.md). An http_* fault's revert puts back
@@ -18,6 +18,16 @@ export const precheckControlApi = (target: Target): string | undefined =>
 export function controlUrlOf(target: Target): string {
   if (!target.controlUrl) throw new Error(noControlApi(target));
   return target.controlUrl;
+}
+
+/** The revert record that puts `knobs` back on the target's control API. */
+export function restoreKnobs(target: Target, knobs: Record<string, unknown>): RevertRecord {
+  return {
+    kind: 'restore-knobs',
+    controlUrl: controlUrlOf(target),
+    knobs,
+    ...(target.controlContainer ? { container: { ...target.controlContainer, plannedAt: Date.now() } } : {}),
+  };
 }
 
 /** PUT /_faultline/knobs with `patch`; a refusal throws with the backend's message. */

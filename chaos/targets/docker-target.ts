@@ -125,7 +125,10 @@ export class DockerTargetProvider implements TargetProvider {
     const controlPort = Number(container.Labels[CONTROL_PORT_LABEL]);
     if (controlPort > 0) {
       const url = publishedUrl(container, controlPort);
-      if (url) endpoints.controlUrl = url;
+      if (url) {
+        endpoints.controlUrl = url;
+        endpoints.controlContainer = { id: container.Id, port: controlPort };
+      }
     }
     const proxyName = container.Labels[TOXIC_PROXY_LABEL];
     if (proxyName && this.options.toxicProxies !== false) {
@@ -139,12 +142,14 @@ export class DockerTargetProvider implements TargetProvider {
 
 interface ContainerEndpoints {
   controlUrl?: string;
+  controlContainer?: { id: string; port: number };
   proxy?: { controlUrl: string; name: string };
 }
 
 class ContainerTarget implements Target {
   readonly kind = 'container' as const;
   readonly controlUrl?: string;
+  readonly controlContainer?: { id: string; port: number };
   readonly proxy?: { controlUrl: string; name: string };
   private readonly container: Docker.Container;
   private readonly networks: string[];
@@ -158,6 +163,7 @@ class ContainerTarget implements Target {
     this.container = docker.getContainer(summary.Id);
     this.networks = Object.keys(summary.NetworkSettings?.Networks ?? {});
     if (endpoints.controlUrl) this.controlUrl = endpoints.controlUrl;
+    if (endpoints.controlContainer) this.controlContainer = endpoints.controlContainer;
     if (endpoints.proxy) this.proxy = endpoints.proxy;
   }
 
@@ -204,6 +210,32 @@ class ContainerTarget implements Target {
         };
     }
   }
+}
+
+/**
+ * Where a running container's control API is published now (`http://127.0.0.1:PORT`, or no
+ * url when the port is not published) and when it last started (ms); undefined when the
+ * container is gone or not running.
+ */
+export async function containerControl(
+  container: string,
+  port: number,
+  docker?: Docker,
+): Promise<{ url?: string; startedAt: number } | undefined> {
+  const engine = await connectDocker(docker);
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await engine.getContainer(container).inspect();
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+  if (!info.State.Running) return undefined;
+  const startedAt = Date.parse(info.State.StartedAt);
+  const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.find((b) => b.HostIp !== '::');
+  if (!binding?.HostPort) return { startedAt };
+  const host = !binding.HostIp || binding.HostIp === '0.0.0.0' ? '127.0.0.1' : binding.HostIp;
+  return { url: `http://${host}:${binding.HostPort}`, startedAt };
 }
 
 /** Undoes a container fault; a container already in the wanted state counts as nothing to do. */

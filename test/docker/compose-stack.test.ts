@@ -76,6 +76,8 @@ async function servedBy(): Promise<string | undefined> {
   return res.ok ? (res.headers.get('x-served-by') ?? undefined) : undefined;
 }
 
+const provider = () => new DockerTargetProvider(docker, PROJECT);
+
 function session(options: { toxicProxies?: boolean } = {}): ChaosSession {
   const ledger = new Ledger(join(mkdtempSync(join(tmpdir(), 'faultline-docker-')), 'ledger.jsonl'));
   return new ChaosSession(ledger, new DockerTargetProvider(docker, PROJECT, options));
@@ -285,6 +287,25 @@ describe('the compose stack on a real engine', () => {
     expect(viaApp2.length).toBeGreaterThan(0);
     expect(Math.min(...viaApp2)).toBeGreaterThanOrEqual(140);
     expect(await (await fetch(`${proxyControlUrl}/proxies/app2/toxics`)).json()).toEqual({ toxics: [] });
+
+    // Knobs set, then the container killed and started again (maybe on another host port):
+    // the knob revert asks the engine instead of failing on the old port. The process is new,
+    // its knobs at their defaults: nothing to do.
+    await chaos.inject(await chaos.prepare('http_error', 'app2', { rate: 1, status: 503 }));
+    await chaos.inject(await chaos.prepare('kill', 'app2', {}));
+    const reverted = await chaos.revertAll();
+    expect(reverted.failed).toEqual([]);
+    expect(reverted.results.map((r) => r.outcome)).toEqual(['reverted', 'nothing-to-do']);
+    // Knobs set on a container that stays up, behind a moved port: put back where it is now.
+    const moved = await until(
+      async () => ((await fetch(`${(await provider().resolve('app2')).controlUrl}/`)).ok ? true : undefined),
+      'app2 to answer on its new port',
+    );
+    expect(moved).toBe(true);
+    await chaos.inject(await chaos.prepare('http_error', 'app2', { rate: 1, status: 503 }));
+    const again = await chaos.revertAll();
+    expect(again.results.map((r) => r.outcome)).toEqual(['reverted']);
+    expect((await fetch(`${(await provider().resolve('app2')).controlUrl}/`)).status).toBe(200);
 
     // A drill that talks to the containers directly has no proxy to put a toxic on: refused.
     const direct = session({ toxicProxies: false });
