@@ -10,10 +10,10 @@ import type { Journal } from '../../drills/journal/types.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/faultline.js');
 
-function faultline(args: string[], dir: string) {
+function faultline(args: string[], dir: string, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: dir,
-    env: { ...process.env, FAULTLINE_LEDGER: join(dir, 'ledger.jsonl') },
+    env: { ...process.env, FAULTLINE_LEDGER: join(dir, 'ledger.jsonl'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -104,6 +104,15 @@ describe('faultline drill', () => {
     expect(plan.out()).toContain(
       'stack       compose: app1 (weight 3), app2, app3 (backup) behind the toxic proxy service',
     );
+    const noEngine = faultline(['drill', '--target', 'compose', 'primary-crash'], dir, {
+      DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}`,
+    });
+    expect(await noEngine.exited).toBe(1);
+    expect(noEngine.err()).toMatch(
+      /no Docker engine answers .*scripts\/ensure-docker\.sh.*\[FL_DOCKER_UNAVAILABLE\]/,
+    );
+    expect(noEngine.err()).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
     const badProject = faultline(['drill', '--target', 'compose', '--project', 'Bad Name'], dir);
     expect(await badProject.exited).toBe(2);
     expect(badProject.err()).toContain('--project');
