@@ -274,6 +274,7 @@ export class ComposeDrillStack {
     if (keep) {
       log(`compose project ${this.project.name} kept running: balancer ${this.url}, admin ${this.adminUrl}`);
       log(`  token: FAULTLINE_ADMIN_TOKEN=${this.project.vars.FAULTLINE_ADMIN_TOKEN}`);
+      log(`  faults by hand: npx faultline chaos <fault> <target> --docker ${this.project.name}`);
       log(`  take it down: ${this.project.commandLine} down -v`);
       return;
     }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { FaultlineError } from '../../balancer/errors.ts';
 
 /** The image the Dockerfiles build on when nothing else is said (a normal official Node image). */
@@ -83,8 +84,16 @@ export class ComposeProject {
     readonly vars: Record<string, string>,
   ) {}
 
+  /** The compose command for this project, runnable from any folder. */
   get commandLine(): string {
-    return [this.command.bin, ...this.command.pre, '-p', this.name].join(' ');
+    return [
+      this.command.bin,
+      ...this.command.pre,
+      '-f',
+      join(this.dir, 'docker-compose.yml'),
+      '-p',
+      this.name,
+    ].join(' ');
   }
 
   async compose(args: string[], what: string, timeoutMs?: number): Promise<RunResult> {
