@@ -48,6 +48,21 @@ async function balancer(
   return b;
 }
 
+/** A pool of `flaky` (answered by `handler`) and `good`, round-robin, breaker off, plus `pool`. */
+async function flakyAndGood(handler: Handler, pool: Record<string, unknown>): Promise<Balancer> {
+  const flaky = await upstream('flaky', handler);
+  const good = await upstream('good');
+  return balancer({
+    algorithm: 'round-robin',
+    servers: [
+      { name: 'flaky', url: flaky.url },
+      { name: 'good', url: good.url },
+    ],
+    breaker: { enabled: false },
+    ...pool,
+  });
+}
+
 interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -237,20 +252,13 @@ describe('the request path', () => {
 
   it('ejects a server after consecutive 5xx and brings it back after the cool-down', async () => {
     let failing = true;
-    const flaky = await upstream('flaky', (_req, res) => {
-      res.statusCode = failing ? 500 : 200;
-      res.end();
-    });
-    const good = await upstream('good');
-    const b = await balancer({
-      algorithm: 'round-robin',
-      servers: [
-        { name: 'flaky', url: flaky.url },
-        { name: 'good', url: good.url },
-      ],
-      outlier: { consecutive5xx: 3, baseEjectionTime: '400ms' },
-      breaker: { enabled: false },
-    });
+    const b = await flakyAndGood(
+      (_req, res) => {
+        res.statusCode = failing ? 500 : 200;
+        res.end();
+      },
+      { outlier: { consecutive5xx: 3, baseEjectionTime: '400ms' } },
+    );
     const events: string[] = [];
     b.events.subscribe((e) => events.push(e.kind));
     const statuses: number[] = [];
@@ -271,29 +279,24 @@ describe('the request path', () => {
     const gate = new Promise<void>((r) => {
       openGate = r;
     });
-    const flaky = await upstream('flaky', (req, res) => {
-      if (req.url === '/health') {
-        res.statusCode = healthy ? 200 : 503;
-        res.end();
-        return;
-      }
-      void gate.then(() => {
-        res.statusCode = 500;
-        res.end();
-      });
-    });
-    const good = await upstream('good');
-    const b = await balancer({
-      algorithm: 'round-robin',
-      servers: [
-        { name: 'flaky', url: flaky.url },
-        { name: 'good', url: good.url },
-      ],
-      health: { type: 'http', path: '/health', interval: '50ms', timeout: '50ms', rise: 1, fall: 1 },
-      outlier: { consecutive5xx: 2, baseEjectionTime: '10s' },
-      breaker: { enabled: false },
-      retries: 0,
-    });
+    const b = await flakyAndGood(
+      (req, res) => {
+        if (req.url === '/health') {
+          res.statusCode = healthy ? 200 : 503;
+          res.end();
+          return;
+        }
+        void gate.then(() => {
+          res.statusCode = 500;
+          res.end();
+        });
+      },
+      {
+        health: { type: 'http', path: '/health', interval: '50ms', timeout: '50ms', rise: 1, fall: 1 },
+        outlier: { consecutive5xx: 2, baseEjectionTime: '10s' },
+        retries: 0,
+      },
+    );
     const events: string[] = [];
     b.events.subscribe((e) => events.push(`${e.kind} ${'server' in e ? e.server : ''}`));
     const until = async (line: string) => {
