@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Balancer, normalizeConfig } from '../../balancer/index.ts';
+import { chunked, type Echo, rawExchange, sha256, startEchoBackend } from '../fixtures/raw-http.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function echoBalancer(extra: Record<string, unknown> = {}) {
+  const echo = await startEchoBackend();
+  cleanups.push(() => echo.close());
+  const balancer = await Balancer.start(
+    normalizeConfig({
+      listen: '127.0.0.1:0',
+      admin: { listen: '127.0.0.1:0' },
+      pools: { web: { servers: [{ name: 'echo', url: echo.url }], health: false } },
+      ...extra,
+    }),
+  );
+  cleanups.push(() => balancer.stop({ deadlineMs: 500 }));
+  return { echo, balancer, port: balancer.address.port };
+}
+
+const head = (method: string, headers: string) =>
+  `${method} /upload HTTP/1.1\r\nHost: t\r\nConnection: close\r\n${headers}\r\n`;
+
+describe('request bodies reach the backend byte for byte', () => {
+  it('a chunked POST arrives whole, framed by Content-Length, never both', async () => {
+    const { port } = await echoBalancer();
+    const body = Buffer.from('hello chunked world, in three pieces');
+    const reply = await rawExchange(port, [
+      head('POST', 'Transfer-Encoding: chunked\r\n'),
+      chunked(body, 13),
+    ]);
+    expect(reply.status).toBe(200);
+    const seen = JSON.parse(reply.body) as Echo;
+    expect(seen.length).toBe(body.length);
+    expect(seen.sha256).toBe(sha256(body));
+    expect(seen.headers['content-length']).toBe(String(body.length));
+    expect(seen.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('Content-Length bodies, empty bodies and chunked DELETE keep their bytes', async () => {
+    const { port } = await echoBalancer();
+    const body = Buffer.from('{"n":1}');
+    const cases: [string, string, Buffer, number][] = [
+      ['PUT', `Content-Length: ${body.length}\r\n`, body, body.length],
+      ['POST', 'Content-Length: 0\r\n', Buffer.alloc(0), 0],
+      ['POST', '', Buffer.alloc(0), 0],
+      ['DELETE', 'Transfer-Encoding: chunked\r\n', chunked(body, 3), body.length],
+      ['GET', 'Transfer-Encoding: chunked\r\n', chunked(body, 4), body.length],
+    ];
+    for (const [method, headers, bytes, length] of cases) {
+      const reply = await rawExchange(port, [head(method, headers), bytes]);
+      expect(reply.status, `${method} ${headers}`).toBe(200);
+      const seen = JSON.parse(reply.body) as Echo;
+      expect(seen.length, `${method} ${headers}`).toBe(length);
+      if (length) expect(seen.sha256).toBe(sha256(body));
+    }
+  });
+
+  it('streams a chunked body beyond maxBodySize through, whole (no truncation)', async () => {
+    const { port, echo } = await echoBalancer({ limits: { maxBodySize: '64KiB' } });
+    const body = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31 + 7) & 0xff;
+    const reply = await rawExchange(port, [
+      head('POST', 'Transfer-Encoding: chunked\r\n'),
+      chunked(body, 40_000),
+    ]);
+    expect(reply.status).toBe(200);
+    const seen = JSON.parse(reply.body) as Echo;
+    expect(seen.length).toBe(body.length);
+    expect(seen.sha256).toBe(sha256(body));
+    expect(seen.headers['transfer-encoding']).toBe('chunked');
+    expect(seen.headers['content-length']).toBeUndefined();
+    expect(echo.seen.length).toBe(1);
+  });
+
+  it('answers 413 for a body beyond maxBodySize when oversizedBody is reject', async () => {
+    const { port, echo } = await echoBalancer({ limits: { maxBodySize: '64KiB', oversizedBody: 'reject' } });
+    const big = Buffer.alloc(200 * 1024, 0x61);
+    const byLength = await rawExchange(port, [head('POST', `Content-Length: ${big.length}\r\n`), big]);
+    expect(byLength.status).toBe(413);
+    expect(JSON.parse(byLength.body).error.code).toBe('body_too_large');
+    const byChunks = await rawExchange(port, [head('POST', 'Transfer-Encoding: chunked\r\n'), chunked(big, 8192)]);
+    expect(byChunks.status).toBe(413);
+    expect(echo.seen.length).toBe(0);
+    const small = await rawExchange(port, [head('POST', 'Content-Length: 5\r\n'), 'small']);
+    expect(small.status).toBe(200);
+  });
+
+  it('streams rather than buffers once the replay budget is spent', async () => {
+    const { port, balancer } = await echoBalancer({
+      limits: { maxBodySize: '64KiB', replayBufferBudget: '64KiB' },
+    });
+    const body = Buffer.alloc(40 * 1024, 0x62);
+    // Two bodies held at once: the first fits the budget, the second cannot and is streamed.
+    const replies = await Promise.all(
+      [0, 1].map(() =>
+        rawExchange(port, [head('POST', 'Transfer-Encoding: chunked\r\n'), chunked(body, 4096)]),
+      ),
+    );
+    for (const reply of replies) {
+      expect(reply.status).toBe(200);
+      expect((JSON.parse(reply.body) as Echo).sha256).toBe(sha256(body));
+    }
+    expect(balancer.replayBudget.used).toBe(0);
+  });
+});
