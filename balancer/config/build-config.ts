@@ -1,10 +1,10 @@
+import { formatDuration } from '../duration.ts';
 import { buildPool } from './build-pool.ts';
 import { type BuildContext, defined, scope } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { checkListenAddress, formatListenAddress, isLoopback } from './listen-address.ts';
 import { type Segment, suggest } from './messages.ts';
 import { NAME_RULE, type ParsedConfig } from './schema.ts';
-import { formatDuration } from '../duration.ts';
 import type {
   AdminConfig,
   BalancerConfig,

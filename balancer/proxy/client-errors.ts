@@ -27,7 +27,11 @@ export function answerClientError(errors: RequestErrorLog) {
       detail: `${err.code ?? 'error'}${err.reason ? `: ${err.reason}` : ''}`,
     });
     // A reset (ECONNRESET) or a socket that already answered cannot take a response.
-    if (err.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+    if (
+      err.code === 'ECONNRESET' ||
+      !socket.writable ||
+      (socket as { _httpMessage?: unknown })._httpMessage
+    ) {
       socket.destroy();
       return;
     }

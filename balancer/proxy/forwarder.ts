@@ -6,6 +6,7 @@ import type { ProxyErrorCode } from '../errors.ts';
 import { now } from '../events.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { Router } from '../router.ts';
+import type { RequestErrorLog } from './error-log.ts';
 import { sendProxyError } from './error-response.ts';
 import { attachTryRouting, forwardOnce, type TryResult, withoutDeleteLength } from './forward-once.ts';
 import {
@@ -17,7 +18,6 @@ import {
   setBodyFraming,
   stripHopByHop,
 } from './headers.ts';
-import type { RequestErrorLog } from './error-log.ts';
 import type { ReplayBudget } from './replay-budget.ts';
 import { type BodyOutcome, bodyFraming, readRequestBody } from './request-body.ts';
 import { normaliseRequestTarget } from './request-target.ts';
@@ -106,7 +106,11 @@ export class Forwarder {
     }
     if (outcome.kind === 'too-large') {
       res.shouldKeepAlive = false;
-      answerError('body_too_large', [], `body over limits.maxBodySize (${this.options.limits.maxBodySize} bytes)`);
+      answerError(
+        'body_too_large',
+        [],
+        `body over limits.maxBodySize (${this.options.limits.maxBodySize} bytes)`,
+      );
       req.resume(); // read and drop what is still coming, so the client can read the answer
       return;
     }

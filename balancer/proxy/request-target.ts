@@ -15,7 +15,9 @@
  *
  * The query is kept byte for byte. A fragment is refused (a client never sends one).
  */
-export type RequestTarget = { ok: true; path: string; host: string | undefined } | { ok: false; reason: string };
+export type RequestTarget =
+  | { ok: true; path: string; host: string | undefined }
+  | { ok: false; reason: string };
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 /** pchar minus pct-encoded, plus "/": what may stay as it is in a path (RFC 3986 §3.3). */
@@ -36,7 +38,8 @@ export function normaliseRequestTarget(url: string | undefined): RequestTarget {
     const absolute = /^http:\/\/([^/?#]*)(.*)$/is.exec(target);
     if (!absolute) return refuse('the request target must be a path or an http:// URL');
     host = absolute[1] ?? '';
-    if (host === '' || host.includes('@')) return refuse('an absolute-form target needs a host and no user info');
+    if (host === '' || host.includes('@'))
+      return refuse('an absolute-form target needs a host and no user info');
     target = absolute[2] ?? '';
     if (!target.startsWith('/')) target = `/${target}`;
   }

@@ -74,7 +74,13 @@ describe('request bodies reach the backend byte for byte', () => {
     expect(seen.sha256).toBe(sha256(body));
     expect(seen.headers['transfer-encoding']).toBe('chunked');
     expect(seen.headers['content-length']).toBeUndefined();
-    expect(echo.seen.length).toBe(1);
+    // http-proxy-3 would turn a DELETE without Content-Length into an empty one.
+    const deleted = await rawExchange(port, [
+      head('DELETE', 'Transfer-Encoding: chunked\r\n'),
+      chunked(body.subarray(0, 200_000), 50_000),
+    ]);
+    expect((JSON.parse(deleted.body) as Echo).sha256).toBe(sha256(body.subarray(0, 200_000)));
+    expect(echo.seen.length).toBe(2);
   });
 
   it('answers 413 for a body beyond maxBodySize when oversizedBody is reject', async () => {
@@ -83,7 +89,10 @@ describe('request bodies reach the backend byte for byte', () => {
     const byLength = await rawExchange(port, [head('POST', `Content-Length: ${big.length}\r\n`), big]);
     expect(byLength.status).toBe(413);
     expect(JSON.parse(byLength.body).error.code).toBe('body_too_large');
-    const byChunks = await rawExchange(port, [head('POST', 'Transfer-Encoding: chunked\r\n'), chunked(big, 8192)]);
+    const byChunks = await rawExchange(port, [
+      head('POST', 'Transfer-Encoding: chunked\r\n'),
+      chunked(big, 8192),
+    ]);
     expect(byChunks.status).toBe(413);
     expect(echo.seen.length).toBe(0);
     const small = await rawExchange(port, [head('POST', 'Content-Length: 5\r\n'), 'small']);
@@ -94,17 +103,26 @@ describe('request bodies reach the backend byte for byte', () => {
     const { port, balancer } = await echoBalancer({
       limits: { maxBodySize: '64KiB', replayBufferBudget: '64KiB' },
     });
-    const body = Buffer.alloc(40 * 1024, 0x62);
-    // Two bodies held at once: the first fits the budget, the second cannot and is streamed.
-    const replies = await Promise.all(
-      [0, 1].map(() =>
-        rawExchange(port, [head('POST', 'Transfer-Encoding: chunked\r\n'), chunked(body, 4096)]),
-      ),
-    );
-    for (const reply of replies) {
+    const body = Buffer.alloc(48 * 1024, 0x62);
+    const encoded = chunked(body, 4096);
+    const half = 40 * 1024;
+    // The first body holds 40 KiB of the budget while the second arrives: 40 + 48 > 64 KiB.
+    const replies = await Promise.all([
+      rawExchange(port, [
+        head('POST', 'Transfer-Encoding: chunked\r\n'),
+        encoded.subarray(0, half),
+        400,
+        encoded.subarray(half),
+      ]),
+      rawExchange(port, [150, head('POST', 'Transfer-Encoding: chunked\r\n'), encoded]),
+    ]);
+    const seen = replies.map((reply) => {
       expect(reply.status).toBe(200);
-      expect((JSON.parse(reply.body) as Echo).sha256).toBe(sha256(body));
-    }
+      const echo = JSON.parse(reply.body) as Echo;
+      expect(echo.sha256).toBe(sha256(body));
+      return echo.headers['transfer-encoding'] ?? `length ${echo.headers['content-length']}`;
+    });
+    expect(seen).toEqual([`length ${body.length}`, 'chunked']);
     expect(balancer.replayBudget.used).toBe(0);
   });
 });
