@@ -26,12 +26,11 @@ export function answerClientError(errors: RequestErrorLog) {
       client: address.startsWith('::ffff:') ? address.slice(7) : address,
       detail: `${err.code ?? 'error'}${err.reason ? `: ${err.reason}` : ''}`,
     });
-    // A reset (ECONNRESET) or a socket that already answered cannot take a response.
-    if (
-      err.code === 'ECONNRESET' ||
-      !socket.writable ||
-      (socket as { _httpMessage?: unknown })._httpMessage
-    ) {
+    // A reset, or a response already begun on this socket (a body that broke mid-relay),
+    // leaves nothing to answer: the connection is cut. A request whose body broke before any
+    // answer (a bad chunk size) still gets its 400.
+    const current = (socket as { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
       socket.destroy();
       return;
     }

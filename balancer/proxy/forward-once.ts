@@ -137,6 +137,12 @@ export function forwardOnce(
         toProxy: true,
       },
       (err: Error) => {
+        // http-proxy-3 reports errors of the client's request here too (a body that broke off,
+        // a bad chunk): those are not the backend's fault and must not count against it.
+        if (req.errored || res.destroyed) {
+          settle({ kind: 'client-gone' });
+          return;
+        }
         const code = (err as NodeJS.ErrnoException).code ?? '';
         const detail = `${code || 'error'}: ${err.message}`;
         if (!connected || CONNECT_ERRORS.has(code)) fail('upstream_connect_failed', 'before-send', detail);
