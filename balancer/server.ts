@@ -80,18 +80,10 @@ export class Balancer {
         connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(clientHeaders / 4))),
         maxHeaderSize: config.limits.maxHeaderSize,
       },
-      (req, res) => {
-        this.inflight++;
-        res.once('close', () => {
-          this.inflight--;
-          if (this.inflight === 0) for (const notify of this.idle) notify();
-        });
-        this.forwarder.handle(req, res).catch(() => {
-          if (!res.headersSent) res.writeHead(500).end();
-          else res.destroy();
-        });
-      },
+      (req, res) => this.onRequest(req, res, false),
     );
+    // Without this listener Node answers 100 Continue by itself, even to a body it will refuse.
+    this.http.on('checkContinue', (req, res) => this.onRequest(req, res, true));
     this.http.timeout = config.timeouts.idle;
     // Beyond it Node closes new connections at once, before reading a byte.
     this.http.maxConnections = config.limits.maxConnections;
@@ -107,6 +99,18 @@ export class Balancer {
       this.forwarder.handleUpgrade(req, socket, head).catch(() => socket.destroy());
     });
     this.http.on('clientError', answerClientError(this.requestErrors));
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
+    this.inflight++;
+    res.once('close', () => {
+      this.inflight--;
+      if (this.inflight === 0) for (const notify of this.idle) notify();
+    });
+    this.forwarder.handle(req, res, expectsContinue).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
   }
 
   static async start(config: BalancerConfig): Promise<Balancer> {

@@ -1,4 +1,5 @@
 import { formatDuration } from '../duration.ts';
+import { normaliseRequestTarget } from '../proxy/request-target.ts';
 import { buildPool } from './build-pool.ts';
 import { type BuildContext, defined, scope } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
@@ -120,6 +121,17 @@ function buildRoutes(raw: ParsedConfig, poolNames: string[], ctx: BuildContext):
         ['routes', i, 'pool'],
         `names pool "${r.pool}", which does not exist (pools: ${known})${suggest(r.pool, poolNames)}`,
       );
+    }
+    if (!ctx.broken(['routes', i, 'path'])) {
+      const normal = normaliseRequestTarget(route.path);
+      if (!normal.ok || normal.path !== route.path) {
+        ctx.problem(
+          ['routes', i, 'path'],
+          normal.ok
+            ? `must be a normalised path, as requests are matched after normalisation (got ${route.path}; use ${normal.path})`
+            : `${normal.reason} (got ${route.path})`,
+        );
+      }
     }
     if (!ctx.broken(['routes', i])) {
       const key = `${route.host} ${route.path}`;

@@ -61,7 +61,8 @@ export class Forwarder {
     this.proxy.on('error', () => {});
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `expectsContinue`: the client sent `Expect: 100-continue` and waits before sending its body. */
+  async handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
     const started = now();
     // Decided before any header is removed: Connection may name Content-Length or TE.
     const framing = bodyFraming(req.headers);
@@ -95,6 +96,10 @@ export class Forwarder {
       this.observer.observeRequest(pool.name, undefined, status, now() - started);
     };
 
+    const { maxBodySize, oversizedBody } = this.options.limits;
+    const refusedUnread =
+      framing.kind === 'length' && framing.length > maxBodySize && oversizedBody === 'reject';
+    if (expectsContinue && !refusedUnread) res.writeContinue();
     let outcome: BodyOutcome;
     try {
       outcome = await readRequestBody(req, framing, {

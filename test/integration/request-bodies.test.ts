@@ -99,6 +99,24 @@ describe('request bodies reach the backend byte for byte', () => {
     expect(small.status).toBe(200);
   });
 
+  it('answers Expect: 100-continue with 100, or at once with 413 for a body it will refuse', async () => {
+    const { port, echo } = await echoBalancer({ limits: { maxBodySize: '64KiB', oversizedBody: 'reject' } });
+    const refused = await rawExchange(port, [
+      head('POST', 'Expect: 100-continue\r\nContent-Length: 100000\r\n'),
+    ]);
+    expect(refused.status).toBe(413);
+    expect(refused.text).not.toContain('100 Continue');
+    const accepted = await rawExchange(
+      port,
+      [head('POST', 'Expect: 100-continue\r\nContent-Length: 5\r\n'), 200, 'hello'],
+      {
+        waitMs: 3000,
+      },
+    );
+    expect(accepted.text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
+    expect(echo.seen.map((e) => [e.length, e.headers.expect])).toEqual([[5, undefined]]);
+  });
+
   it('streams rather than buffers once the replay budget is spent', async () => {
     const { port, balancer } = await echoBalancer({
       limits: { maxBodySize: '64KiB', replayBufferBudget: '64KiB' },
