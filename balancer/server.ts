@@ -11,6 +11,7 @@ import { answerClientError } from './proxy/client-errors.ts';
 import { RequestErrorLog } from './proxy/error-log.ts';
 import { rawErrorResponse } from './proxy/error-response.ts';
 import { Forwarder } from './proxy/forwarder.ts';
+import { clientAddress, requestIdOf } from './proxy/headers.ts';
 import { ReplayBudget } from './proxy/replay-budget.ts';
 import { normaliseRequestTarget } from './proxy/request-target.ts';
 import { Router } from './router.ts';
@@ -91,7 +92,15 @@ export class Balancer {
       const target = normaliseRequestTarget(req.url);
       if (!target.ok) {
         socket.on('error', () => socket.destroy());
-        socket.end(rawErrorResponse('bad_path'));
+        const requestId = requestIdOf(req);
+        this.requestErrors.publish({
+          code: 'bad_path',
+          status: 400,
+          client: clientAddress(req),
+          requestId,
+          detail: `${target.reason}: ${JSON.stringify(req.url)}`,
+        });
+        socket.end(rawErrorResponse('bad_path', requestId));
         return;
       }
       req.url = target.path;

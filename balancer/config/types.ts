@@ -114,9 +114,12 @@ export interface TimeoutsConfig {
 
 /** Limits on what a client may send; they hold before any pool is chosen. */
 export interface ClientTimeoutsConfig {
-  /** From connection (or the end of the previous request) until the request headers are complete. */
+  /**
+   * From connection (on a kept-alive connection: from the first byte of the next request) until
+   * the request headers are complete.
+   */
   clientHeaders: number;
-  /** From connection (or the previous request) until the whole request, body included, is read. */
+  /** From the same start until the whole request, body included, is read. */
   clientRequest: number;
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { ProxyErrorCode } from '../errors.ts';
 import { proxyErrorStatus } from '../errors.ts';
@@ -20,8 +21,10 @@ export function answerClientError(errors: RequestErrorLog) {
   return (err: NodeJS.ErrnoException & { reason?: string }, socket: Duplex): void => {
     const code = CODES[err.code ?? ''] ?? 'bad_request';
     const address = (socket as Duplex & { remoteAddress?: string }).remoteAddress ?? '';
+    const requestId = randomUUID();
     errors.publish({
       code,
+      requestId,
       status: proxyErrorStatus[code],
       client: address.startsWith('::ffff:') ? address.slice(7) : address,
       detail: `${err.code ?? 'error'}${err.reason ? `: ${err.reason}` : ''}`,
@@ -34,6 +37,6 @@ export function answerClientError(errors: RequestErrorLog) {
       socket.destroy();
       return;
     }
-    socket.end(rawErrorResponse(code));
+    socket.end(rawErrorResponse(code, requestId));
   };
 }

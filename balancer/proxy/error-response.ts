@@ -61,15 +61,16 @@ export function sendProxyError(
  * The same answer written straight to a socket whose request Node could not parse (no
  * ServerResponse exists then). The connection is closed after it.
  */
-export function rawErrorResponse(code: ProxyErrorCode): string {
+export function rawErrorResponse(code: ProxyErrorCode, requestId: string): string {
   const status = proxyErrorStatus[code];
-  const body = errorBody(code);
+  const body = errorBody(code, { requestId });
   return [
     `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}`,
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Cache-Control: no-store',
     `${ERROR_HEADER}: ${code}`,
+    `${REQUEST_ID_HEADER}: ${requestId}`,
     'Connection: close',
     '',
     body,

@@ -71,6 +71,7 @@ describe('malformed and hostile requests', () => {
     expect(reply.status, reply.text).toBe(400);
     expect(errorCode(reply)).toBe('bad_request');
     expect(reply.headers.connection).toBe('close');
+    expect(JSON.parse(reply.body).error.requestId).toBe(reply.headers['x-request-id']);
     await new Promise((r) => setTimeout(r, 50));
     expect(echo.seen.map((s) => s.url)).toEqual([]);
   });

@@ -83,6 +83,23 @@ describe('request bodies reach the backend byte for byte', () => {
     expect(echo.seen.length).toBe(2);
   });
 
+  it('a body that breaks off mid-stream reaches no backend whole and does not count against it', async () => {
+    const { port, echo, balancer } = await echoBalancer({ limits: { maxBodySize: '64KiB' } });
+    const reply = await rawExchange(port, [
+      head('POST', 'Transfer-Encoding: chunked\r\n'),
+      chunked(Buffer.alloc(100 * 1024, 0x63), 10_000).subarray(0, -5), // no last chunk
+      100,
+      'zz\r\n',
+    ]);
+    expect(reply.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(echo.seen).toEqual([]); // the backend never saw a complete request
+    expect(echo.pending()).toBe(0);
+    const server = balancer.pool('web').byName('echo');
+    expect(server.counters.failures).toBe(0);
+    expect(server.inflight).toBe(0);
+  });
+
   it('answers 413 for a body beyond maxBodySize when oversizedBody is reject', async () => {
     const { port, echo } = await echoBalancer({ limits: { maxBodySize: '64KiB', oversizedBody: 'reject' } });
     const big = Buffer.alloc(200 * 1024, 0x61);
