@@ -50,7 +50,12 @@ export function normaliseRequestTarget(url: string | undefined): RequestTarget {
   return { ok: true, path: q === -1 ? path : path + target.slice(q), host };
 }
 
+/** Already normal: only plain path characters, no empty or dot segments (most requests). */
+const PLAIN = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+const NEEDS_WORK = /\/\/|\/\.\.?(?:\/|$)/;
+
 function normalisePath(raw: string): string | RequestTarget {
+  if (PLAIN.test(raw) && !NEEDS_WORK.test(raw)) return raw;
   if (raw.includes('\\')) return refuse('a path must not contain a backslash');
   let out = '';
   for (let i = 0; i < raw.length; i++) {
