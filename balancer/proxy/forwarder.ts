@@ -19,7 +19,7 @@ import {
   stripHopByHop,
 } from './headers.ts';
 import type { ReplayBudget } from './replay-budget.ts';
-import { type BodyOutcome, bodyFraming, readRequestBody } from './request-body.ts';
+import { type BodyFraming, type BodyOutcome, bodyFraming, readRequestBody } from './request-body.ts';
 import { normaliseRequestTarget } from './request-target.ts';
 
 /** What the forwarder reports for metrics; the admin side implements it. */
@@ -68,7 +68,7 @@ export class Forwarder {
     const framing = bodyFraming(req.headers);
     const target = normaliseRequestTarget(req.url);
     if (!target.ok) {
-      this.refuse(req, res, 'bad_path', `${target.reason}: ${JSON.stringify(req.url)}`);
+      this.refuse(req, res, framing, 'bad_path', `${target.reason}: ${JSON.stringify(req.url)}`);
       return;
     }
     req.url = target.path;
@@ -76,7 +76,8 @@ export class Forwarder {
     const route = this.router.match(req.headers.host, req.url);
     const pool = route ? this.pools.get(route.pool) : undefined;
     if (!pool) {
-      this.refuse(req, res, 'no_route', `host ${JSON.stringify(req.headers.host ?? '')} path ${req.url}`);
+      const detail = `host ${JSON.stringify(req.headers.host ?? '')} path ${req.url}`;
+      this.refuse(req, res, framing, 'no_route', detail);
       return;
     }
     if (this.shuttingDown) res.shouldKeepAlive = false;
@@ -111,11 +112,7 @@ export class Forwarder {
     }
     if (outcome.kind === 'too-large') {
       res.shouldKeepAlive = false;
-      answerError(
-        'body_too_large',
-        [],
-        `body over limits.maxBodySize (${this.options.limits.maxBodySize} bytes)`,
-      );
+      answerError('body_too_large', [], `body over limits.maxBodySize (${maxBodySize} bytes)`);
       req.resume(); // read and drop what is still coming, so the client can read the answer
       return;
     }
@@ -166,8 +163,18 @@ export class Forwarder {
     if (lastFailure) answerError(lastFailure.code, tried, lastFailure.detail);
   }
 
-  /** An answer before any pool is involved: no retry, no pool metrics. */
-  private refuse(req: IncomingMessage, res: ServerResponse, code: ProxyErrorCode, detail: string): void {
+  /**
+   * An answer before any pool is involved: no retry, no pool metrics. A body the client may
+   * still be sending is not read: the connection closes after the answer.
+   */
+  private refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    framing: BodyFraming,
+    code: ProxyErrorCode,
+    detail: string,
+  ): void {
+    if (framing.kind !== 'none') res.shouldKeepAlive = false;
     const requestId = requestIdOf(req);
     const status = sendProxyError(res, code, { requestId });
     this.options.errors.publish({ code, status, client: clientAddress(req), requestId, detail });
