@@ -61,7 +61,8 @@ export class ConfigError extends FaultlineError {
 
 /**
  * Why the balancer answered a request itself instead of relaying a backend's answer.
- * The code goes into the JSON body and the `x-faultline-error` header.
+ * The code goes into the JSON body and the `x-faultline-error` header; what went wrong in detail
+ * (backend addresses, errno text) goes only to the request error log.
  */
 export type ProxyErrorCode =
   | 'no_route'
@@ -74,7 +75,12 @@ export type ProxyErrorCode =
   | 'upstream_header_timeout'
   | 'upstream_idle_timeout'
   | 'retry_budget_exhausted'
-  | 'shutting_down';
+  | 'shutting_down'
+  | 'bad_request'
+  | 'bad_path'
+  | 'request_timeout'
+  | 'body_too_large'
+  | 'headers_too_large';
 
 export const proxyErrorStatus: Record<ProxyErrorCode, number> = {
   no_route: 404,
@@ -88,4 +94,9 @@ export const proxyErrorStatus: Record<ProxyErrorCode, number> = {
   upstream_idle_timeout: 504,
   retry_budget_exhausted: 502,
   shutting_down: 503,
+  bad_request: 400,
+  bad_path: 400,
+  request_timeout: 408,
+  body_too_large: 413,
+  headers_too_large: 431,
 };

@@ -23,5 +23,6 @@ export {
   now,
 } from './events.ts';
 export { cachedLookup, forgetHost } from './net/cached-lookup.ts';
+export { describeRequestError, type RequestErrorEntry } from './proxy/error-log.ts';
 export { ERROR_HEADER, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './proxy/headers.ts';
 export { Balancer, type StopOptions } from './server.ts';

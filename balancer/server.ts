@@ -7,7 +7,13 @@ import type { BalancerConfig, ListenAddress } from './config/types.ts';
 import { FaultlineError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { Pool } from './pool/pool.ts';
+import { answerClientError } from './proxy/client-errors.ts';
+import { RequestErrorLog } from './proxy/error-log.ts';
+import { rawErrorResponse } from './proxy/error-response.ts';
 import { Forwarder } from './proxy/forwarder.ts';
+import { clientAddress, requestIdOf } from './proxy/headers.ts';
+import { ReplayBudget } from './proxy/replay-budget.ts';
+import { normaliseRequestTarget } from './proxy/request-target.ts';
 import { Router } from './router.ts';
 
 export interface StopOptions {
@@ -40,6 +46,9 @@ function listen(server: http.Server, at: ListenAddress, what: string): Promise<L
  */
 export class Balancer {
   readonly events = new EventBus();
+  /** Why the balancer answered requests itself, with the detail clients are not shown. */
+  readonly requestErrors = new RequestErrorLog();
+  readonly replayBudget: ReplayBudget;
   readonly pools: ReadonlyMap<string, Pool>;
   readonly metrics: BalancerMetrics;
   private readonly forwarder: Forwarder;
@@ -55,26 +64,61 @@ export class Balancer {
     this.pools = new Map(Object.values(config.pools).map((p) => [p.name, new Pool(p, this.events)]));
     this.metrics = new BalancerMetrics(() => this.pools.values());
     this.metrics.attach(this.events);
-    this.forwarder = new Forwarder(new Router(config.routes), this.pools, this.metrics);
-    this.http = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => {
-      this.inflight++;
-      res.once('close', () => {
-        this.inflight--;
-        if (this.inflight === 0) for (const notify of this.idle) notify();
-      });
-      this.forwarder.handle(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500).end();
-        else res.destroy();
-      });
+    this.replayBudget = new ReplayBudget(config.limits.replayBufferBudget);
+    this.forwarder = new Forwarder(new Router(config.routes), this.pools, this.metrics, {
+      limits: config.limits,
+      replayBudget: this.replayBudget,
+      errors: this.requestErrors,
     });
+    const { clientHeaders, clientRequest } = config.timeouts;
+    this.http = http.createServer(
+      {
+        keepAliveTimeout: 5000,
+        headersTimeout: clientHeaders,
+        requestTimeout: clientRequest,
+        // Node checks both timeouts on this interval (default 30 s, which would let a
+        // slow client hold a connection for up to 30 s past its deadline).
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(clientHeaders / 4))),
+        maxHeaderSize: config.limits.maxHeaderSize,
+      },
+      (req, res) => this.onRequest(req, res, false),
+    );
+    // Without this listener Node answers 100 Continue by itself, even to a body it will refuse.
+    this.http.on('checkContinue', (req, res) => this.onRequest(req, res, true));
     this.http.timeout = config.timeouts.idle;
+    // Beyond it Node closes new connections at once, before reading a byte.
+    this.http.maxConnections = config.limits.maxConnections;
     this.http.on('upgrade', (req, socket, head) => {
+      const target = normaliseRequestTarget(req.url);
+      if (!target.ok) {
+        socket.on('error', () => socket.destroy());
+        const requestId = requestIdOf(req);
+        this.requestErrors.publish({
+          code: 'bad_path',
+          status: 400,
+          client: clientAddress(req),
+          requestId,
+          detail: `${target.reason}: ${JSON.stringify(req.url)}`,
+        });
+        socket.end(rawErrorResponse('bad_path', requestId));
+        return;
+      }
+      req.url = target.path;
+      if (target.host !== undefined) req.headers.host = target.host;
       this.forwarder.handleUpgrade(req, socket, head).catch(() => socket.destroy());
     });
-    this.http.on('clientError', (_err, socket) => {
-      if (socket.writable)
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+    this.http.on('clientError', answerClientError(this.requestErrors));
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
+    this.inflight++;
+    res.once('close', () => {
+      this.inflight--;
+      if (this.inflight === 0) for (const notify of this.idle) notify();
+    });
+    this.forwarder.handle(req, res, expectsContinue).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
     });
   }
 

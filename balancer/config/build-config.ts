@@ -1,10 +1,19 @@
+import { formatDuration } from '../duration.ts';
+import { normaliseRequestTarget } from '../proxy/request-target.ts';
 import { buildPool } from './build-pool.ts';
 import { type BuildContext, defined, scope } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { checkListenAddress, formatListenAddress, isLoopback } from './listen-address.ts';
 import { type Segment, suggest } from './messages.ts';
 import { NAME_RULE, type ParsedConfig } from './schema.ts';
-import type { AdminConfig, BalancerConfig, ListenAddress, PoolConfig, RouteConfig } from './types.ts';
+import type {
+  AdminConfig,
+  BalancerConfig,
+  ClientTimeoutsConfig,
+  ListenAddress,
+  PoolConfig,
+  RouteConfig,
+} from './types.ts';
 
 /**
  * Turns the schema-checked raw config into the normalised one: fills every default and checks
@@ -13,7 +22,9 @@ import type { AdminConfig, BalancerConfig, ListenAddress, PoolConfig, RouteConfi
 export function buildConfig(raw: ParsedConfig, ctx: BuildContext): BalancerConfig {
   const listen = address(raw.listen, DEFAULTS.listen, ['listen'], ctx);
   const admin = buildAdmin(raw.admin, ctx);
-  const timeouts = { ...DEFAULTS.timeouts, ...defined(raw.timeouts ?? {}) };
+  const { clientHeaders, clientRequest, ...poolTimeouts } = raw.timeouts ?? {};
+  const timeouts = { ...DEFAULTS.timeouts, ...defined(poolTimeouts) };
+  const clientTimeouts = buildClientTimeouts({ clientHeaders, clientRequest }, ctx);
 
   const pools: Record<string, PoolConfig> = {};
   if (raw.pools === undefined) {
@@ -34,11 +45,27 @@ export function buildConfig(raw: ParsedConfig, ctx: BuildContext): BalancerConfi
   return {
     listen,
     admin,
-    timeouts,
+    timeouts: { ...timeouts, ...clientTimeouts },
+    limits: { ...DEFAULTS.limits, ...defined(raw.limits ?? {}) },
     shutdownTimeout: raw.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
     pools,
     routes: buildRoutes(raw, Object.keys(pools), ctx),
   };
+}
+
+function buildClientTimeouts(
+  raw: { clientHeaders?: number | undefined; clientRequest?: number | undefined },
+  ctx: BuildContext,
+): ClientTimeoutsConfig {
+  const given = { ...DEFAULTS.clientTimeouts, ...defined(raw) };
+  // Node refuses a headers timeout longer than the request timeout; say so in config terms.
+  if (given.clientHeaders > given.clientRequest && !ctx.broken(['timeouts'])) {
+    ctx.problem(
+      ['timeouts', raw.clientHeaders !== undefined ? 'clientHeaders' : 'clientRequest'],
+      `timeouts.clientHeaders (${formatDuration(given.clientHeaders)}) must not exceed timeouts.clientRequest (${formatDuration(given.clientRequest)}): the request timeout covers the headers too`,
+    );
+  }
+  return given;
 }
 
 function address(value: unknown, fallback: string, at: Segment[], ctx: BuildContext): ListenAddress {
@@ -94,6 +121,17 @@ function buildRoutes(raw: ParsedConfig, poolNames: string[], ctx: BuildContext):
         ['routes', i, 'pool'],
         `names pool "${r.pool}", which does not exist (pools: ${known})${suggest(r.pool, poolNames)}`,
       );
+    }
+    if (!ctx.broken(['routes', i, 'path'])) {
+      const normal = normaliseRequestTarget(route.path);
+      if (!normal.ok || normal.path !== route.path) {
+        ctx.problem(
+          ['routes', i, 'path'],
+          normal.ok
+            ? `must be a normalised path, as requests are matched after normalisation (got ${route.path}; use ${normal.path})`
+            : `${normal.reason} (got ${route.path})`,
+        );
+      }
     }
     if (!ctx.broken(['routes', i])) {
       const key = `${route.host} ${route.path}`;

@@ -41,7 +41,20 @@ routes:
 const FULL_NORMALISED: BalancerConfig = {
   listen: { host: '127.0.0.1', port: 8080 },
   admin: { listen: { host: '127.0.0.1', port: 9090 }, token: TOKEN },
-  timeouts: { connect: 2000, responseHeaders: 15_000, idle: 60_000 },
+  timeouts: {
+    connect: 2000,
+    responseHeaders: 15_000,
+    idle: 60_000,
+    clientHeaders: 10_000,
+    clientRequest: 30_000,
+  },
+  limits: {
+    maxBodySize: 1024 * 1024,
+    oversizedBody: 'stream',
+    replayBufferBudget: 64 * 1024 * 1024,
+    maxHeaderSize: 16 * 1024,
+    maxConnections: 10_000,
+  },
   shutdownTimeout: 10_000,
   pools: {
     web: {
@@ -109,7 +122,8 @@ describe('good configs', () => {
     expect(parseConfigText(MINIMAL, { env: {} })).toEqual({
       listen: { host: '127.0.0.1', port: 8080 },
       admin: { listen: { host: '127.0.0.1', port: 9090 }, token: undefined },
-      timeouts: { connect: 2000, responseHeaders: 15_000, idle: 60_000 },
+      timeouts: FULL_NORMALISED.timeouts,
+      limits: FULL_NORMALISED.limits,
       shutdownTimeout: 10_000,
       pools: {
         web: {

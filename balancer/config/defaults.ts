@@ -7,6 +7,15 @@ export const DEFAULTS = {
   listen: '127.0.0.1:8080',
   admin: { listen: '127.0.0.1:9090', tokenMinLength: 16 },
   timeouts: { connect: 2000, responseHeaders: 15_000, idle: 60_000 },
+  clientTimeouts: { clientHeaders: 10_000, clientRequest: 30_000 },
+  limits: {
+    maxBodySize: 1024 * 1024,
+    oversizedBody: 'stream',
+    replayBufferBudget: 64 * 1024 * 1024,
+    /** Node's own default. */
+    maxHeaderSize: 16 * 1024,
+    maxConnections: 10_000,
+  },
   shutdownTimeout: 10_000,
   algorithm: 'weighted-round-robin',
   hashKey: { from: 'client-ip' },

@@ -45,6 +45,27 @@ export const duration = (min = 0) =>
     return Math.round(ms);
   });
 
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size in bytes: a whole number, or `512KiB`, `1MiB`, `1.5GiB` (binary units only: no guessing). */
+export const byteSize = (min: number, max: number) =>
+  field<number>((v) => {
+    const match = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?\s*$/i.exec(v) : null;
+    const bytes =
+      typeof v === 'number' && Number.isInteger(v)
+        ? v
+        : match
+          ? Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? Number.NaN))
+          : undefined;
+    if (bytes === undefined || Number.isNaN(bytes)) {
+      return fail(`must be a size such as 65536, 64KiB, 1MiB or 1GiB (got ${describe(v)})`);
+    }
+    if (bytes < min || bytes > max) {
+      return fail(`must be from ${min} to ${max} bytes (got ${describe(v)})`);
+    }
+    return bytes;
+  });
+
 export const int = (min: number, max: number) =>
   field<number>((v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max

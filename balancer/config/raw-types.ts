@@ -74,7 +74,15 @@ export interface RawBalancerConfig {
   /** `"host:port"`, `"[::1]:port"`, `":port"` (all interfaces) or a port number (loopback). */
   listen?: string | number;
   admin?: { listen?: string | number; token?: string | null };
-  timeouts?: RawTimeouts;
+  timeouts?: RawTimeouts & { clientHeaders?: RawDuration; clientRequest?: RawDuration };
+  /** Sizes as whole bytes or `64KiB`, `1MiB`, `1GiB`. */
+  limits?: {
+    maxBodySize?: number | string;
+    oversizedBody?: 'stream' | 'reject';
+    replayBufferBudget?: number | string;
+    maxHeaderSize?: number | string;
+    maxConnections?: number;
+  };
   shutdownTimeout?: RawDuration;
   pools: Record<string, RawPool>;
   /** Optional with exactly one pool (everything goes to it). */

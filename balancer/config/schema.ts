@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   backendUrl,
   bool,
+  byteSize,
   duration,
   int,
   mapping,
@@ -112,10 +113,28 @@ const route = mapping(
   'a mapping such as { host: "*", path: /, pool: web }',
 );
 
+const globalTimeouts = mapping({
+  connect: duration(1),
+  responseHeaders: duration(1),
+  idle: duration(1),
+  clientHeaders: duration(1),
+  clientRequest: duration(1),
+}).optional();
+
+const MiB = 1024 * 1024;
+const limits = mapping({
+  maxBodySize: byteSize(0, 1024 * MiB),
+  oversizedBody: oneOf(['stream', 'reject'] as const),
+  replayBufferBudget: byteSize(0, 64 * 1024 * MiB),
+  maxHeaderSize: byteSize(1024, 1 * MiB),
+  maxConnections: int(1, 1_000_000),
+}).optional();
+
 export const rawConfigSchema = mapping({
   listen: scalar(),
   admin: mapping({ listen: scalar(), token: textOrEmpty() }).optional(),
-  timeouts,
+  timeouts: globalTimeouts,
+  limits,
   shutdownTimeout: duration(0),
   pools: z
     .record(z.string(), pool, {

@@ -112,6 +112,30 @@ export interface TimeoutsConfig {
   idle: number;
 }
 
+/** Limits on what a client may send; they hold before any pool is chosen. */
+export interface ClientTimeoutsConfig {
+  /**
+   * From connection (on a kept-alive connection: from the first byte of the next request) until
+   * the request headers are complete.
+   */
+  clientHeaders: number;
+  /** From the same start until the whole request, body included, is read. */
+  clientRequest: number;
+}
+
+export interface LimitsConfig {
+  /** Bodies up to this size are buffered so a retry can replay them. */
+  maxBodySize: number;
+  /** A larger body: `stream` it through once (no retry), or `reject` it with 413. */
+  oversizedBody: 'stream' | 'reject';
+  /** Memory all replay buffers together may hold; beyond it new bodies are streamed. */
+  replayBufferBudget: number;
+  /** Request line plus headers; larger requests get 431. */
+  maxHeaderSize: number;
+  /** Open client connections; further connections are closed at once. */
+  maxConnections: number;
+}
+
 export interface PoolConfig {
   name: string;
   algorithm: AlgorithmName;
@@ -141,7 +165,8 @@ export interface AdminConfig {
 export interface BalancerConfig {
   listen: ListenAddress;
   admin: AdminConfig;
-  timeouts: TimeoutsConfig;
+  timeouts: TimeoutsConfig & ClientTimeoutsConfig;
+  limits: LimitsConfig;
   /** Graceful shutdown: how long in-flight requests may run after SIGTERM. */
   shutdownTimeout: number;
   pools: Record<string, PoolConfig>;

@@ -32,6 +32,17 @@ export function attachTryRouting(proxy: ProxyServer): void {
   });
 }
 
+/**
+ * http-proxy-3's `deleteLength` pass rewrites a DELETE or OPTIONS without Content-Length to
+ * `Content-Length: 0` and drops Transfer-Encoding, which would cut a chunked body. The forwarder
+ * sets the body framing itself (setBodyFraming), so the pass goes.
+ */
+export function withoutDeleteLength(proxy: ProxyServer): void {
+  const passes = (proxy as unknown as { webPasses: { name: string }[] }).webPasses;
+  const at = passes.findIndex((pass) => pass.name === 'deleteLength');
+  if (at !== -1) passes.splice(at, 1);
+}
+
 const CONNECT_ERRORS = new Set([
   'ECONNREFUSED',
   'EHOSTUNREACH',
@@ -121,8 +132,17 @@ export function forwardOnce(
         selfHandleResponse: true,
         xfwd: false,
         prependPath: false,
+        // Forward req.url as it is: the forwarder normalised it and routed by it. Without this,
+        // http-proxy-3 re-parses it with the WHATWG URL parser (dot segments, backslashes).
+        toProxy: true,
       },
       (err: Error) => {
+        // http-proxy-3 reports errors of the client's request here too (a body that broke off,
+        // a bad chunk): those are not the backend's fault and must not count against it.
+        if (req.errored || res.destroyed) {
+          settle({ kind: 'client-gone' });
+          return;
+        }
         const code = (err as NodeJS.ErrnoException).code ?? '';
         const detail = `${code || 'error'}: ${err.message}`;
         if (!connected || CONNECT_ERRORS.has(code)) fail('upstream_connect_failed', 'before-send', detail);

@@ -1,20 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import type { LimitsConfig } from '../config/types.ts';
 import type { ProxyErrorCode } from '../errors.ts';
 import { now } from '../events.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { Router } from '../router.ts';
+import type { RequestErrorLog } from './error-log.ts';
 import { sendProxyError } from './error-response.ts';
-import { attachTryRouting, forwardOnce, type TryResult } from './forward-once.ts';
+import { attachTryRouting, forwardOnce, type TryResult, withoutDeleteLength } from './forward-once.ts';
 import {
   clientAddress,
   isIdempotent,
   prepareRequestHeaders,
+  requestIdOf,
   SERVED_BY_HEADER,
+  setBodyFraming,
   stripHopByHop,
 } from './headers.ts';
-import { readRequestBody } from './request-body.ts';
+import type { ReplayBudget } from './replay-budget.ts';
+import { type BodyFraming, type BodyOutcome, bodyFraming, readRequestBody } from './request-body.ts';
+import { normaliseRequestTarget } from './request-target.ts';
 
 /** What the forwarder reports for metrics; the admin side implements it. */
 export interface ForwardObserver {
@@ -23,12 +29,20 @@ export interface ForwardObserver {
   countProxyError(pool: string, code: string): void;
 }
 
+/** What the request path needs besides routes and pools. */
+export interface ForwarderOptions {
+  limits: LimitsConfig;
+  replayBudget: ReplayBudget;
+  errors: RequestErrorLog;
+}
+
 type Failure = Extract<TryResult, { kind: 'failed' }>;
 
 /**
- * The request path: route → buffer body → pick a server → try → (retry elsewhere) → relay.
- * A response is relayed as soon as its headers arrive; from then on the request is never
- * replayed. Everything that can go wrong ends in a JSON answer that names the cause.
+ * The request path: normalise the target → route → buffer body → pick a server → try →
+ * (retry elsewhere) → relay. A response is relayed as soon as its headers arrive; from then on
+ * the request is never replayed. Everything that can go wrong ends in a JSON answer that names
+ * the cause by a code; the detail goes to the request error log.
  */
 export class Forwarder {
   private readonly proxy: ProxyServer;
@@ -38,40 +52,73 @@ export class Forwarder {
     private readonly router: Router,
     private readonly pools: ReadonlyMap<string, Pool>,
     private readonly observer: ForwardObserver,
+    private readonly options: ForwarderOptions,
   ) {
     this.proxy = createProxyServer({});
+    withoutDeleteLength(this.proxy);
     attachTryRouting(this.proxy);
     // Every call passes its own error callback; this keeps a stray error event from crashing us.
     this.proxy.on('error', () => {});
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `expectsContinue`: the client sent `Expect: 100-continue` and waits before sending its body. */
+  async handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
     const started = now();
+    // Decided before any header is removed: Connection may name Content-Length or TE.
+    const framing = bodyFraming(req.headers);
+    const target = normaliseRequestTarget(req.url);
+    if (!target.ok) {
+      this.refuse(req, res, framing, 'bad_path', `${target.reason}: ${JSON.stringify(req.url)}`);
+      return;
+    }
+    req.url = target.path;
+    if (target.host !== undefined) req.headers.host = target.host;
     const route = this.router.match(req.headers.host, req.url);
     const pool = route ? this.pools.get(route.pool) : undefined;
     if (!pool) {
-      sendProxyError(res, 'no_route', { detail: `${req.headers.host ?? ''}${req.url ?? ''}` });
+      const detail = `host ${JSON.stringify(req.headers.host ?? '')} path ${req.url}`;
+      this.refuse(req, res, framing, 'no_route', detail);
       return;
     }
     if (this.shuttingDown) res.shouldKeepAlive = false;
     const requestId = prepareRequestHeaders(req, false);
     const answerError = (code: ProxyErrorCode, tried: string[], detail?: string) => {
-      const status = sendProxyError(res, code, {
+      const status = sendProxyError(res, code, { pool: pool.name, tried, requestId });
+      this.options.errors.publish({
+        code,
+        status,
+        client: clientAddress(req),
+        requestId,
         pool: pool.name,
         tried,
-        requestId,
         ...(detail ? { detail } : {}),
       });
       this.observer.countProxyError(pool.name, code);
       this.observer.observeRequest(pool.name, undefined, status, now() - started);
     };
 
-    let body: Awaited<ReturnType<typeof readRequestBody>>;
+    const { maxBodySize, oversizedBody } = this.options.limits;
+    const refusedUnread =
+      framing.kind === 'length' && framing.length > maxBodySize && oversizedBody === 'reject';
+    if (expectsContinue && !refusedUnread) res.writeContinue();
+    let outcome: BodyOutcome;
     try {
-      body = await readRequestBody(req);
+      outcome = await readRequestBody(req, framing, {
+        limits: this.options.limits,
+        budget: this.options.replayBudget,
+      });
     } catch {
       return; // the client went away while sending its body
     }
+    if (outcome.kind === 'too-large') {
+      res.shouldKeepAlive = false;
+      answerError('body_too_large', [], `body over limits.maxBodySize (${maxBodySize} bytes)`);
+      req.resume(); // read and drop what is still coming, so the client can read the answer
+      return;
+    }
+    const body = outcome.body;
+    res.once('close', () => body.release());
+    setBodyFraming(req.headers, req.method, body.outgoing);
     pool.retryBudget.recordRequest();
     const ctx = { clientIp: clientAddress(req), headers: req.headers };
     const tried: string[] = [];
@@ -109,11 +156,28 @@ export class Forwarder {
       }
       server.counters.failures++;
       pool.release(server, 'gateway-failure', now() - tryStarted);
-      lastFailure = result;
+      lastFailure = { ...result, detail: `${server.name} (${server.url}): ${result.detail}` };
       const retryable = body.replayable && (result.phase === 'before-send' || isIdempotent(req.method));
       if (!retryable) break;
     }
     if (lastFailure) answerError(lastFailure.code, tried, lastFailure.detail);
+  }
+
+  /**
+   * An answer before any pool is involved: no retry, no pool metrics. A body the client may
+   * still be sending is not read: the connection closes after the answer.
+   */
+  private refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    framing: BodyFraming,
+    code: ProxyErrorCode,
+    detail: string,
+  ): void {
+    if (framing.kind !== 'none') res.shouldKeepAlive = false;
+    const requestId = requestIdOf(req);
+    const status = sendProxyError(res, code, { requestId });
+    this.options.errors.publish({ code, status, client: clientAddress(req), requestId, detail });
   }
 
   /** WebSocket and other upgrades: one try, no retry (the handshake is not replayable). */

@@ -18,12 +18,19 @@ export const SERVED_BY_HEADER = 'x-served-by';
 export const ERROR_HEADER = 'x-faultline-error';
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/**
+ * Never removed because the Connection header names them: the balancer itself decides Host and
+ * the body framing (RFC 9110 §7.6.1 lets a sender name only hop-by-hop fields there; a client
+ * naming these is trying to confuse the next hop).
+ */
+const NOT_NAMEABLE = new Set(['host', 'content-length', 'transfer-encoding']);
+
 /** Removes hop-by-hop headers, including any the Connection header names. Mutates `headers`. */
 export function stripHopByHop(headers: IncomingHttpHeaders, keepUpgrade = false): void {
   const named = String(headers.connection ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
-    .filter(Boolean);
+    .filter((name) => name && !NOT_NAMEABLE.has(name));
   for (const name of [...HOP_BY_HOP, ...named]) {
     if (keepUpgrade && (name === 'upgrade' || name === 'connection')) continue;
     delete headers[name];
@@ -50,10 +57,36 @@ export function prepareRequestHeaders(req: IncomingMessage, websocket: boolean):
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-host'] = headers.host ?? '';
   headers['x-real-ip'] = ip;
-  const requestId =
-    typeof headers[REQUEST_ID_HEADER] === 'string' ? headers[REQUEST_ID_HEADER] : randomUUID();
+  const requestId = requestIdOf(req);
   headers[REQUEST_ID_HEADER] = requestId;
   return requestId;
+}
+
+/** The client's X-Request-Id when it sent a sane one, else a new one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && /^[\x21-\x7e]{1,200}$/.test(given) ? given : randomUUID();
+}
+
+/** Methods Node's client sends without a body unless told otherwise (no chunked default). */
+const NO_BODY_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/**
+ * Sets the framing of the forwarded body: exactly one of Content-Length and
+ * Transfer-Encoding: chunked, never both. An empty body gets `Content-Length: 0` where a
+ * body is expected (POST, PUT, PATCH...) and no framing header where none is.
+ */
+export function setBodyFraming(
+  headers: IncomingHttpHeaders,
+  method: string | undefined,
+  outgoing: { contentLength: number } | { chunked: true },
+): void {
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  if ('chunked' in outgoing) headers['transfer-encoding'] = 'chunked';
+  else if (outgoing.contentLength > 0 || !NO_BODY_BY_DEFAULT.has((method ?? 'GET').toUpperCase())) {
+    headers['content-length'] = String(outgoing.contentLength);
+  }
 }
 
 export function isIdempotent(method: string | undefined): boolean {

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { Balancer, type BalancerEvent, describeEvent, loadConfigFile } from '../../balancer/index.ts';
+import {
+  Balancer,
+  type BalancerEvent,
+  describeEvent,
+  describeRequestError,
+  loadConfigFile,
+  type RequestErrorEntry,
+} from '../../balancer/index.ts';
 import { onShutdownSignal } from '../signals.ts';
 
 export function registerBalancerCommand(program: Command): void {
@@ -31,6 +38,15 @@ export function registerBalancerCommand(program: Command): void {
           : `faultline balancer listening on ${balancer.url} (admin ${balancer.adminUrl})\n`,
       );
       balancer.events.subscribe(print);
+      // Answers the balancer made itself, with the detail clients are not shown: on stderr, so
+      // the event lines on stdout stay events only.
+      balancer.requestErrors.subscribe((entry: RequestErrorEntry) => {
+        const line =
+          options.logFormat === 'json'
+            ? JSON.stringify({ kind: 'request-error', ...entry })
+            : `${new Date(entry.at).toISOString()} request-error      ${describeRequestError(entry)}`;
+        process.stderr.write(`${line}\n`);
+      });
       await onShutdownSignal(async (signal) => {
         process.stdout.write(`received ${signal}, draining (deadline ${config.shutdownTimeout}ms)\n`);
         await balancer.stop();
