@@ -74,7 +74,8 @@ export function substituteDocument(doc: Document, references: string[], env: Nod
     if (isMap(node)) {
       for (const pair of node.items) {
         if (isScalar(pair.key)) visitScalar(pair.key, segments);
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        // A mapping or list as a key (`? {a: 1}`) is no field name; toJS reports it later.
+        const key = isScalar(pair.key) ? String(pair.key.value) : '(complex key)';
         walk(pair.value, [...segments, key]);
       }
     } else if (isSeq(node)) {

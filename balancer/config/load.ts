@@ -23,12 +23,13 @@ export function parseConfigText(
   const file = options.file;
   const { masked, references } = maskEnvReferences(text);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(masked, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    merge: true,
-  });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(masked, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  } catch (err) {
+    // The parser reports most problems in doc.errors; a few (a merge key on a non-mapping) throw.
+    throw new ConfigError(file, [{ path: '', message: `not valid YAML/JSON: ${(err as Error).message}` }]);
+  }
   const lineOf = (offset: number | undefined) =>
     offset === undefined ? undefined : lineCounter.linePos(offset).line;
 

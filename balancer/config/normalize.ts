@@ -70,8 +70,9 @@ function checkShape(raw: unknown): { parsed: ParsedConfig | undefined; issues: I
   return { parsed: undefined, issues };
 }
 
+/** A mapping from the file or from code; not an array, a Uint8Array (`!!binary`), a Date or a Map. */
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+  typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
 /** Removes the value at `segments`; a list item or a pool becomes `{}` so that indexes and names stay. */
 function drop(root: unknown, segments: Segment[]): boolean {
@@ -95,7 +96,7 @@ function drop(root: unknown, segments: Segment[]): boolean {
 
 function clonePlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(clonePlain);
-  if (isPlainObject(value) && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+  if (isPlainObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clonePlain(v)]));
   }
   return value;

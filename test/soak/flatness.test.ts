@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { judgeFlatness } from './flatness.ts';
+import type { ProcessSample } from './process-sampler.ts';
+
+const MiB = 2 ** 20;
+const LIMITS = { warmupMs: 10_000, rssGrowthBytes: 16 * MiB, rssGrowthRatio: 0.2, fdGrowth: 20 };
+
+/** One sample every 5 s for 10 minutes, shaped by `rss` and `fds` of the sample's index. */
+function series(rss: (i: number) => number, fds: (i: number) => number): ProcessSample[] {
+  return Array.from({ length: 120 }, (_, i) => ({ atMs: i * 5000, rssBytes: rss(i), openFds: fds(i) }));
+}
+
+describe('judgeFlatness', () => {
+  it('passes a noisy but flat series, warm-up growth and single GC spikes included', () => {
+    const samples = series(
+      (i) => (i < 2 ? 60 * MiB : 100 * MiB) + ((i * 7919) % 11) * MiB + (i % 37 === 0 ? 40 * MiB : 0),
+      (i) => 40 + ((i * 31) % 9),
+    );
+    const verdict = judgeFlatness(samples, LIMITS);
+    expect(verdict.lines.join('\n')).not.toContain('GROWING');
+    expect(verdict.ok).toBe(true);
+  });
+
+  it('fails a leak of 100 KiB per second, and names RSS', () => {
+    const samples = series(
+      (i) => 100 * MiB + i * 5 * 100 * 1024,
+      () => 40,
+    );
+    const verdict = judgeFlatness(samples, LIMITS);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.lines[0]).toMatch(/^RSS .* GROWING$/);
+    expect(verdict.lines[1]).toMatch(/flat$/);
+  });
+
+  it('fails an fd leak of one descriptor every 10 s', () => {
+    const verdict = judgeFlatness(
+      series(
+        () => 100 * MiB,
+        (i) => 40 + Math.floor(i / 2),
+      ),
+      LIMITS,
+    );
+    expect(verdict.ok).toBe(false);
+    expect(verdict.lines[1]).toMatch(/^open fds 4\d(\.5)? → \d+ .* GROWING$/);
+  });
+
+  it('refuses to judge too few samples', () => {
+    const verdict = judgeFlatness(
+      series(
+        () => MiB,
+        () => 1,
+      ).slice(0, 5),
+      LIMITS,
+    );
+    expect(verdict.ok).toBe(false);
+    expect(verdict.lines[0]).toContain('at least 8 are needed');
+  });
+});

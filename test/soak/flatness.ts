@@ -1,0 +1,61 @@
+import type { ProcessSample } from './process-sampler.ts';
+
+export interface FlatnessLimits {
+  /** Samples before this (warm-up: JIT, pools filling) are not judged. */
+  warmupMs: number;
+  /** Allowed RSS growth from the first to the last quarter of the judged samples... */
+  rssGrowthBytes: number;
+  /** ...or this share of the first quarter's RSS, whichever is larger. */
+  rssGrowthRatio: number;
+  /** Allowed growth of the open fd count between the same quarters. */
+  fdGrowth: number;
+}
+
+export interface FlatnessVerdict {
+  ok: boolean;
+  /** One line per measure: what was compared and against which limit. */
+  lines: string[];
+}
+
+const MiB = 1024 * 1024;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Flat means: the median of the last quarter of the samples taken after warm-up is within the
+ * limit of the median of the first quarter. Medians keep one GC pause or one burst of
+ * connections from deciding; a leak grows every quarter and shows.
+ */
+export function judgeFlatness(samples: readonly ProcessSample[], limits: FlatnessLimits): FlatnessVerdict {
+  const judged = samples.filter((s) => s.atMs >= limits.warmupMs);
+  if (judged.length < 8) {
+    return {
+      ok: false,
+      lines: [`only ${judged.length} samples after the ${limits.warmupMs} ms warm-up; at least 8 are needed`],
+    };
+  }
+  const quarter = Math.floor(judged.length / 4);
+  const first = judged.slice(0, quarter);
+  const last = judged.slice(-quarter);
+  const rssFirst = median(first.map((s) => s.rssBytes));
+  const rssLast = median(last.map((s) => s.rssBytes));
+  const rssAllowed = Math.max(limits.rssGrowthBytes, rssFirst * limits.rssGrowthRatio);
+  const fdFirst = median(first.map((s) => s.openFds));
+  const fdLast = median(last.map((s) => s.openFds));
+  const rssOk = rssLast - rssFirst <= rssAllowed;
+  const fdOk = fdLast - fdFirst <= limits.fdGrowth;
+  const mib = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
+  return {
+    ok: rssOk && fdOk,
+    lines: [
+      `RSS ${mib(rssFirst)} → ${mib(rssLast)} (growth ${mib(rssLast - rssFirst)}, limit ${mib(rssAllowed)}): ${rssOk ? 'flat' : 'GROWING'}`,
+      `open fds ${fdFirst} → ${fdLast} (growth ${fdLast - fdFirst}, limit ${limits.fdGrowth}): ${fdOk ? 'flat' : 'GROWING'}`,
+    ],
+  };
+}
