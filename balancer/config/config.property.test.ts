@@ -20,6 +20,12 @@ const duration = anyOr(
     fc.integer({ min: -5, max: 100_000 }),
   ),
 );
+const byteSize = anyOr(
+  fc.oneof(
+    fc.constantFrom('1MiB', '64 KiB', '0', '1.5MB', '2GiB', 'lots', '-1KiB', '1e3'),
+    fc.integer({ min: -1, max: 2 ** 31 }),
+  ),
+);
 const host = fc.constantFrom('127.0.0.1', '::1', '[::1]', 'localhost', '0.0.0.0', 'example.com', '', 'a b');
 const listen = anyOr(
   fc.oneof(
@@ -104,7 +110,24 @@ const config = fc.record(
   {
     listen,
     admin: anyOr(fc.record({ listen, token: anyOr(fc.string()) }, { requiredKeys: [] })),
-    timeouts: anyOr(fc.record({ connect: duration, idle: duration }, { requiredKeys: [] })),
+    timeouts: anyOr(
+      fc.record(
+        { connect: duration, idle: duration, clientHeaders: duration, clientRequest: duration },
+        { requiredKeys: [] },
+      ),
+    ),
+    limits: anyOr(
+      fc.record(
+        {
+          maxBodySize: byteSize,
+          oversizedBody: anyOr(fc.constantFrom('stream', 'reject', 'drop')),
+          replayBufferBudget: byteSize,
+          maxHeaderSize: byteSize,
+          maxConnections: anyOr(fc.integer({ min: -1, max: 2_000_000 })),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
     shutdownTimeout: duration,
     pools: anyOr(fc.dictionary(fc.constantFrom('web', 'api', 'b ad', ''), pool, { maxKeys: 3 })),
     routes: anyOr(
@@ -149,6 +172,8 @@ function expectSound(c: BalancerConfig): void {
     expect(p.outlier.maxEjectionPercent).toBeLessThanOrEqual(100);
   }
   for (const r of c.routes) expect(c.pools[r.pool], `route to ${r.pool}`).toBeDefined();
+  for (const [k, v] of Object.entries(c.limits))
+    if (typeof v === 'number') finiteAtLeast(v, 0, `limits.${k}`);
 }
 
 /** A refusal must be one ConfigError whose every issue names a rule, in plain words. */
@@ -245,6 +270,8 @@ describe('config loader under any input (property-based)', () => {
   it.each([
     ['a merge key on a non-mapping', '? <<: *a'],
     ['a !!binary value where a mapping belongs', '!!binary\tpools:*a'],
+    ['an alias inside its own anchor (a cycle)', '&a\npools:<<: *a'],
+    ['a list that holds itself', 'pools: &p [*p]'],
     ['a !!binary list item', 'pools:\n  web:\n    servers:\n      - !!binary aGk='],
   ])('inputs these properties found crashing once: %s', (_what, text) => {
     expect(() => parseConfigText(text, { file: 'found.yaml', env: {} })).toThrow(ConfigError);

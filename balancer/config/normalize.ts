@@ -20,6 +20,14 @@ export function normalizeConfig(raw: unknown, options: { file?: string } = {}): 
 
 /** `normalizeConfig` with a locator that gives each issue its line. */
 export function validateConfig(raw: unknown, options: { file?: string; locate?: Locate }): BalancerConfig {
+  const cycle = findCycle(raw, []);
+  if (cycle) {
+    const issue = {
+      segments: cycle,
+      message: 'refers to itself (an alias inside its own anchor); a config cannot be cyclic',
+    };
+    throw new ConfigError(options.file, locateAll([issue], options.locate));
+  }
   const { parsed, issues: schemaIssues } = checkShape(raw);
   const isUnder = (path: Segment[], prefix: Segment[]) => prefix.every((s, i) => path[i] === s);
   const ruleIssues: Issue[] = [];
@@ -92,6 +100,24 @@ function drop(root: unknown, segments: Segment[]): boolean {
   if (segments.length === 2 && segments[0] === 'pools') parent[last] = {};
   else delete parent[last];
   return true;
+}
+
+/** The path of the first value that contains itself, or undefined for a tree. */
+function findCycle(value: unknown, path: Segment[], ancestors = new Set<unknown>()): Segment[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (ancestors.has(value)) return path;
+  ancestors.add(value);
+  const entries: Array<[Segment, unknown]> = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : isPlainObject(value)
+      ? Object.entries(value)
+      : [];
+  for (const [key, child] of entries) {
+    const found = findCycle(child, [...path, key], ancestors);
+    if (found) return found;
+  }
+  ancestors.delete(value);
+  return undefined;
 }
 
 function clonePlain(value: unknown): unknown {
