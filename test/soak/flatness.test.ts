@@ -3,7 +3,14 @@ import { judgeFlatness } from './flatness.ts';
 import type { ProcessSample } from './process-sampler.ts';
 
 const MiB = 2 ** 20;
-const LIMITS = { warmupMs: 10_000, rssGrowthBytes: 16 * MiB, rssGrowthRatio: 0.2, fdGrowth: 20 };
+const LIMITS = {
+  warmupMs: 10_000,
+  rssGrowthBytes: 16 * MiB,
+  rssGrowthRatio: 0.2,
+  fdGrowth: 20,
+  liveHeapGrowthBytes: 4 * MiB,
+  liveHeapGrowthRatio: 0.1,
+};
 
 /** One sample every 5 s for 10 minutes, shaped by `rss` and `fds` of the sample's index. */
 function series(rss: (i: number) => number, fds: (i: number) => number): ProcessSample[] {
@@ -42,6 +49,17 @@ describe('judgeFlatness', () => {
     );
     expect(verdict.ok).toBe(false);
     expect(verdict.lines[1]).toMatch(/^open fds 4\d(\.5)? → \d+ .* GROWING$/);
+  });
+
+  it('fails a live heap that grows while RSS stays inside its looser limit', () => {
+    const samples = series(
+      (i) => 150 * MiB + (i % 5) * MiB,
+      () => 40,
+    ).map((x, i) => ({ ...x, liveHeapBytes: 20 * MiB + i * 100 * 1024 }));
+    const verdict = judgeFlatness(samples, LIMITS);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.lines[0]).toMatch(/flat$/);
+    expect(verdict.lines[2]).toMatch(/^live memory after GC .* GROWING$/);
   });
 
   it('refuses to judge too few samples', () => {

@@ -9,6 +9,10 @@ export interface FlatnessLimits {
   rssGrowthRatio: number;
   /** Allowed growth of the open fd count between the same quarters. */
   fdGrowth: number;
+  /** Allowed growth of the live heap after a full GC (judged where samples carry it)... */
+  liveHeapGrowthBytes: number;
+  /** ...or this share of the first quarter's, whichever is larger. */
+  liveHeapGrowthRatio: number;
 }
 
 export interface FlatnessVerdict {
@@ -51,11 +55,22 @@ export function judgeFlatness(samples: readonly ProcessSample[], limits: Flatnes
   const rssOk = rssLast - rssFirst <= rssAllowed;
   const fdOk = fdLast - fdFirst <= limits.fdGrowth;
   const mib = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
-  return {
-    ok: rssOk && fdOk,
-    lines: [
-      `RSS ${mib(rssFirst)} → ${mib(rssLast)} (growth ${mib(rssLast - rssFirst)}, limit ${mib(rssAllowed)}): ${rssOk ? 'flat' : 'GROWING'}`,
-      `open fds ${fdFirst} → ${fdLast} (growth ${fdLast - fdFirst}, limit ${limits.fdGrowth}): ${fdOk ? 'flat' : 'GROWING'}`,
-    ],
-  };
+  const lines = [
+    `RSS ${mib(rssFirst)} → ${mib(rssLast)} (growth ${mib(rssLast - rssFirst)}, limit ${mib(rssAllowed)}): ${rssOk ? 'flat' : 'GROWING'}`,
+    `open fds ${fdFirst} → ${fdLast} (growth ${fdLast - fdFirst}, limit ${limits.fdGrowth}): ${fdOk ? 'flat' : 'GROWING'}`,
+  ];
+  let heapOk = true;
+  const heapOf = (s: ProcessSample[]) =>
+    s.flatMap((x) => (x.liveHeapBytes === undefined ? [] : [x.liveHeapBytes]));
+  const [heapFirst, heapLast] = [heapOf(first), heapOf(last)];
+  if (heapFirst.length > 0 && heapLast.length > 0) {
+    const from = median(heapFirst);
+    const to = median(heapLast);
+    const allowed = Math.max(limits.liveHeapGrowthBytes, from * limits.liveHeapGrowthRatio);
+    heapOk = to - from <= allowed;
+    lines.push(
+      `live memory after GC ${mib(from)} → ${mib(to)} (growth ${mib(to - from)}, limit ${mib(allowed)}): ${heapOk ? 'flat' : 'GROWING'}`,
+    );
+  }
+  return { ok: rssOk && fdOk && heapOk, lines };
 }

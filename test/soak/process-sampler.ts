@@ -6,6 +6,8 @@ export interface ProcessSample {
   atMs: number;
   rssBytes: number;
   openFds: number;
+  /** Live heap after a full GC, where a heap probe was attached. */
+  liveHeapBytes?: number;
 }
 
 /** Reads /proc/<pid>; throws a clear error when the process is gone or /proc is not there. */
