@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AdminServer } from './admin/admin-server.ts';
 import { BalancerMetrics } from './admin/metrics.ts';
 import { formatListenAddress } from './config/index.ts';
@@ -69,6 +70,7 @@ export class Balancer {
     });
     this.http.timeout = config.timeouts.idle;
     this.http.on('upgrade', (req, socket, head) => {
+      this.countInflightUntilClosed(socket);
       this.forwarder.handleUpgrade(req, socket, head).catch(() => socket.destroy());
     });
     this.http.on('clientError', (_err, socket) => {
@@ -147,11 +149,21 @@ export class Balancer {
         this.idle.add(notify);
       });
     }
+    this.forwarder.closeTunnels();
     this.http.closeAllConnections();
     await closed;
     this.forwarder.close();
     await this.admin?.close();
     await Promise.all([...this.pools.values()].map((p) => p.stop()));
+  }
+
+  /** An upgraded connection (WebSocket tunnel) is in flight until it closes: stop waits for it. */
+  private countInflightUntilClosed(socket: Duplex): void {
+    this.inflight++;
+    socket.once('close', () => {
+      this.inflight--;
+      if (this.inflight === 0) for (const notify of this.idle) notify();
+    });
   }
 
   private info(): Record<string, unknown> {
