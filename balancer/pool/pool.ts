@@ -304,7 +304,7 @@ export class Pool {
           .filter((s) => !s.backup)
           .map((s) => `${s.name} ${s.state}`)
           .join(', ');
-        const backups = this.servers.filter((s) => s.backup && s.inRotation).map((s) => s.name);
+        const backups = plan.servers.map((s) => s.name);
         this.events.publish({
           kind: 'failover-to-backup',
           pool: this.name,
@@ -312,7 +312,7 @@ export class Pool {
           reason: `no primary in rotation (${why})`,
         });
       } else if (next === 'primary' && previous === 'backup') {
-        const primaries = this.servers.filter((s) => !s.backup && s.inRotation).map((s) => s.name);
+        const primaries = plan.servers.map((s) => s.name);
         this.events.publish({ kind: 'failback', pool: this.name, primaries });
       } else if (next === 'none') {
         this.events.publish({ kind: 'pool-empty', pool: this.name });
