@@ -9,8 +9,14 @@ afterEach(async () => {
 });
 
 /** Serves `/` and breaks `/poison`: headers and part of the body, then a TCP reset. */
-async function backendWithPoisonPath(name: string): Promise<string> {
+async function backendWithPoisonPath(name: string, healthStatus = 200): Promise<string> {
   const server = http.createServer((req, res) => {
+    res.setHeader('x-backend', name);
+    if (req.url === '/health') {
+      res.statusCode = healthStatus;
+      res.end();
+      return;
+    }
     if (req.url === '/poison') {
       res.writeHead(200, { 'content-length': '1000' });
       res.write('partial');
@@ -30,10 +36,11 @@ async function backendWithPoisonPath(name: string): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** GET on a fresh connection: the status, or the error code of a broken answer. */
-function get(url: string): Promise<number | string> {
+/** GET on a fresh connection: the status (and server), or the error code of a broken answer. */
+function get(url: string, servedBy: string[] = []): Promise<number | string> {
   return new Promise((resolve) => {
     const req = http.get(url, { agent: false }, (res) => {
+      servedBy.push(String(res.headers['x-served-by']));
       res.resume();
       res.on('error', () => {});
       res.on('close', () => resolve(res.complete ? (res.statusCode ?? 0) : 'broken'));
@@ -92,5 +99,43 @@ describe('one poison path does not take the pool out', () => {
     expect(after.every((s) => s === 200)).toBe(true);
     expect(events.map((e) => e.kind)).toContain('panic-exit');
     for (let i = 0; i < 10; i++) expect(await get(`${balancer.url}/`)).toBe(200);
+  }, 20_000);
+
+  it('a server down by active checks gets nothing, even while the others panic', async () => {
+    const a = await backendWithPoisonPath('a');
+    const b = await backendWithPoisonPath('b');
+    const dead = await backendWithPoisonPath('dead', 503);
+    const balancer = await Balancer.start(
+      normalizeConfig({
+        listen: '127.0.0.1:0',
+        admin: { listen: '127.0.0.1:0' },
+        pools: {
+          web: {
+            servers: [
+              { name: 'a', url: a },
+              { name: 'b', url: b },
+              { name: 'dead', url: dead },
+            ],
+            health: { type: 'http', path: '/health', interval: '300ms', timeout: '300ms', rise: 1, fall: 2 },
+            outlier: { maxEjectionPercent: 100 },
+          },
+        },
+      }),
+    );
+    cleanups.push(() => balancer.stop({ deadlineMs: 500 }));
+    const events: BalancerEvent[] = [];
+    balancer.events.subscribe((e) => events.push(e));
+    for (let i = 0; i < 150 && !events.some((e) => e.kind === 'server-down'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(events.find((e) => e.kind === 'server-down')).toMatchObject({ server: 'dead' });
+
+    for (let i = 0; i < 12; i++) await get(`${balancer.url}/poison`);
+    expect(events.find((e) => e.kind === 'panic-enter')).toMatchObject({ live: 2, passing: 0 });
+    const servedBy: string[] = [];
+    const root: (number | string)[] = [];
+    for (let i = 0; i < 20; i++) root.push(await get(`${balancer.url}/`, servedBy));
+    expect(root).toEqual(Array(20).fill(200));
+    expect(new Set(servedBy)).toEqual(new Set(['a', 'b']));
   }, 20_000);
 });
