@@ -25,6 +25,17 @@ export type BalancerEventBody =
   | { kind: 'failover-to-backup'; pool: string; backups: string[]; reason: string }
   | { kind: 'failback'; pool: string; primaries: string[] }
   | { kind: 'pool-empty'; pool: string }
+  | {
+      kind: 'panic-enter';
+      pool: string;
+      tier: 'primary' | 'backup';
+      /** Servers of the tier that are enabled and pass active checks... */
+      live: number;
+      /** ...and of those, the ones outlier ejection and the breaker leave in. */
+      passing: number;
+      thresholdPercent: number;
+    }
+  | { kind: 'panic-exit'; pool: string; tier: 'primary' | 'backup' }
   | ({ kind: 'server-draining' } & ServerRef)
   | ({ kind: 'server-drained' } & ServerRef)
   | ({ kind: 'server-enabled' } & ServerRef)
@@ -47,6 +58,8 @@ export const BALANCER_EVENT_KINDS = [
   'failover-to-backup',
   'failback',
   'pool-empty',
+  'panic-enter',
+  'panic-exit',
   'server-draining',
   'server-drained',
   'server-enabled',
@@ -119,6 +132,10 @@ export function describeEvent(e: BalancerEventBody): string {
       return `${e.pool}: failback to ${e.primaries.join(', ')}`;
     case 'pool-empty':
       return `${e.pool}: no server available`;
+    case 'panic-enter':
+      return `${e.pool}: panic on the ${e.tier} tier: ${e.passing} of ${e.live} live servers pass passive checks (threshold ${e.thresholdPercent}%), routing across all ${e.live}`;
+    case 'panic-exit':
+      return `${e.pool}: ${e.tier} tier out of panic, passive checks apply again`;
     case 'server-draining':
       return `${e.pool}/${e.server} draining`;
     case 'server-drained':

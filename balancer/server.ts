@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AdminServer } from './admin/admin-server.ts';
 import { BalancerMetrics } from './admin/metrics.ts';
 import { formatListenAddress } from './config/index.ts';
@@ -105,6 +106,7 @@ export class Balancer {
       }
       req.url = target.path;
       if (target.host !== undefined) req.headers.host = target.host;
+      this.countInflightUntilClosed(socket);
       this.forwarder.handleUpgrade(req, socket, head).catch(() => socket.destroy());
     });
     this.http.on('clientError', answerClientError(this.requestErrors));
@@ -191,11 +193,21 @@ export class Balancer {
         this.idle.add(notify);
       });
     }
+    this.forwarder.closeTunnels();
     this.http.closeAllConnections();
     await closed;
     this.forwarder.close();
     await this.admin?.close();
     await Promise.all([...this.pools.values()].map((p) => p.stop()));
+  }
+
+  /** An upgraded connection (WebSocket tunnel) is in flight until it closes: stop waits for it. */
+  private countInflightUntilClosed(socket: Duplex): void {
+    this.inflight++;
+    socket.once('close', () => {
+      this.inflight--;
+      if (this.inflight === 0) for (const notify of this.idle) notify();
+    });
   }
 
   private info(): Record<string, unknown> {

@@ -30,6 +30,8 @@ export function poolConfig(
       maxEjectionPercent: 50,
     },
     breaker: { enabled: false, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5_000 },
+    panicThreshold: 50,
+    websocket: { handshakeTimeout: 10_000, idleTimeout: 300_000 },
     retry: { retries: 1, budgetPercent: 20, minRetriesPerSecond: 5 },
     queue: { size: 10, timeout: 1_000 },
     timeouts: { connect: 1_000, responseHeaders: 5_000, idle: 30_000 },

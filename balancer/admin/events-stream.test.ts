@@ -162,7 +162,7 @@ describe('GET /events', () => {
   });
 
   it('knows every event kind', () => {
-    expect(BALANCER_EVENT_KINDS).toHaveLength(17);
-    expect(new Set(BALANCER_EVENT_KINDS).size).toBe(17);
+    expect(BALANCER_EVENT_KINDS).toHaveLength(19);
+    expect(new Set(BALANCER_EVENT_KINDS).size).toBe(19);
   });
 });

@@ -14,6 +14,8 @@ const KNOWN_KINDS = {
   'failover-to-backup': true,
   failback: true,
   'pool-empty': true,
+  'panic-enter': true,
+  'panic-exit': true,
   'server-draining': true,
   'server-drained': true,
   'server-enabled': true,

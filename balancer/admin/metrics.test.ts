@@ -39,6 +39,7 @@ describe('BalancerMetrics', () => {
     expect(text).toContain('faultline_server_breaker_open{pool="web",server="app1"} 0');
     expect(text).toContain('faultline_pool_queue_length{pool="web"} 0');
     expect(text).toContain('faultline_pool_active_tier{pool="web",tier="primary"} 1');
+    expect(text).toContain('faultline_pool_panic{pool="web"} 0');
 
     await stack.client.disable('web', 'app1');
     await stack.client.disable('web', 'app2');

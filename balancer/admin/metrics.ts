@@ -105,6 +105,16 @@ export class BalancerMetrics {
       },
     });
     new Gauge({
+      name: 'faultline_pool_panic',
+      help: 'A tier of the pool routes across all its live servers, passive state ignored (1) or not (0)',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of snapshots()) this.set({ pool: p.name }, p.panic ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'faultline_pool_active_tier',
       help: 'The tier taking traffic (1) per pool: primary, backup, or none',
       labelNames: ['pool', 'tier'],

@@ -30,6 +30,8 @@ export function buildPool(
     health: buildHealth(pool.health, ctx),
     outlier: buildOutlier(pool.outlier, ctx),
     breaker: { ...DEFAULTS.breaker, ...defined(pool.breaker ?? {}) },
+    panicThreshold: pool.panicThreshold ?? DEFAULTS.panicThreshold,
+    websocket: { ...DEFAULTS.websocket, ...defined(pool.websocket ?? {}) },
     retry: {
       ...DEFAULTS.retry,
       ...defined(pool.retry ?? {}),

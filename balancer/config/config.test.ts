@@ -23,6 +23,8 @@ pools:
     retry: { budgetPercent: 20, minRetriesPerSecond: 10 }
     outlier: { consecutive5xx: 5, consecutiveGatewayFailures: 3, baseEjectionTime: 5s, maxEjectionTime: 60s, maxEjectionPercent: 50 }
     breaker: { enabled: true, failureRatio: 0.5, minRequests: 20, window: 10s, cooldown: 5s }
+    panicThreshold: 40
+    websocket: { handshakeTimeout: 5s, idleTimeout: 10m }
     queue: { size: 100, timeout: 5s }
     timeouts: { connect: 1s }
   sessions:
@@ -84,6 +86,8 @@ const FULL_NORMALISED: BalancerConfig = {
         maxEjectionPercent: 50,
       },
       breaker: { enabled: true, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5000 },
+      panicThreshold: 40,
+      websocket: { handshakeTimeout: 5000, idleTimeout: 600_000 },
       retry: { retries: 2, budgetPercent: 20, minRetriesPerSecond: 10 },
       queue: { size: 100, timeout: 5000 },
       timeouts: { connect: 1000, responseHeaders: 15_000, idle: 60_000 },
@@ -96,6 +100,8 @@ const FULL_NORMALISED: BalancerConfig = {
       health: { type: 'tcp', interval: 1000, fastInterval: 500, timeout: 500, rise: 2, fall: 2 },
       outlier: { ...DEFAULTS.outlier },
       breaker: { ...DEFAULTS.breaker, enabled: false },
+      panicThreshold: DEFAULTS.panicThreshold,
+      websocket: DEFAULTS.websocket,
       retry: { retries: 1, budgetPercent: 10, minRetriesPerSecond: 5 },
       queue: { ...DEFAULTS.queue },
       timeouts: { connect: 2000, responseHeaders: 15_000, idle: 60_000 },
@@ -136,6 +142,8 @@ describe('good configs', () => {
           health: null,
           outlier: DEFAULTS.outlier,
           breaker: DEFAULTS.breaker,
+          panicThreshold: DEFAULTS.panicThreshold,
+          websocket: DEFAULTS.websocket,
           retry: DEFAULTS.retry,
           queue: DEFAULTS.queue,
           timeouts: DEFAULTS.timeouts,

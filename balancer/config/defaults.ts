@@ -39,6 +39,8 @@ export const DEFAULTS = {
     maxEjectionTime: 60_000,
     maxEjectionPercent: 50,
   },
+  panicThreshold: 50,
+  websocket: { handshakeTimeout: 10_000, idleTimeout: 300_000 },
   breaker: { enabled: true, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5000 },
   queue: { size: 100, timeout: 5000 },
 } as const;

@@ -95,6 +95,8 @@ const pool = mapping(
       window: duration(1),
       cooldown: duration(1),
     }).optional(),
+    panicThreshold: number(0, 100),
+    websocket: mapping({ handshakeTimeout: duration(1), idleTimeout: duration(1) }).optional(),
     queue: mapping({ size: int(0, 1_000_000), timeout: duration(1) }).optional(),
     timeouts,
   },

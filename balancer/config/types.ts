@@ -136,6 +136,14 @@ export interface LimitsConfig {
   maxConnections: number;
 }
 
+/** Upgraded connections (WebSocket tunnels). */
+export interface WebSocketConfig {
+  /** From the upgrade request sent to the backend until its answer (101 or any status). */
+  handshakeTimeout: number;
+  /** No bytes either way for this long closes both sides of the tunnel. */
+  idleTimeout: number;
+}
+
 export interface PoolConfig {
   name: string;
   algorithm: AlgorithmName;
@@ -144,6 +152,13 @@ export interface PoolConfig {
   health: HealthConfig | null;
   outlier: OutlierConfig;
   breaker: BreakerConfig;
+  /**
+   * Percent (0..100) of a tier's live servers (enabled, passing active checks) that passive
+   * checks (outlier ejection, breaker) must leave in rotation; below it the tier routes across
+   * all its live servers (Envoy's healthy panic threshold). 0 disables.
+   */
+  panicThreshold: number;
+  websocket: WebSocketConfig;
   retry: RetryConfig;
   queue: QueueConfig;
   timeouts: TimeoutsConfig;

@@ -75,15 +75,31 @@ export class BackendServer {
     return this.ejectedUntil > Date.now();
   }
 
-  /** In rotation: may take traffic now or once capacity frees. Decides the active tier. */
-  get inRotation(): boolean {
-    return this.adminState === 'enabled' && this.healthy && !this.ejected && this.breaker.current !== 'open';
+  /** Really there: enabled by the operator and passing active checks (or none configured). */
+  get live(): boolean {
+    return this.adminState === 'enabled' && this.healthy;
   }
 
-  /** May take one more request right now. */
-  get acceptsNow(): boolean {
-    if (!this.inRotation || !this.breaker.allows()) return false;
-    if (this.probation && this.inflight > 0) return false;
+  /** Neither ejected by outlier detection nor cut off by an open breaker. */
+  get passesPassiveChecks(): boolean {
+    return !this.ejected && this.breaker.current !== 'open';
+  }
+
+  get inRotation(): boolean {
+    return this.live && this.passesPassiveChecks;
+  }
+
+  /**
+   * May take one more request right now. In panic, passive state is ignored (ejection, open or
+   * half-open breaker, probation): only liveness and the connection limit count.
+   */
+  acceptsNow(panic = false): boolean {
+    if (panic) {
+      if (!this.live) return false;
+    } else {
+      if (!this.inRotation || !this.breaker.allows()) return false;
+      if (this.probation && this.inflight > 0) return false;
+    }
     return this.maxConnections === 0 || this.inflight < this.maxConnections;
   }
 

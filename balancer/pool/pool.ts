@@ -7,9 +7,10 @@ import type { TryOutcome } from '../resilience/outlier-detector.ts';
 import { RetryBudget } from '../resilience/retry-budget.ts';
 import { BackendServer } from './backend-server.ts';
 import { RequestQueue } from './request-queue.ts';
+import { planRotation, type RotationPlan, type Tier } from './rotation.ts';
 import { type ServerSnapshot, snapshotServer } from './snapshot.ts';
 
-export type Tier = 'primary' | 'backup' | 'none';
+export type { Tier } from './rotation.ts';
 export type AcquireResult =
   | { ok: true; server: BackendServer }
   | { ok: false; code: 'no_healthy_server' | 'queue_full' | 'queue_timeout' | 'cancelled' };
@@ -21,7 +22,8 @@ export class UnknownServerError extends Error {
 /**
  * A pool of servers in two tiers. Traffic goes to the primaries in rotation; only while none is
  * in rotation does it go to the backups (active-passive), and it fails back as soon as a primary
- * returns. Every state change is published on the event bus.
+ * returns. Passive checks never take more than the panic threshold allows out of a tier
+ * (rotation.ts). Every state change is published on the event bus.
  */
 export class Pool {
   readonly name: string;
@@ -32,6 +34,8 @@ export class Pool {
   private readonly health: ActiveHealthChecker | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private tier: Tier = 'primary';
+  /** The tier in panic, if any (published as panic-enter / panic-exit). */
+  private panicTier: 'primary' | 'backup' | undefined;
 
   constructor(
     readonly config: PoolConfig,
@@ -67,7 +71,7 @@ export class Pool {
       });
       for (const s of this.servers) this.health.add({ name: s.name, url: s.url.href });
     }
-    this.tier = this.computeTier();
+    this.tier = this.plan().tier;
   }
 
   start(): void {
@@ -90,6 +94,11 @@ export class Pool {
     return this.queue.length;
   }
 
+  /** True while a tier routes across all its live servers, passive state ignored. */
+  get panicking(): boolean {
+    return this.panicTier !== undefined;
+  }
+
   byName(name: string): BackendServer {
     const server = this.servers.find((s) => s.name === name);
     if (!server) throw new UnknownServerError(`pool ${this.name} has no server named ${name}`);
@@ -101,7 +110,7 @@ export class Pool {
    * Waits in the pool's queue while every server in rotation is at its connection limit.
    */
   async acquire(ctx: PickContext, tried: ReadonlySet<string>, signal?: AbortSignal): Promise<AcquireResult> {
-    if (this.rotation().length === 0) return { ok: false, code: 'no_healthy_server' };
+    if (this.plan().servers.length === 0) return { ok: false, code: 'no_healthy_server' };
     const take = () => this.take(ctx, tried);
     const server = take();
     if (server) return { ok: true, server };
@@ -112,17 +121,28 @@ export class Pool {
   /** Ends one try on `server`. `aborted` means the client went away: no verdict on the server. */
   release(server: BackendServer, outcome: TryOutcome | 'aborted', latencyMs: number): void {
     server.inflight--;
+    if (outcome !== 'aborted') this.recordOutcome(server, outcome, latencyMs);
+    this.releaseSlot(server);
+  }
+
+  /**
+   * The verdict on one try, for the breaker, outlier detection and latency-aware algorithms,
+   * without ending it: a tunnel is judged by its handshake and holds its slot until it closes.
+   */
+  recordOutcome(server: BackendServer, outcome: TryOutcome, latencyMs: number): void {
     const stale = outcome !== 'success' && now() - latencyMs < server.returnedAt;
-    if (outcome !== 'aborted' && !stale) {
-      server.lastLatencyMs = latencyMs;
-      this.algorithm.observe?.(server.name, latencyMs, outcome === 'success');
-      server.breaker.record(outcome === 'success');
-      const ejectFor = server.outlier.record(outcome);
-      if (server.probation) {
-        if (outcome === 'success') server.probation = false;
-        else this.eject(server, `failed its trial request after ejection (${outcome})`);
-      } else if (ejectFor) this.eject(server, ejectFor);
-    }
+    if (stale) return;
+    server.lastLatencyMs = latencyMs;
+    this.algorithm.observe?.(server.name, latencyMs, outcome === 'success');
+    server.breaker.record(outcome === 'success');
+    const ejectFor = server.outlier.record(outcome);
+    if (server.probation) {
+      if (outcome === 'success') server.probation = false;
+      else this.eject(server, `failed its trial request after ejection (${outcome})`);
+    } else if (ejectFor) this.eject(server, ejectFor);
+  }
+
+  private releaseSlot(server: BackendServer): void {
     if (server.adminState === 'draining' && server.inflight === 0) {
       this.events.publish({ kind: 'server-drained', pool: this.name, server: server.name });
     }
@@ -192,6 +212,7 @@ export class Pool {
     name: string;
     algorithm: string;
     activeTier: Tier;
+    panic: boolean;
     queued: number;
     servers: ServerSnapshot[];
   } {
@@ -199,24 +220,24 @@ export class Pool {
       name: this.name,
       algorithm: this.config.algorithm,
       activeTier: this.tier,
+      panic: this.panicking,
       queued: this.queue.length,
       servers: this.servers.map((s) => snapshotServer(s, this.health?.status(s.name))),
     };
   }
 
-  /** Servers of the active tier that are in rotation. */
-  private rotation(): BackendServer[] {
-    const primaries = this.servers.filter((s) => !s.backup && s.inRotation);
-    return primaries.length > 0 ? primaries : this.servers.filter((s) => s.backup && s.inRotation);
+  private plan(): RotationPlan {
+    return planRotation(this.servers, this.config.panicThreshold);
   }
 
   private take(ctx: PickContext, tried: ReadonlySet<string>): BackendServer | undefined {
-    const ready = this.rotation().filter((s) => s.acceptsNow);
+    const plan = this.plan();
+    const ready = plan.servers.filter((s) => s.acceptsNow(plan.panic));
     let fresh = ready.filter((s) => !tried.has(s.name));
     // A retry that has tried every primary in rotation goes to a backup before the health
     // checks notice (HAProxy's redispatch): when all primaries die at once, no request is lost.
     if (fresh.length === 0 && tried.size > 0 && ready.some((s) => !s.backup)) {
-      fresh = this.servers.filter((s) => s.backup && s.acceptsNow && !tried.has(s.name));
+      fresh = this.servers.filter((s) => s.backup && s.acceptsNow() && !tried.has(s.name));
     }
     const picked = this.algorithm.pick(fresh.length > 0 ? fresh : ready, ctx) as BackendServer | undefined;
     if (!picked) return undefined;
@@ -265,16 +286,17 @@ export class Pool {
     this.timers.add(timer);
   }
 
-  private computeTier(): Tier {
-    if (this.servers.some((s) => !s.backup && s.inRotation)) return 'primary';
-    if (this.servers.some((s) => s.backup && s.inRotation)) return 'backup';
-    return 'none';
-  }
-
-  /** Re-evaluates the active tier after any state change and publishes failover/failback. */
+  /** Re-evaluates the active tier after any state change and publishes failover/failback/panic. */
   private stateChanged(): void {
-    const next = this.computeTier();
+    const plan = this.plan();
+    const next = plan.tier;
     const previous = this.tier;
+    const panicTier = plan.panic && plan.tier !== 'none' ? plan.tier : undefined;
+    if (this.panicTier !== undefined && this.panicTier !== panicTier) {
+      const tier = this.panicTier;
+      this.panicTier = undefined;
+      this.events.publish({ kind: 'panic-exit', pool: this.name, tier });
+    }
     if (next !== previous) {
       this.tier = next;
       if (next === 'backup') {
@@ -282,7 +304,7 @@ export class Pool {
           .filter((s) => !s.backup)
           .map((s) => `${s.name} ${s.state}`)
           .join(', ');
-        const backups = this.servers.filter((s) => s.backup && s.inRotation).map((s) => s.name);
+        const backups = plan.servers.map((s) => s.name);
         this.events.publish({
           kind: 'failover-to-backup',
           pool: this.name,
@@ -290,12 +312,23 @@ export class Pool {
           reason: `no primary in rotation (${why})`,
         });
       } else if (next === 'primary' && previous === 'backup') {
-        const primaries = this.servers.filter((s) => !s.backup && s.inRotation).map((s) => s.name);
+        const primaries = plan.servers.map((s) => s.name);
         this.events.publish({ kind: 'failback', pool: this.name, primaries });
       } else if (next === 'none') {
         this.events.publish({ kind: 'pool-empty', pool: this.name });
         this.queue.rejectAll('no_healthy_server');
       }
+    }
+    if (panicTier !== undefined && this.panicTier === undefined) {
+      this.panicTier = panicTier;
+      this.events.publish({
+        kind: 'panic-enter',
+        pool: this.name,
+        tier: panicTier,
+        live: plan.live,
+        passing: plan.passing,
+        thresholdPercent: this.config.panicThreshold,
+      });
     }
     this.queue.drain();
   }

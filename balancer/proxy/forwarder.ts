@@ -7,7 +7,7 @@ import { now } from '../events.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { Router } from '../router.ts';
 import type { RequestErrorLog } from './error-log.ts';
-import { sendProxyError } from './error-response.ts';
+import { rawErrorResponse, sendProxyError } from './error-response.ts';
 import { attachTryRouting, forwardOnce, type TryResult, withoutDeleteLength } from './forward-once.ts';
 import {
   clientAddress,
@@ -21,6 +21,7 @@ import {
 import type { ReplayBudget } from './replay-budget.ts';
 import { type BodyFraming, type BodyOutcome, bodyFraming, readRequestBody } from './request-body.ts';
 import { normaliseRequestTarget } from './request-target.ts';
+import { attachTunnelRouting, WebSocketTunnels } from './websocket-tunnel.ts';
 
 /** What the forwarder reports for metrics; the admin side implements it. */
 export interface ForwardObserver {
@@ -46,6 +47,7 @@ type Failure = Extract<TryResult, { kind: 'failed' }>;
  */
 export class Forwarder {
   private readonly proxy: ProxyServer;
+  private readonly tunnels: WebSocketTunnels;
   shuttingDown = false;
 
   constructor(
@@ -57,6 +59,10 @@ export class Forwarder {
     this.proxy = createProxyServer({});
     withoutDeleteLength(this.proxy);
     attachTryRouting(this.proxy);
+    attachTunnelRouting(this.proxy);
+    this.tunnels = new WebSocketTunnels(this.proxy, (pool, code) =>
+      this.observer.countProxyError(pool, code),
+    );
     // Every call passes its own error callback; this keeps a stray error event from crashing us.
     this.proxy.on('error', () => {});
   }
@@ -180,41 +186,23 @@ export class Forwarder {
     this.options.errors.publish({ code, status, client: clientAddress(req), requestId, detail });
   }
 
-  /** WebSocket and other upgrades: one try, no retry (the handshake is not replayable). */
+  /** WebSocket upgrades: see websocket-tunnel.ts. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const route = this.router.match(req.headers.host, req.url);
     const pool = route ? this.pools.get(route.pool) : undefined;
-    const refuse = (status: number, code: string) => {
-      if (socket.writable)
-        socket.end(`HTTP/1.1 ${status} ${code}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (!pool || this.shuttingDown) {
+      const code = pool ? 'shutting_down' : 'no_route';
+      if (socket.writable) socket.end(rawErrorResponse(code, requestIdOf(req)));
       if (pool) this.observer.countProxyError(pool.name, code);
-    };
-    if (!pool || this.shuttingDown) return refuse(pool ? 503 : 404, pool ? 'shutting_down' : 'no_route');
-    prepareRequestHeaders(req, true);
-    const ctx = { clientIp: clientAddress(req), headers: req.headers };
-    const acquired = await pool.acquire(ctx, new Set());
-    if (!acquired.ok) return refuse(503, acquired.code);
-    const server = acquired.server;
-    const started = now();
-    let released = false;
-    const release = (outcome: 'success' | 'gateway-failure') => {
-      if (released) return;
-      released = true;
-      pool.release(server, outcome, now() - started);
-    };
-    socket.once('close', () => release('success'));
-    this.proxy.ws(
-      req,
-      socket,
-      head,
-      { target: server.url, agent: false, xfwd: false, prependPath: false },
-      () => {
-        server.counters.failures++;
-        release('gateway-failure');
-        refuse(502, 'upstream_connect_failed');
-      },
-    );
+      return;
+    }
+    await this.tunnels.handle(req, socket, head, pool);
+  }
+
+  /** Graceful stop's deadline: closes every WebSocket tunnel, both sides. */
+  closeTunnels(): void {
+    this.tunnels.closeAll();
   }
 
   close(): void {
