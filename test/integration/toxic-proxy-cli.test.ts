@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from '../fixtures/http.ts';
+
+// `faultline toxic-proxy` as a real child process, as the compose service runs it.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/faultline.js');
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+});
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const { FAULTLINE_TOXIC_TOKEN: _, ...inherited } = process.env;
+  const child = spawn(process.execPath, [BIN, 'toxic-proxy', ...args], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c) => (out += c));
+  child.stderr?.on('data', (c) => (err += c));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, out: () => out, err: () => err };
+}
+
+/** The control URL from the `listening` line, rewritten to 127.0.0.1 (the test's only target). */
+async function controlUrl(proc: ReturnType<typeof run>): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const line = proc
+      .out()
+      .split('\n')
+      .find((l) => l.includes('"listening"'));
+    if (line) {
+      const url = new URL((JSON.parse(line) as { control: string }).control);
+      return `http://127.0.0.1:${url.port}`;
+    }
+    if (proc.child.exitCode !== null) throw new Error(`toxic-proxy exited: ${proc.err()}`);
+    if (Date.now() > deadline) throw new Error(`toxic-proxy did not listen: ${proc.err()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('faultline toxic-proxy', () => {
+  it('refuses a non-loopback --control without a token or an opt-in, with one clear message', async () => {
+    const proc = run(['--control', '0.0.0.0:0']);
+    expect(await proc.exited).toBe(2);
+    expect(proc.err()).toMatch(/--control 0\.0\.0\.0:0 is not a loopback address/);
+    expect(proc.err()).toMatch(/--token or FAULTLINE_TOXIC_TOKEN/);
+    expect(proc.err()).toMatch(/--allow-remote-listen/);
+    expect(proc.err()).toMatch(/\[FL_USAGE\]/);
+    expect(proc.out()).toBe('');
+  }, 30_000);
+
+  it('on loopback by default: refuses remote upstreams but allows its --upstream ones', async () => {
+    const proc = run(['--control', '127.0.0.1:0', '--upstream', 'app1:8080']);
+    const url = await controlUrl(proc);
+    const refused = await request(`${url}/proxies`, {
+      method: 'POST',
+      json: { name: 'x', listen: '127.0.0.1:0', upstream: '10.0.0.1:80' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: 'upstream_refused' } });
+    const allowed = await request(`${url}/proxies`, {
+      method: 'POST',
+      json: { name: 'app1', listen: '127.0.0.1:0', upstream: 'app1:8080', enabled: false },
+    });
+    expect(allowed.status).toBe(201);
+    expect((await request(`${url}/proxies`, { headers: { host: 'evil.example' } })).status).toBe(403);
+  }, 30_000);
+
+  it('with --allow-remote-listen (the compose service): serves, still only to loopback Hosts', async () => {
+    const proc = run(['--control', '0.0.0.0:0', '--allow-remote-listen']);
+    const url = await controlUrl(proc);
+    expect((await request(`${url}/proxies`)).status).toBe(200);
+    expect((await request(`${url}/proxies`, { headers: { host: 'toxiproxy:8474' } })).status).toBe(403);
+    const remote = await request(`${url}/proxies`, {
+      method: 'POST',
+      json: { name: 'x', listen: '127.0.0.1:0', upstream: '10.0.0.1:80' },
+    });
+    expect(remote.status).toBe(403);
+  }, 30_000);
+
+  it('with a token from FAULTLINE_TOXIC_TOKEN: callers must send it', async () => {
+    const proc = run(['--control', '127.0.0.1:0'], { FAULTLINE_TOXIC_TOKEN: 'cli-token' });
+    const url = await controlUrl(proc);
+    expect((await request(`${url}/proxies`)).status).toBe(401);
+    expect((await request(`${url}/proxies`, { headers: { authorization: 'Bearer cli-token' } })).status).toBe(
+      200,
+    );
+  }, 30_000);
+});
