@@ -1,14 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { request } from '../fixtures/http.ts';
 
 // `faultline toxic-proxy` as a real child process, as the compose service runs it.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/faultline.js');
 const children: ChildProcess[] = [];
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 afterEach(async () => {
   for (const child of children.splice(0)) {
@@ -80,16 +83,35 @@ describe('faultline toxic-proxy', () => {
     expect((await request(`${url}/proxies`, { headers: { host: 'evil.example' } })).status).toBe(403);
   }, 30_000);
 
-  it('with --allow-remote-listen (the compose service): serves, still only to loopback Hosts', async () => {
-    const proc = run(['--control', '0.0.0.0:0', '--allow-remote-listen']);
+  it("runs the compose service's command line: its health check passes, new proxies stay limited", async () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: { toxiproxy: { command: string[]; healthcheck: { test: string[] } } };
+    };
+    const service = compose.services.toxiproxy;
+    // Same flags; every port 0 and every proxy on 127.0.0.1, so nothing is exposed or taken.
+    const args = service.command
+      .slice(1)
+      .map((a) =>
+        a.replace(/^--control=(.+):8474$/, '--control=$1:0').replace(/=0\.0\.0\.0:\d+=/, '=127.0.0.1:0='),
+      );
+    expect(args).toContain('--control=0.0.0.0:0');
+    const proc = run(args);
     const url = await controlUrl(proc);
-    expect((await request(`${url}/proxies`)).status).toBe(200);
+    const [, , script] = service.healthcheck.test.slice(1) as [string, string, string];
+    const check = spawn(process.execPath, ['-e', script.replace('127.0.0.1:8474', new URL(url).host)]);
+    expect((await once(check, 'exit'))[0]).toBe(0);
     expect((await request(`${url}/proxies`, { headers: { host: 'toxiproxy:8474' } })).status).toBe(403);
+    expect((await request(`${url}/proxies/app2`, { method: 'DELETE', headers: JSON_TYPE })).status).toBe(204);
+    const again = await request(`${url}/proxies`, {
+      method: 'POST',
+      json: { name: 'app2', listen: '127.0.0.1:0', upstream: 'app2:8080', enabled: false },
+    });
+    expect(again.status).toBe(201);
     const remote = await request(`${url}/proxies`, {
       method: 'POST',
       json: { name: 'x', listen: '127.0.0.1:0', upstream: '10.0.0.1:80' },
     });
-    expect(remote.status).toBe(403);
+    expect(remote.json()).toMatchObject({ error: { code: 'upstream_refused' } });
   }, 30_000);
 
   it('with a token from FAULTLINE_TOXIC_TOKEN: callers must send it', async () => {
