@@ -4,6 +4,7 @@ import net from 'node:net';
 import { dirname } from 'node:path';
 import { FaultlineError } from '../balancer/errors.ts';
 import { processStartTime } from './targets/process-identity.ts';
+import { controlHeaders } from './toxic-proxy/client.ts';
 import type { LocalProcessSpec, RevertRecord } from './types.ts';
 
 export type RevertOutcome = 'reverted' | 'nothing-to-do';
@@ -27,12 +28,12 @@ export async function applyRevert(
       return respawnProcess(record.name, record.spec, log);
     case 'remove-toxic': {
       const url = `${record.controlUrl}/proxies/${encodeURIComponent(record.proxy)}/toxics/${encodeURIComponent(record.toxic)}`;
-      const res = await control(url, 'DELETE');
+      const res = await control(url, 'DELETE', undefined, [200, 204, 404], controlHeaders('DELETE'));
       return res.status === 404 ? 'nothing-to-do' : 'reverted';
     }
     case 'enable-proxy': {
       const url = `${record.controlUrl}/proxies/${encodeURIComponent(record.proxy)}`;
-      await control(url, 'POST', { enabled: true }, [200, 201, 204]);
+      await control(url, 'POST', { enabled: true }, [200, 201, 204], controlHeaders('POST'));
       return 'reverted';
     }
     case 'restore-knobs': {
@@ -156,12 +157,13 @@ async function control(
   method: string,
   body?: unknown,
   ok: number[] = [200, 204, 404],
+  headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' },
 ): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
     });

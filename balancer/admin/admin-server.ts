@@ -9,6 +9,9 @@ import type { ServerSnapshot } from '../pool/snapshot.ts';
 import { DEFAULT_HEARTBEAT_MS, EventStreams } from './events-stream.ts';
 import { AdminHttpError, parseWeight, readJsonBody, sendError, sendJson } from './http-json.ts';
 import type { BalancerMetrics } from './metrics.ts';
+import { isLoopbackHost, refuseCaller, refuseContentType } from './request-guard.ts';
+
+export { isLoopbackHost };
 
 export interface AdminServerOptions {
   config: AdminConfig;
@@ -27,18 +30,6 @@ type Route = Partial<Record<'GET' | 'POST' | 'PUT', Handler>>;
 /** After close() ends the event streams, connections still busy this long are cut. */
 const CLOSE_GRACE_MS = 2000;
 
-/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: reachable from this machine only. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
-  return isIP(v4) === 4 && v4.startsWith('127.');
-}
-
 export function formatAddress(a: ListenAddress): string {
   return isIP(a.host) === 6 ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
@@ -52,6 +43,8 @@ function digest(value: string): Buffer {
  * weight), the event stream and Prometheus metrics. JSON in and out; every route except
  * `GET /healthz` requires `Authorization: Bearer <token>` when a token is configured
  * (Prometheus sends one with `authorization: { credentials: <token> }` in its scrape config).
+ * Browsers are kept out by the rules of request-guard.ts (Origin, Host without a token, JSON
+ * content type on state changes), checked before the token.
  */
 export class AdminServer {
   private readonly httpServer: http.Server;
@@ -152,6 +145,8 @@ export class AdminServer {
     } catch {
       throw new AdminHttpError(400, 'invalid_path', `malformed percent-encoding in path ${url.pathname}`);
     }
+    const refusal = refuseCaller(req, 'admin API', this.tokenDigest !== undefined);
+    if (refusal) throw new AdminHttpError(refusal.status, refusal.code, refusal.message);
     if (!(segments.length === 1 && segments[0] === 'healthz')) this.authorize(req);
     const route = this.route(segments);
     if (!route) throw new AdminHttpError(404, 'not_found', `no route ${req.method} ${url.pathname}`);
@@ -163,6 +158,8 @@ export class AdminServer {
         allow: allow.join(', '),
       });
     }
+    const badType = refuseContentType(req, url.pathname);
+    if (badType) throw new AdminHttpError(badType.status, badType.code, badType.message);
     await handler(req, res, url);
   }
 

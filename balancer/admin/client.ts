@@ -203,7 +203,9 @@ export class AdminClient {
 
   private async request(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { ...this.authHeader(), accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // The admin API takes state changes only as JSON, even with no body (a CSRF guard).
+    if (body !== undefined || (method !== 'GET' && method !== 'HEAD'))
+      headers['content-type'] = 'application/json';
     let res: Response;
     try {
       res = await fetch(this.baseUrl + path, {

@@ -18,16 +18,38 @@ export class ToxicProxyClientError extends Error {
 export interface ToxicProxyClientOptions {
   /** Per request; default 5000 ms. */
   timeoutMs?: number;
+  /** Sent as `Authorization: Bearer <token>`; default $FAULTLINE_TOXIC_TOKEN, if set. */
+  token?: string;
+}
+
+/** The environment variable that holds the control API's token, for the service and its callers. */
+export const TOXIC_TOKEN_ENV = 'FAULTLINE_TOXIC_TOKEN';
+
+/**
+ * Headers every state-changing control API call needs: the JSON content type (even with no
+ * body: the API's CSRF guard) and the token, when one is set.
+ */
+export function controlHeaders(method: string, token = tokenFromEnv()): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  return headers;
+}
+
+function tokenFromEnv(): string | undefined {
+  return process.env[TOXIC_TOKEN_ENV] || undefined;
 }
 
 /** Typed client for the toxic proxy's HTTP control API. */
 export class ToxicProxyClient {
   private readonly base: string;
   private readonly timeoutMs: number;
+  private readonly token: string | undefined;
 
   constructor(controlUrl: string, options: ToxicProxyClientOptions = {}) {
     this.base = controlUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.token = options.token ?? tokenFromEnv();
   }
 
   async version(): Promise<string> {
@@ -84,7 +106,7 @@ export class ToxicProxyClient {
     try {
       res = await fetch(url, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: controlHeaders(method, this.token),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -26,6 +26,7 @@ async function call(
 ): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${url}${path}`, {
     method,
+    ...(method === 'GET' ? {} : { headers: { 'content-type': 'application/json' } }),
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();

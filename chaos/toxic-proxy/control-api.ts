@@ -1,9 +1,19 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, isIP } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import {
+  type CallerRefusal,
+  isLoopbackHost,
+  refuseCaller,
+  refuseContentType,
+} from '../../balancer/admin/request-guard.ts';
 import { formatHostPort } from './address.ts';
 import { ToxicProxyError } from './errors.ts';
+import { NewProxyPolicy } from './new-proxy-policy.ts';
 import type { ToxicProxyServer } from './proxy-server.ts';
 import type { ToxicInput } from './toxic.ts';
+
+export { isLoopbackHost };
 
 export const TOXIC_PROXY_VERSION = '0.1.0';
 const MAX_BODY_BYTES = 64 * 1024;
@@ -13,8 +23,26 @@ export interface ControlApiOptions {
   host?: string;
   /** Default 0 (a free port). */
   port?: number;
-  /** The API can cut any backend off: it refuses non-loopback hosts unless this is true. */
+  /**
+   * Callers must send `Authorization: Bearer <token>` (every route but `GET /version`). With a
+   * token, any Host is accepted; without one, only loopback Hosts (see request-guard.ts).
+   */
+  token?: string;
+  /**
+   * The operator trusts the network: listen on any address without a token, and create
+   * proxies with any listen address and upstream.
+   */
   allowRemote?: boolean;
+  /**
+   * Only listen on a non-loopback address without a token (a container whose port is published
+   * on the host's 127.0.0.1). New proxies stay limited; callers still need a loopback Host.
+   */
+  allowRemoteListen?: boolean;
+  /**
+   * Upstreams new proxies may use besides loopback. The upstreams and listen addresses of the
+   * proxies that exist when the control API starts are always allowed.
+   */
+  upstreams?: readonly string[];
 }
 
 export interface ControlApi {
@@ -25,11 +53,10 @@ export interface ControlApi {
 type Handler = (body: () => Promise<unknown>) => Promise<[number, unknown?]> | [number, unknown?];
 type Route = Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>;
 
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost' || h === '::1') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
-  return isIP(v4) === 4 && v4.startsWith('127.');
+interface ControlContext {
+  server: ToxicProxyServer;
+  policy: NewProxyPolicy;
+  tokenDigest: Buffer | undefined;
 }
 
 /**
@@ -41,15 +68,25 @@ export async function startControlApi(
   options: ControlApiOptions = {},
 ): Promise<ControlApi> {
   const host = options.host ?? '127.0.0.1';
-  if (!options.allowRemote && !isLoopbackHost(host)) {
+  if (!options.token && !options.allowRemote && !options.allowRemoteListen && !isLoopbackHost(host)) {
     throw new ToxicProxyError(
-      'listen_failed',
-      `refusing to serve the toxic proxy control API on ${host}: it can cut any backend off. ` +
-        'Listen on 127.0.0.1, or pass allowRemote: true on a network you trust.',
+      'insecure_listen',
+      `refusing to serve the toxic proxy control API on ${host} without a token: it can cut any backend off. ` +
+        'Listen on 127.0.0.1, set a token (--token or FAULTLINE_TOXIC_TOKEN), or say --allow-remote-listen ' +
+        '(only reachable through a port published on loopback) or --allow-remote (a network you trust).',
     );
   }
+  const existing = server.list();
+  const context: ControlContext = {
+    server,
+    policy: new NewProxyPolicy(options.allowRemote === true, {
+      upstreams: [...(options.upstreams ?? []), ...existing.map((p) => p.upstream)],
+      listens: existing.map((p) => p.listen),
+    }),
+    tokenDigest: options.token ? digest(options.token) : undefined,
+  };
   const httpServer = http.createServer((req, res) => {
-    handle(server, req, res).catch((err: unknown) => fail(res, err));
+    handle(context, req, res).catch((err: unknown) => fail(res, err));
   });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (err) =>
@@ -71,7 +108,7 @@ export async function startControlApi(
   };
 }
 
-function routes(server: ToxicProxyServer, s: readonly string[]): Route | undefined {
+function routes({ server, policy }: ControlContext, s: readonly string[]): Route | undefined {
   const [a, proxy, c, toxic] = s;
   if (s.length === 1 && a === 'version') return { GET: () => [200, { version: TOXIC_PROXY_VERSION }] };
   if (s.length === 1 && a === 'reset') return { POST: async () => [204, await server.reset()] };
@@ -79,7 +116,11 @@ function routes(server: ToxicProxyServer, s: readonly string[]): Route | undefin
   if (s.length === 1) {
     return {
       GET: () => [200, { proxies: server.list() }],
-      POST: async (body) => [201, await server.createProxy((await body()) as never)],
+      POST: async (body) => {
+        const input = await body();
+        policy.check(input);
+        return [201, await server.createProxy(input as never)];
+      },
     };
   }
   if (proxy === undefined) return undefined;
@@ -120,7 +161,7 @@ function routes(server: ToxicProxyServer, s: readonly string[]): Route | undefin
   return undefined;
 }
 
-async function handle(server: ToxicProxyServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(context: ControlContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://control.invalid');
   let segments: string[];
   try {
@@ -128,7 +169,10 @@ async function handle(server: ToxicProxyServer, req: IncomingMessage, res: Serve
   } catch {
     throw new ToxicProxyError('invalid_request', `malformed percent-encoding in path ${url.pathname}`);
   }
-  const route = routes(server, segments);
+  refuse(refuseCaller(req, 'toxic proxy control API', context.tokenDigest !== undefined));
+  const isVersion = segments.length === 1 && segments[0] === 'version' && req.method === 'GET';
+  if (!isVersion) authorize(req, context.tokenDigest);
+  const route = routes(context, segments);
   if (!route) throw new ToxicProxyError('not_found', `no route ${req.method} ${url.pathname}`);
   const handler = route[req.method as keyof Route];
   if (!handler) {
@@ -137,12 +181,34 @@ async function handle(server: ToxicProxyServer, req: IncomingMessage, res: Serve
       `${req.method} is not allowed on ${url.pathname} (allowed: ${Object.keys(route).join(', ')})`,
     );
   }
+  refuse(refuseContentType(req, url.pathname));
   const [status, body] = await handler(() => readJson(req));
   if (status === 204 || body === undefined) {
     res.writeHead(status).end();
     return;
   }
   sendJson(res, status, body);
+}
+
+function refuse(refusal: CallerRefusal | undefined): void {
+  if (refusal) throw new ToxicProxyError(refusal.code, refusal.message);
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function authorize(req: IncomingMessage, tokenDigest: Buffer | undefined): void {
+  if (!tokenDigest) return;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  // Hashing first makes both sides the same length, so the comparison leaks nothing.
+  if (match?.[1] && timingSafeEqual(digest(match[1]), tokenDigest)) return;
+  throw new ToxicProxyError(
+    'unauthorized',
+    req.headers.authorization
+      ? 'invalid toxic proxy token'
+      : 'toxic proxy token required: send Authorization: Bearer <token>',
+  );
 }
 
 function object(value: unknown, shape: string): Record<string, unknown> {

@@ -5,6 +5,11 @@ export const TOXIC_PROXY_ERROR_STATUS = {
   invalid_proxy: 400,
   invalid_toxic: 400,
   unknown_toxic_type: 400,
+  unauthorized: 401,
+  origin_refused: 403,
+  host_refused: 403,
+  upstream_refused: 403,
+  listen_refused: 403,
   proxy_not_found: 404,
   toxic_not_found: 404,
   not_found: 404,
@@ -13,7 +18,10 @@ export const TOXIC_PROXY_ERROR_STATUS = {
   toxic_exists: 409,
   address_in_use: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   listen_failed: 500,
+  /** The control API itself would listen on a non-loopback address without a token or opt-in. */
+  insecure_listen: 500,
   internal_error: 500,
 } as const;
 

@@ -1,5 +1,11 @@
 export { formatHostPort, parseHostPort } from './address.ts';
-export { ToxicProxyClient, ToxicProxyClientError, type ToxicProxyClientOptions } from './client.ts';
+export {
+  controlHeaders,
+  TOXIC_TOKEN_ENV,
+  ToxicProxyClient,
+  ToxicProxyClientError,
+  type ToxicProxyClientOptions,
+} from './client.ts';
 export {
   type ControlApi,
   type ControlApiOptions,

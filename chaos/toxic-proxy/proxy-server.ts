@@ -115,7 +115,7 @@ export class ToxicProxyServer {
     }
   }
 
-  /** Starts an HTTP control API for this server (loopback only unless allowRemote). */
+  /** Starts an HTTP control API for this server (its rules: control-api.ts, ControlApiOptions). */
   async listenControl(options: ControlApiOptions = {}): Promise<{ url: string; close(): Promise<void> }> {
     const api = await startControlApi(this, options);
     this.controls.add(api);

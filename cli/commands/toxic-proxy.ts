@@ -1,9 +1,27 @@
 import type { Command } from 'commander';
 import { FaultlineError } from '../../balancer/index.ts';
-import { ToxicProxyServer } from '../../chaos/toxic-proxy/index.ts';
+import {
+  isLoopbackHost,
+  parseHostPort,
+  TOXIC_TOKEN_ENV,
+  ToxicProxyError,
+  ToxicProxyServer,
+} from '../../chaos/toxic-proxy/index.ts';
 import { onShutdownSignal } from '../signals.ts';
 
 const PROXY = /^([A-Za-z0-9_.-]+)=([^=]+)=([^=]+)$/;
+const DEFAULT_CONTROL = '127.0.0.1:8474';
+
+interface ToxicProxyOptions {
+  control: string;
+  proxy: string[];
+  upstream: string[];
+  token?: string;
+  allowRemote?: boolean;
+  allowRemoteListen?: boolean;
+}
+
+const repeatable = (value: string, all: string[]) => [...all, value];
 
 /**
  * The toxic proxy as a service of its own (the compose stack's `toxiproxy` service): the
@@ -13,18 +31,47 @@ export function registerToxicProxyCommand(program: Command): void {
   program
     .command('toxic-proxy')
     .description('run the toxic proxy as a service: proxies plus the HTTP control API')
-    .requiredOption('--control <host:port>', 'control API address (e.g. 0.0.0.0:8474)')
+    .option(
+      '--control <host:port>',
+      'control API address; a non-loopback one needs a token or an opt-in',
+      DEFAULT_CONTROL,
+    )
     .option(
       '--proxy <name=listen=upstream>',
       'a proxy, e.g. app1=0.0.0.0:21001=app1:8080 (repeatable)',
-      (value: string, all: string[]) => [...all, value],
-      [] as string[],
+      repeatable,
+      [],
     )
-    .action(async (options: { control: string; proxy: string[] }) => {
-      const control = /^(.+):(\d{1,5})$/.exec(options.control);
-      if (!control) {
-        throw new FaultlineError('FL_USAGE', `--control must be host:port (got "${options.control}")`);
+    .option(
+      '--upstream <host:port>',
+      'one more upstream new proxies may use besides loopback and those of --proxy (repeatable)',
+      repeatable,
+      [],
+    )
+    .option(
+      '--token <token>',
+      `callers must send Authorization: Bearer <token> (default $${TOXIC_TOKEN_ENV})`,
+    )
+    .option(
+      '--allow-remote-listen',
+      'serve the control API on a non-loopback --control without a token (a container port published on loopback); callers still need a loopback Host',
+    )
+    .option(
+      '--allow-remote',
+      'trust the network: a non-loopback --control without a token, and new proxies with any listen address and upstream',
+    )
+    .action(async (options: ToxicProxyOptions) => {
+      const control = parseControl(options.control);
+      const token = options.token ?? (process.env[TOXIC_TOKEN_ENV] || undefined);
+      if (!token && !options.allowRemote && !options.allowRemoteListen && !isLoopbackHost(control.host)) {
+        throw new FaultlineError(
+          'FL_USAGE',
+          `--control ${options.control} is not a loopback address, and the control API can cut any backend off. ` +
+            `Set a token (--token or ${TOXIC_TOKEN_ENV}), or pass --allow-remote-listen (the port is published ` +
+            'on loopback only) or --allow-remote (a network you trust); or listen on 127.0.0.1.',
+        );
       }
+      for (const upstream of options.upstream) usage(() => parseHostPort(upstream, '--upstream', 1));
       const server = new ToxicProxyServer();
       try {
         for (const spec of options.proxy) {
@@ -38,11 +85,12 @@ export function registerToxicProxyCommand(program: Command): void {
           });
           process.stdout.write(`${JSON.stringify({ kind: 'proxy', ...info })}\n`);
         }
-        const host = control[1] as string;
         const api = await server.listenControl({
-          host,
-          port: Number(control[2]),
-          allowRemote: !['127.0.0.1', '::1', 'localhost'].includes(host),
+          ...control,
+          upstreams: options.upstream,
+          ...(token ? { token } : {}),
+          ...(options.allowRemote ? { allowRemote: true } : {}),
+          ...(options.allowRemoteListen ? { allowRemoteListen: true } : {}),
         });
         process.stdout.write(`${JSON.stringify({ kind: 'listening', control: api.url })}\n`);
       } catch (err) {
@@ -56,4 +104,18 @@ export function registerToxicProxyCommand(program: Command): void {
         await server.close();
       });
     });
+}
+
+function parseControl(value: string): { host: string; port: number } {
+  return usage(() => parseHostPort(value, '--control', 0));
+}
+
+/** A ToxicProxyError about a flag's value becomes a usage error. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ToxicProxyError) throw new FaultlineError('FL_USAGE', err.message);
+    throw err;
+  }
 }

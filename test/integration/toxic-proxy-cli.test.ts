@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { request } from '../fixtures/http.ts';
+
+// `faultline toxic-proxy` as a real child process, as the compose service runs it.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/faultline.js');
+const children: ChildProcess[] = [];
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+});
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const { FAULTLINE_TOXIC_TOKEN: _, ...inherited } = process.env;
+  const child = spawn(process.execPath, [BIN, 'toxic-proxy', ...args], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c) => (out += c));
+  child.stderr?.on('data', (c) => (err += c));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, out: () => out, err: () => err };
+}
+
+/** The control URL from the `listening` line, rewritten to 127.0.0.1 (the test's only target). */
+async function controlUrl(proc: ReturnType<typeof run>): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const line = proc
+      .out()
+      .split('\n')
+      .find((l) => l.includes('"listening"'));
+    if (line) {
+      const url = new URL((JSON.parse(line) as { control: string }).control);
+      return `http://127.0.0.1:${url.port}`;
+    }
+    if (proc.child.exitCode !== null) throw new Error(`toxic-proxy exited: ${proc.err()}`);
+    if (Date.now() > deadline) throw new Error(`toxic-proxy did not listen: ${proc.err()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('faultline toxic-proxy', () => {
+  it('refuses a non-loopback --control without a token or an opt-in, with one clear message', async () => {
+    const proc = run(['--control', '0.0.0.0:0']);
+    expect(await proc.exited).toBe(2);
+    expect(proc.err()).toMatch(/--control 0\.0\.0\.0:0 is not a loopback address/);
+    expect(proc.err()).toMatch(/--token or FAULTLINE_TOXIC_TOKEN/);
+    expect(proc.err()).toMatch(/--allow-remote-listen/);
+    expect(proc.err()).toMatch(/\[FL_USAGE\]/);
+    expect(proc.out()).toBe('');
+  }, 30_000);
+
+  it('on loopback by default: refuses remote upstreams but allows its --upstream ones', async () => {
+    const proc = run(['--control', '127.0.0.1:0', '--upstream', 'app1:8080']);
+    const url = await controlUrl(proc);
+    const refused = await request(`${url}/proxies`, {
+      method: 'POST',
+      json: { name: 'x', listen: '127.0.0.1:0', upstream: '10.0.0.1:80' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: 'upstream_refused' } });
+    const allowed = await request(`${url}/proxies`, {
+      method: 'POST',
+      json: { name: 'app1', listen: '127.0.0.1:0', upstream: 'app1:8080', enabled: false },
+    });
+    expect(allowed.status).toBe(201);
+    expect((await request(`${url}/proxies`, { headers: { host: 'evil.example' } })).status).toBe(403);
+  }, 30_000);
+
+  it("runs the compose service's command line: its health check passes, new proxies stay limited", async () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: { toxiproxy: { command: string[]; healthcheck: { test: string[] } } };
+    };
+    const service = compose.services.toxiproxy;
+    // Same flags; every port 0 and every proxy on 127.0.0.1, so nothing is exposed or taken.
+    const args = service.command
+      .slice(1)
+      .map((a) =>
+        a.replace(/^--control=(.+):8474$/, '--control=$1:0').replace(/=0\.0\.0\.0:\d+=/, '=127.0.0.1:0='),
+      );
+    expect(args).toContain('--control=0.0.0.0:0');
+    const proc = run(args);
+    const url = await controlUrl(proc);
+    const [, , script] = service.healthcheck.test.slice(1) as [string, string, string];
+    const check = spawn(process.execPath, ['-e', script.replace('127.0.0.1:8474', new URL(url).host)]);
+    expect((await once(check, 'exit'))[0]).toBe(0);
+    expect((await request(`${url}/proxies`, { headers: { host: 'toxiproxy:8474' } })).status).toBe(403);
+    expect((await request(`${url}/proxies/app2`, { method: 'DELETE', headers: JSON_TYPE })).status).toBe(204);
+    const again = await request(`${url}/proxies`, {
+      method: 'POST',
+      json: { name: 'app2', listen: '127.0.0.1:0', upstream: 'app2:8080', enabled: false },
+    });
+    expect(again.status).toBe(201);
+    const remote = await request(`${url}/proxies`, {
+      method: 'POST',
+      json: { name: 'x', listen: '127.0.0.1:0', upstream: '10.0.0.1:80' },
+    });
+    expect(remote.json()).toMatchObject({ error: { code: 'upstream_refused' } });
+  }, 30_000);
+
+  it('with a token from FAULTLINE_TOXIC_TOKEN: callers must send it', async () => {
+    const proc = run(['--control', '127.0.0.1:0'], { FAULTLINE_TOXIC_TOKEN: 'cli-token' });
+    const url = await controlUrl(proc);
+    expect((await request(`${url}/proxies`)).status).toBe(401);
+    expect((await request(`${url}/proxies`, { headers: { authorization: 'Bearer cli-token' } })).status).toBe(
+      200,
+    );
+  }, 30_000);
+});
