@@ -1,12 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type CallerRefusal,
-  isLoopbackHost,
-  refuseCaller,
-  refuseContentType,
-} from '../../balancer/admin/request-guard.ts';
+import { type CallerRefusal, isLoopbackHost, refuseCaller, refuseContentType } from '../../balancer/index.ts';
 import { formatHostPort } from './address.ts';
 import { ToxicProxyError } from './errors.ts';
 import { NewProxyPolicy } from './new-proxy-policy.ts';

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../../balancer/admin/request-guard.ts';
+import { isLoopbackHost } from '../../balancer/index.ts';
 import { formatHostPort, parseHostPort } from './address.ts';
 import type { HostPort } from './connection.ts';
 import { ToxicProxyError } from './errors.ts';
