@@ -111,12 +111,19 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
       const intended = startedAt + next * interval;
       const spec = specs[next % specs.length] as LoadRequestSpec;
       next++;
-      const p = send(pool, spec, intended, timeoutMs).then((r) => {
+      const finished = (r: RequestRecord) => {
         completed++;
         if (isFailure(r)) errors++;
         recent.add(now(), r.latencyMs);
         keep(r);
-      });
+      };
+      // Already past its deadline (the client fell that far behind): it could only time out,
+      // and queueing it anyway would grow the client's memory without bound while it is behind.
+      if (t - intended >= timeoutMs) {
+        finished(behindSchedule(spec, intended, t));
+        continue;
+      }
+      const p = send(pool, spec, intended, timeoutMs).then(finished);
       pending.add(p);
       void p.finally(() => pending.delete(p));
     }
@@ -225,6 +232,19 @@ async function send(
       error: timedOut ? 'timeout' : (e.code ?? e.name ?? 'error'),
     };
   }
+}
+
+/** The request the client could not send before its timeout ran out: a failure, counted, not sent. */
+function behindSchedule(spec: LoadRequestSpec, intended: number, at: number): RequestRecord {
+  return {
+    intended,
+    sent: at,
+    latencyMs: at - intended,
+    method: spec.method ?? 'GET',
+    path: spec.path ?? '/',
+    status: 0,
+    error: 'client_behind',
+  };
 }
 
 function header(value: string | string[] | undefined): string | undefined {
