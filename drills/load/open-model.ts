@@ -82,6 +82,11 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
     Math.floor((plan.rate * plan.maxDurationMs) / 1000),
   );
   const timeoutMs = plan.timeoutMs ?? 5000;
+  /**
+   * More in flight than the rate fills in one timeout means the client cannot even retire what
+   * timed out (its event loop is starved): requests beyond this are not queued.
+   */
+  const maxInflight = Math.ceil((plan.rate * timeoutMs) / 1000) + (plan.connections ?? 64);
   const records: RequestRecord[] = [];
   const keep = options.onRecord ?? ((r: RequestRecord) => records.push(r));
   const recent = new RecentCompletions();
@@ -117,9 +122,9 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
         recent.add(now(), r.latencyMs);
         keep(r);
       };
-      // Already past its deadline (the client fell that far behind): it could only time out,
-      // and queueing it anyway would grow the client's memory without bound while it is behind.
-      if (t - intended >= timeoutMs) {
+      // Already past its deadline, or more in flight than can be (the client fell behind): it
+      // could only time out, and queueing it anyway would grow the client's memory without bound.
+      if (t - intended >= timeoutMs || pending.size >= maxInflight) {
         finished(behindSchedule(spec, intended, t));
         continue;
       }
@@ -234,7 +239,7 @@ async function send(
   }
 }
 
-/** The request the client could not send before its timeout ran out: a failure, counted, not sent. */
+/** A request the client could not send in time (it fell behind): a failure, counted, not sent. */
 function behindSchedule(spec: LoadRequestSpec, intended: number, at: number): RequestRecord {
   return {
     intended,
