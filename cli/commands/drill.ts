@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { describeEvent, FaultlineError, formatDuration } from '../../balancer/index.ts';
 import { ComposeDrillStack, composeProblems, DEFAULT_COMPOSE_PROJECT } from '../../drills/compose-target.ts';
@@ -114,13 +114,15 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
       if (interrupt.signal.aborted) break;
       out(`\n▶ ${drill.name}: ${drill.description}`);
       const runId = newRunId(drill.name);
-      const { journal, requests } = await runDrill(drill, {
+      const dir = resolve(options.reportDir, runId);
+      const { journal } = await runDrill(drill, {
         target: options.target,
         ...(compose
           ? { openTarget: (stack: LoadedDrill['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
           : {}),
         signal: interrupt.signal,
         runId,
+        requestsFile: join(dir, 'requests.jsonl'),
         ...(options.ledger ? { ledgerFile: options.ledger } : {}),
         log: (line) => print(live, `  ${line}`),
         onProgress: (p) => {
@@ -132,8 +134,7 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
         if (e.kind === 'balancer-started' || e.kind === 'balancer-stopping') continue;
         out(`  ${formatDuration(Math.max(0, e.at - journal.clockOrigin)).padStart(7)}  ${describeEvent(e)}`);
       }
-      const dir = resolve(options.reportDir, runId);
-      await writeReports(journal, requests, dir);
+      await writeReports(journal, dir);
       out(renderSummary(journal, { color: process.stdout.isTTY === true }));
       out(
         `  reports: ${relative(process.cwd(), dir) || dir}/{journal.json, junit.xml, report.html, requests.jsonl}`,

@@ -85,4 +85,12 @@ export interface Journal {
   bucketMs: number;
   timeline: TimelineBucket[];
   events: BalancerEvent[];
+  /** `requests.jsonl`, streamed during the run: how many records it holds and how many it lacks. */
+  requestLog?: {
+    file: string;
+    written: number;
+    /** Records the disk could not take in time (or a write error): SLAs still count them. */
+    dropped: number;
+    error?: string;
+  };
 }

@@ -1,4 +1,6 @@
-import { build } from 'hdr-histogram-js';
+import { build, type Histogram } from 'hdr-histogram-js';
+
+export type { Histogram };
 
 export interface LatencySummary {
   p50: number;
@@ -8,18 +10,34 @@ export interface LatencySummary {
   count: number;
 }
 
+const HIGHEST_US = 120_000_000;
+
 /** Latencies are recorded in microseconds, up to two minutes, to 3 significant digits. */
-function histogramOf(latenciesMs: Iterable<number>) {
-  const h = build({
+export function newLatencyHistogram(): Histogram {
+  return build({
     useWebAssembly: false,
     lowestDiscernibleValue: 1,
-    highestTrackableValue: 120_000_000,
+    highestTrackableValue: HIGHEST_US,
     numberOfSignificantValueDigits: 3,
   });
+}
+
+/** A latency in ms as the histogram records it. */
+export function toMicros(ms: number): number {
+  return Math.max(1, Math.min(HIGHEST_US, Math.round(ms * 1000)));
+}
+
+/** One percentile (0 < p ≤ 100) in ms from a histogram and the exact max; 0 for no values. */
+export function percentileFrom(h: Histogram, maxMs: number, p: number): number {
+  if (h.totalCount === 0) return 0;
+  return p >= 100 ? maxMs : h.getValueAtPercentile(p) / 1000;
+}
+
+function histogramOf(latenciesMs: Iterable<number>) {
+  const h = newLatencyHistogram();
   let max = 0;
   for (const ms of latenciesMs) {
-    const us = Math.max(1, Math.min(120_000_000, Math.round(ms * 1000)));
-    h.recordValue(us);
+    h.recordValue(toMicros(ms));
     if (ms > max) max = ms;
   }
   return { h, max };
@@ -36,6 +54,5 @@ export function latencySummary(latenciesMs: Iterable<number>): LatencySummary {
 /** One percentile (0 < p ≤ 100) in ms; 0 for no values. */
 export function percentileOf(latenciesMs: Iterable<number>, p: number): number {
   const { h, max } = histogramOf(latenciesMs);
-  if (h.totalCount === 0) return 0;
-  return p >= 100 ? max : h.getValueAtPercentile(p) / 1000;
+  return percentileFrom(h, max, p);
 }

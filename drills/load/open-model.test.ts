@@ -95,6 +95,25 @@ describe('startLoad (open model)', () => {
     for (const r of refused) expect(r).toMatchObject({ status: 0, error: 'ECONNREFUSED' });
   });
 
+  it('a request already past its timeout when the client gets to it is recorded as client_behind, not sent', async () => {
+    const url = await serve((_req, res) => res.end('ok'));
+    const load = startLoad({ url, rate: 100, maxDurationMs: 500, timeoutMs: 100 });
+    // The client's event loop is stuck for 300 ms: requests due in the first 200 ms of it
+    // can no longer be answered within their 100 ms timeout.
+    const stuckUntil = performance.now() + 300;
+    while (performance.now() < stuckUntil) {
+      // busy
+    }
+    const records = await load.done;
+    expect(records).toHaveLength(50);
+    const behind = records.filter((r) => r.error === 'client_behind');
+    expect(behind.length).toBeGreaterThanOrEqual(15);
+    for (const r of behind) {
+      expect(r).toMatchObject({ status: 0 });
+      expect(r.latencyMs).toBeGreaterThanOrEqual(100);
+    }
+  });
+
   it('is bounded: maxRequests, stop() and an abort signal end the scheduling', async () => {
     const url = await serve((_req, res) => res.end('ok'));
     expect(await startLoad({ url, rate: 200, maxDurationMs: 5000, maxRequests: 25 }).done).toHaveLength(25);

@@ -42,13 +42,22 @@ export interface LiveStats {
 export interface RunningLoad {
   /** Wall clock (the balancer's event clock) when request 0 was due. */
   readonly startedAt: number;
-  /** Appended as requests finish. */
+  /** Appended as requests finish; empty when `onRecord` takes them. */
   readonly records: readonly RequestRecord[];
   stats(): LiveStats;
   /** Stops scheduling; requests in flight finish (bounded by their timeout). */
   stop(): void;
-  /** Every scheduled request finished; sorted by intended time. */
+  /** Every scheduled request finished; sorted by intended time (empty when `onRecord` took them). */
   readonly done: Promise<readonly RequestRecord[]>;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /**
+   * Takes each request as it finishes, and the load keeps none (a drill of any length).
+   * Default: every record is kept and `done` returns them (tests, short benchmarks).
+   */
+  onRecord?: (record: RequestRecord) => void;
 }
 
 /** A timer tick sends every request that is due, so 1,000+ rps needs no timer per request. */
@@ -59,7 +68,7 @@ const TICK_MS = 2;
  * whatever happened to earlier ones, and its latency counts from that intended time, so a
  * server that stalls shows up as latency instead of as a lower rate (no coordinated omission).
  */
-export function startLoad(plan: LoadPlan, options: { signal?: AbortSignal } = {}): RunningLoad {
+export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoad {
   const origin = new URL(plan.url).origin;
   const pool = new Pool(origin, {
     connections: plan.connections ?? 64,
@@ -73,7 +82,16 @@ export function startLoad(plan: LoadPlan, options: { signal?: AbortSignal } = {}
     Math.floor((plan.rate * plan.maxDurationMs) / 1000),
   );
   const timeoutMs = plan.timeoutMs ?? 5000;
+  /**
+   * More in flight than the rate fills in one timeout means the client cannot even retire what
+   * timed out (its event loop is starved): requests beyond this are not queued.
+   */
+  const maxInflight = Math.ceil((plan.rate * timeoutMs) / 1000) + (plan.connections ?? 64);
   const records: RequestRecord[] = [];
+  const keep = options.onRecord ?? ((r: RequestRecord) => records.push(r));
+  const recent = new RecentCompletions();
+  let completed = 0;
+  let errors = 0;
   const pending = new Set<Promise<void>>();
   const startedAt = now();
   let next = 0;
@@ -98,9 +116,19 @@ export function startLoad(plan: LoadPlan, options: { signal?: AbortSignal } = {}
       const intended = startedAt + next * interval;
       const spec = specs[next % specs.length] as LoadRequestSpec;
       next++;
-      const p = send(pool, spec, intended, timeoutMs).then((r) => {
-        records.push(r);
-      });
+      const finished = (r: RequestRecord) => {
+        completed++;
+        if (isFailure(r)) errors++;
+        recent.add(now(), r.latencyMs);
+        keep(r);
+      };
+      // Already past its deadline, or more in flight than can be (the client fell behind): it
+      // could only time out, and queueing it anyway would grow the client's memory without bound.
+      if (t - intended >= timeoutMs || pending.size >= maxInflight) {
+        finished(behindSchedule(spec, intended, t));
+        continue;
+      }
+      const p = send(pool, spec, intended, timeoutMs).then(finished);
       pending.add(p);
       void p.finally(() => pending.delete(p));
     }
@@ -129,21 +157,41 @@ export function startLoad(plan: LoadPlan, options: { signal?: AbortSignal } = {}
     done,
     stats() {
       const t = now();
-      const recent = records.filter((r) => r.intended + r.latencyMs >= t - 1000);
+      const last = recent.lastSecond(t);
       return {
         elapsedMs: t - startedAt,
         sent: next,
-        completed: records.length,
-        errors: records.filter(isFailure).length,
+        completed,
+        errors,
         inflight: pending.size,
-        rps: recent.length,
-        p99: percentileOf(
-          recent.map((r) => r.latencyMs),
-          99,
-        ),
+        rps: last.length,
+        p99: percentileOf(last, 99),
       };
     },
   };
+}
+
+const SLOT_MS = 100;
+const SLOTS = 10;
+
+/** Latencies of the completions of the last second, in ten 100 ms slots (bounded by the rate). */
+class RecentCompletions {
+  private readonly slots = Array.from({ length: SLOTS }, () => ({ index: -1, latencies: [] as number[] }));
+
+  add(at: number, latencyMs: number): void {
+    const index = Math.floor(at / SLOT_MS);
+    const slot = this.slots[index % SLOTS] as { index: number; latencies: number[] };
+    if (slot.index !== index) {
+      slot.index = index;
+      slot.latencies = [];
+    }
+    slot.latencies.push(latencyMs);
+  }
+
+  lastSecond(at: number): number[] {
+    const newest = Math.floor(at / SLOT_MS);
+    return this.slots.filter((s) => s.index > newest - SLOTS).flatMap((s) => s.latencies);
+  }
 }
 
 async function send(
@@ -189,6 +237,19 @@ async function send(
       error: timedOut ? 'timeout' : (e.code ?? e.name ?? 'error'),
     };
   }
+}
+
+/** A request the client could not send in time (it fell behind): a failure, counted, not sent. */
+function behindSchedule(spec: LoadRequestSpec, intended: number, at: number): RequestRecord {
+  return {
+    intended,
+    sent: at,
+    latencyMs: at - intended,
+    method: spec.method ?? 'GET',
+    path: spec.path ?? '/',
+    status: 0,
+    error: 'client_behind',
+  };
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -30,6 +30,15 @@ describe('renderSummary', () => {
     expect(new Set(windowColumn).size).toBe(1);
   });
 
+  it('says when requests.jsonl lacks records, and stays quiet when it is whole', () => {
+    const whole = { ...sampleJournal(), requestLog: { file: 'requests.jsonl', written: 900, dropped: 0 } };
+    expect(renderSummary(whole)).not.toContain('requests.jsonl');
+    const short = { ...sampleJournal(), requestLog: { file: 'requests.jsonl', written: 900, dropped: 100 } };
+    expect(renderSummary(short)).toContain(
+      'requests.jsonl incomplete: 100 of 1000 records not written (the disk fell behind); SLAs counted them all',
+    );
+  });
+
   it('totals requests, errors, p50/p99 and served-by shares', () => {
     const journal = sampleJournal();
     const text = renderSummary(journal);

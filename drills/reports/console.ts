@@ -80,6 +80,12 @@ export function renderSummary(journal: Journal, options: { color?: boolean } = {
   lines.push(
     `    load: ${l.sent} requests at ${l.achievedRps}/s (target ${l.rate}/s), ${l.errors} failed, p50 ${l.latency.p50}ms p99 ${l.latency.p99}ms max ${l.latency.max}ms${shares ? `; served by ${shares}` : ''}`,
   );
+  const log = journal.requestLog;
+  if (log && (log.dropped > 0 || log.error)) {
+    lines.push(
+      `    ${c('yellow', 'requests.jsonl incomplete')}: ${log.dropped} of ${log.written + log.dropped} records not written (${log.error ?? 'the disk fell behind'}); SLAs counted them all`,
+    );
+  }
   const revertFailures = journal.reverts.filter((r) => r.outcome === 'failed');
   if (revertFailures.length)
     lines.push(

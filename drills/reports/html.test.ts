@@ -56,7 +56,7 @@ afterAll(async () => {
 describe('renderHtml in headless Chromium', () => {
   it('draws the timeline, the markers and the tables of the sample run, offline and without errors', async () => {
     const journal = sampleJournal();
-    const { files } = await writeReports(journal, [], join(dir, 'sample'));
+    const { files } = await writeReports(journal, join(dir, 'sample'));
     const file = files.find((f) => f.endsWith('report.html'));
     if (!file) throw new Error('writeReports wrote no report.html');
     const { page, problems } = await openReport(file);

@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Journal } from '../journal/types.ts';
-import type { RequestRecord } from '../recording.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 
 async function writeAtomically(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, text);
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (error) {
     await rm(tmp, { force: true });
@@ -17,18 +22,17 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   }
 }
 
-/** `dir/{journal.json, junit.xml, report.html, requests.jsonl}`, each written whole or not at all. */
-export async function writeReports(
-  journal: Journal,
-  requests: readonly RequestRecord[],
-  dir: string,
-): Promise<{ dir: string; files: string[] }> {
+/**
+ * `dir/{journal.json, junit.xml, report.html}`, each written whole or not at all (a temporary
+ * file in the same directory, synced, then renamed over the old one). `requests.jsonl` is not
+ * here: the runner streams it into the same directory during the run (RunOptions.requestsFile).
+ */
+export async function writeReports(journal: Journal, dir: string): Promise<{ dir: string; files: string[] }> {
   await mkdir(dir, { recursive: true });
   const files: Array<[string, string]> = [
     ['journal.json', `${JSON.stringify(journal, null, 2)}\n`],
     ['junit.xml', renderJunit(journal)],
     ['report.html', renderHtml(journal)],
-    ['requests.jsonl', requests.map((r) => JSON.stringify(r)).join('\n') + (requests.length ? '\n' : '')],
   ];
   for (const [name, text] of files) await writeAtomically(join(dir, name), text);
   return { dir, files: files.map(([name]) => join(dir, name)) };

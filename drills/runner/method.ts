@@ -19,6 +19,11 @@ export interface MethodContext {
   log: (line: string) => void;
   /** Called when a step starts (its name) and when the method is done (undefined). */
   onStep?: (name: string | undefined) => void;
+  /**
+   * Called the moment a step's start, end or background revert is timed, with that time: the
+   * recorder marks it as a window boundary before any request intended after it is counted.
+   */
+  onTime?: (at: number, what: 'start' | 'end' | 'revert', step: LoadedStep) => void;
   pool?: string;
 }
 
@@ -72,6 +77,7 @@ export async function runMethod(ctx: MethodContext, methodStart: number): Promis
     }
     ctx.onStep?.(step.name);
     const startedAt = now();
+    ctx.onTime?.(startedAt, 'start', step);
     previousStart = startedAt;
     const record: ActionRecord = {
       name: step.name,
@@ -95,6 +101,7 @@ export async function runMethod(ctx: MethodContext, methodStart: number): Promis
       error = `step ${step.name} failed: ${record.error}`;
     }
     record.endedAt = now();
+    ctx.onTime?.(record.endedAt, 'end', step);
     ctx.log(
       `${record.status === 'ok' ? 'step' : 'STEP FAILED'} ${step.name}: ${record.error ?? record.description}`,
     );
@@ -141,6 +148,7 @@ async function holdThenRevert(
   if (!held) return;
   await ctx.session.revert(injected.get(step.name) ?? []);
   record.revertedAt = now();
+  ctx.onTime?.(record.revertedAt, 'revert', step);
   ctx.log(`step ${step.name}: held ${formatDuration(step.forMs ?? 0)}, reverted`);
 }
 

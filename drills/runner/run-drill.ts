@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { type BalancerEvent, FaultlineError } from '../../balancer/index.ts';
 import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { ChaosSession } from '../../chaos/session.ts';
-import { buildTimeline, summarizeLoad } from '../journal/timeline.ts';
 import type { ActionRecord, Journal, RevertRecordResult, RunStatus } from '../journal/types.ts';
 import { type RunningLoad, startLoad } from '../load/open-model.ts';
-import type { RequestRecord, TimeWindow } from '../recording.ts';
+import type { RequestsLogSummary } from '../recorder/requests-log.ts';
+import type { TimeWindow } from '../recording.ts';
 import { evaluateOn, evaluateSla } from '../sla/index.ts';
 import type { SlaContext, SlaResult } from '../sla/types.ts';
 import { type DrillTarget, startLocalTarget } from '../target.ts';
 import type { LoadedDrill } from '../validate.ts';
 import { now, sleepUntil } from './clock.ts';
+import { DrillRecording } from './drill-recording.ts';
 import { runMethod, stepTimings } from './method.ts';
 
 export interface DrillProgress {
@@ -35,11 +36,15 @@ export interface RunOptions {
   log?: (line: string) => void;
   onProgress?: (progress: DrillProgress) => void;
   runId?: string;
+  /**
+   * Where each request record is streamed as it finishes (JSON lines), complete on disk when
+   * runDrill returns, on every exit path. Default: none written (aggregates only).
+   */
+  requestsFile?: string;
 }
 
 export interface RunResult {
   journal: Journal;
-  requests: readonly RequestRecord[];
 }
 
 /** Requests finishing within this long after a phase ends still count for its thresholds. */
@@ -81,8 +86,10 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
   const steady: Journal['steadyState'] = { before: [], after: [] };
   let actions: ActionRecord[] = [];
   let reverts: RevertRecordResult[] = [];
-  let requests: readonly RequestRecord[] = [];
   let abortReason: string | undefined;
+  // Nothing kept per request: records stream to requests.jsonl and fold into bounded aggregates.
+  const recording = new DrillRecording(drill, BUCKET_MS);
+  let requestLog: RequestsLogSummary | undefined;
 
   const progress = setInterval(() => {
     const s = load?.stats();
@@ -97,7 +104,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
   }, 500);
 
   const context = (): SlaContext => ({
-    recording: { requests: load?.records ?? requests, events },
+    recording: { requests: recording.recorder, events },
     phases: {
       before: phases.before ?? { start: t0, end: t0 },
       method: phases.method ?? { start: t0, end: t0 },
@@ -111,6 +118,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
     drill.steadyState.thresholds.map((t) => evaluateOn(t, { name, ...window }, context()));
 
   try {
+    await recording.open(options.requestsFile);
     log(`starting the ${options.target ?? 'local'} stack for ${drill.name}`);
     target = await (options.openTarget ?? startLocalTarget)(drill.stack);
     const live = target;
@@ -132,18 +140,22 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
     }
     if (stop.signal.aborted) throw stop.signal.reason;
 
-    load = startLoad({
-      url: live.url,
-      rate: drill.load.rate,
-      maxDurationMs: WARMUP_MS + 2 * drill.steadyState.durationMs + drill.methodMs + LOAD_SLACK_MS,
-      requests: drill.load.requests,
-      timeoutMs: drill.load.timeoutMs,
-      connections: drill.load.connections,
-    });
+    load = startLoad(
+      {
+        url: live.url,
+        rate: drill.load.rate,
+        maxDurationMs: WARMUP_MS + 2 * drill.steadyState.durationMs + drill.methodMs + LOAD_SLACK_MS,
+        requests: drill.load.requests,
+        timeoutMs: drill.load.timeoutMs,
+        connections: drill.load.connections,
+      },
+      { onRecord: recording.add },
+    );
     phase = 'before';
     // The first requests open connections and warm both processes up: not measured.
     const warm = load.startedAt + WARMUP_MS;
     phases.before = { start: warm, end: warm + drill.steadyState.durationMs };
+    recording.loadStarted(load.startedAt, phases.before);
     await sleepUntil(phases.before.end + SETTLE_MS, stop.signal);
     steady.before = thresholdsOn('before', phases.before);
     const unsteady = steady.before.filter((r) => r.verdict !== 'passed');
@@ -154,6 +166,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
       phase = 'method';
       const methodStart = now();
       phases.method = { start: methodStart, end: methodStart + drill.methodMs };
+      recording.mark(methodStart);
       const watcher = setInterval(() => {
         const t = now();
         const window = { name: 'last second', start: t - 1000 - SETTLE_MS, end: t - SETTLE_MS };
@@ -178,6 +191,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
             onStep: (name) => {
               currentAction = name;
             },
+            onTime: recording.stepTimed,
           },
           methodStart,
         );
@@ -187,6 +201,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
         clearInterval(watcher);
       }
       phases.method.end = Math.max(now(), phases.method.end);
+      recording.mark(phases.method.end);
       if (stop.signal.aborted) throw stop.signal.reason;
       if (outcome.error) {
         status = 'failed';
@@ -194,6 +209,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
       } else {
         phase = 'after';
         phases.after = { start: phases.method.end, end: phases.method.end + drill.steadyState.durationMs };
+        recording.afterPhase(phases.after);
         await sleepUntil(phases.after.end + SETTLE_MS, stop.signal);
         steady.after = thresholdsOn('after', phases.after);
       }
@@ -221,10 +237,18 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
     }
     if (load) {
       load.stop();
-      requests = await load.done;
+      await load.done;
     }
-    if (phases.method && !phases.after && status !== 'completed')
+    // Flushed and closed before the journal exists: an interrupted run's requests.jsonl is whole.
+    try {
+      requestLog = await recording.close();
+    } catch (err) {
+      log(`closing requests.jsonl failed: ${(err as Error).message}`);
+    }
+    if (phases.method && !phases.after && status !== 'completed') {
       phases.method.end = Math.min(phases.method.end, now());
+      recording.mark(phases.method.end);
+    }
     unsubscribe();
     clearInterval(progress);
     options.signal?.removeEventListener('abort', interrupt);
@@ -257,14 +281,13 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
     actions,
     sla,
     reverts,
-    load: summarizeLoad(requests, drill.load.rate),
+    load: recording.recorder.loadSummary(drill.load.rate),
     bucketMs: BUCKET_MS,
-    timeline: phases.before
-      ? buildTimeline(requests, load?.startedAt ?? phases.before.start, end, BUCKET_MS)
-      : [],
+    timeline: phases.before && load ? recording.recorder.timeline(load.startedAt, end, BUCKET_MS) : [],
     events,
+    ...(requestLog ? { requestLog } : {}),
   };
-  return { journal, requests };
+  return { journal };
 }
 
 function evaluateSlas(

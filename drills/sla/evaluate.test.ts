@@ -185,14 +185,16 @@ describe('evaluateSla: fault metrics', () => {
     // failures until 3200: the bucket [3000, 3500) is unhealthy, [3500, ...) all healthy
     expect(check('recovery<1s for crash')).toMatchObject({ verdict: 'passed', value: 500 });
     expect(check('recovery<400ms for crash')).toMatchObject({ verdict: 'failed', value: 500, excess: 100 });
-    const never = context(
-      run({ failUntil: 10_000, servedBy: (t, i) => (t >= 9000 ? 'app1' : i % 2 ? 'app2' : 'app1') }),
-    );
+    const neverRequests = run({
+      failUntil: 10_000,
+      servedBy: (t, i) => (t >= 9000 ? 'app1' : i % 2 ? 'app2' : 'app1'),
+    });
+    const never = context(neverRequests);
     const late = evaluateSla(parseSla('recovery<1s for crash'), {
       ...never,
       recording: {
         ...never.recording,
-        requests: never.recording.requests.map((r) => (r.intended >= 9500 ? { ...r, status: 503 } : r)),
+        requests: neverRequests.map((r) => (r.intended >= 9500 ? { ...r, status: 503 } : r)),
       },
     });
     expect(late).toMatchObject({ verdict: 'failed', value: null });

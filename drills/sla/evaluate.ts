@@ -1,5 +1,5 @@
-import { percentileOf } from '../load/latency-stats.ts';
-import { finishedAt, isFailure, type RequestRecord } from '../recording.ts';
+import { sourceOf } from '../recorder/records-source.ts';
+import type { RequestSource, TimeWindow, WindowStats } from '../recording.ts';
 import { findStep } from './references.ts';
 import type { Sla, SlaContext, SlaResult, SlaUnit, StepTiming } from './types.ts';
 
@@ -9,9 +9,9 @@ export interface NamedWindow {
   end: number;
 }
 
-const RECOVERY_BUCKET_MS = 500;
+export const RECOVERY_BUCKET_MS = 500;
 /** Did the fault's target serve anything this long before the fault? (else: it touched no traffic) */
-const TOUCH_LOOKBACK_MS = 2000;
+export const TOUCH_LOOKBACK_MS = 2000;
 const DETECTION_EVENTS = new Set(['server-down', 'ejected', 'breaker-open']);
 const REQUEST_METRICS = new Set([
   'percentile',
@@ -24,8 +24,8 @@ const REQUEST_METRICS = new Set([
   'served_by',
 ]);
 
-function inWindow(requests: readonly RequestRecord[], w: NamedWindow): RequestRecord[] {
-  return requests.filter((r) => r.intended >= w.start && r.intended < w.end);
+function requestsOf(ctx: SlaContext): RequestSource {
+  return sourceOf(ctx.recording.requests);
 }
 
 function compare(value: number, op: Sla['op'], limit: number): boolean {
@@ -46,30 +46,30 @@ function compare(value: number, op: Sla['op'], limit: number): boolean {
   }
 }
 
-/** A request metric's value on a set of requests; undefined when there are none to measure. */
-function requestMetric(sla: Sla, requests: readonly RequestRecord[], w: NamedWindow): number | undefined {
+/** A request metric's value on a window's requests; undefined when there are none to measure. */
+function requestMetric(sla: Sla, stats: WindowStats, w: TimeWindow): number | undefined {
   const m = sla.metric;
-  const latencies = () => requests.map((r) => r.latencyMs);
+  const n = stats.requests;
   switch (m.kind) {
     case 'percentile':
-      return requests.length ? percentileOf(latencies(), m.p) : undefined;
+      return n ? stats.percentile(m.p) : undefined;
     case 'avg':
-      return requests.length ? latencies().reduce((a, b) => a + b, 0) / requests.length : undefined;
+      return n ? stats.latencySumMs / n : undefined;
     case 'max':
-      return requests.length ? Math.max(...latencies()) : undefined;
+      return n ? stats.maxMs : undefined;
     case 'errors':
-      return requests.filter(isFailure).length;
+      return stats.errors;
     case 'error_rate':
-      return requests.length ? requests.filter(isFailure).length / requests.length : undefined;
+      return n ? stats.errors / n : undefined;
     case 'requests':
-      return requests.length;
+      return n;
     case 'rps':
-      return w.end > w.start ? requests.length / ((w.end - w.start) / 1000) : undefined;
+      return w.end > w.start ? n / ((w.end - w.start) / 1000) : undefined;
     case 'served_by': {
-      const ok = requests.filter((r) => !isFailure(r));
-      const by = ok.filter((r) => r.servedBy === m.server).length;
+      const ok = n - stats.errors;
+      const by = stats.okBy.get(m.server) ?? 0;
       if (!sla.share) return by;
-      return ok.length ? by / ok.length : undefined;
+      return ok ? by / ok : undefined;
     }
     default:
       return undefined;
@@ -149,9 +149,9 @@ export function evaluateOn(sla: Sla, window: NamedWindow, ctx: SlaContext): SlaR
   if (sla.metric.kind === 'events') {
     return result(sla, window, countEvents(sla, ctx, window));
   }
-  const requests = inWindow(ctx.recording.requests, window);
-  if (requests.length === 0) return result(sla, window, null, true, 'no requests in the window');
-  const value = requestMetric(sla, requests, window);
+  const stats = requestsOf(ctx).window(window);
+  if (stats.requests === 0) return result(sla, window, null, true, 'no requests in the window');
+  const value = requestMetric(sla, stats, window);
   return value === undefined
     ? result(sla, window, null, true, 'nothing to measure')
     : result(sla, window, value);
@@ -193,16 +193,11 @@ function windowOf(sla: Sla, ctx: SlaContext, step: StepTiming | undefined): Name
 }
 
 /** A fault that touched no traffic proves nothing (Chaos Toolkit): no failure in the window, target idle before. */
-function touchedTraffic(step: StepTiming, requests: readonly RequestRecord[], ctx: SlaContext): boolean {
+function touchedTraffic(step: StepTiming, stats: WindowStats, ctx: SlaContext): boolean {
   if (!step.isFault || step.targets.includes('balancer')) return true;
-  if (requests.some(isFailure)) return true;
-  return ctx.recording.requests.some(
-    (r) =>
-      r.intended >= step.startedAt - TOUCH_LOOKBACK_MS &&
-      r.intended < step.startedAt &&
-      r.servedBy !== undefined &&
-      step.targets.includes(r.servedBy),
-  );
+  if (stats.errors > 0) return true;
+  const before = requestsOf(ctx).window({ start: step.startedAt - TOUCH_LOOKBACK_MS, end: step.startedAt });
+  return step.targets.some((t) => (before.answeredBy.get(t) ?? 0) > 0);
 }
 
 /** Evaluates one SLA on the run it names (windows resolved from the steps as they ran). */
@@ -212,10 +207,10 @@ export function evaluateSla(sla: Sla, ctx: SlaContext): SlaResult {
   const step = stepOf(sla, ctx);
   const window = windowOf(sla, ctx, step);
   if (k === 'events') return result(sla, window, countEvents(sla, ctx, window));
-  const requests = inWindow(ctx.recording.requests, window);
-  if (requests.length === 0) return result(sla, window, null, true, 'no requests in the window');
+  const stats = requestsOf(ctx).window(window);
+  if (stats.requests === 0) return result(sla, window, null, true, 'no requests in the window');
   // `after` asks whether traffic came back, which a fault that hit nothing does not make moot.
-  if (step && sla.window?.kind !== 'after' && !touchedTraffic(step, requests, ctx)) {
+  if (step && sla.window?.kind !== 'after' && !touchedTraffic(step, stats, ctx)) {
     return result(
       sla,
       window,
@@ -224,7 +219,7 @@ export function evaluateSla(sla: Sla, ctx: SlaContext): SlaResult {
       `${step.name} touched no traffic (its target served nothing before it)`,
     );
   }
-  const value = requestMetric(sla, requests, window);
+  const value = requestMetric(sla, stats, window);
   return value === undefined
     ? result(sla, window, null, true, 'nothing to measure')
     : result(sla, window, value);
@@ -249,12 +244,12 @@ function faultMetric(sla: Sla, ctx: SlaContext): SlaResult {
       return result(sla, window, latest);
     }
     case 'failover': {
-      const first = ctx.recording.requests
-        .filter(
-          (r) =>
-            r.intended >= t && !isFailure(r) && r.servedBy !== undefined && ctx.backups.includes(r.servedBy),
-        )
-        .reduce<number | null>((min, r) => Math.min(min ?? Number.POSITIVE_INFINITY, finishedAt(r)), null);
+      const since = requestsOf(ctx).window({ start: t, end: Number.POSITIVE_INFINITY });
+      const ends = ctx.backups.flatMap((b) => {
+        const end = since.firstOkEndBy.get(b);
+        return end === undefined ? [] : [end];
+      });
+      const first = ends.length ? Math.min(...ends) : null;
       return result(
         sla,
         window,
@@ -273,24 +268,25 @@ function faultMetric(sla: Sla, ctx: SlaContext): SlaResult {
 function recoveryAfter(t: number, ctx: SlaContext): number | null {
   const end = ctx.phases.after.end;
   const thresholds = ctx.steadyState.filter((s) => REQUEST_METRICS.has(s.metric.kind));
-  const healthy = (w: NamedWindow) => {
-    const requests = inWindow(ctx.recording.requests, w);
-    if (requests.length === 0) return false;
-    if (thresholds.length === 0) return !requests.some(isFailure);
+  const healthy = ({ window, stats }: { window: TimeWindow; stats: WindowStats }) => {
+    if (stats.requests === 0) return false;
+    if (thresholds.length === 0) return stats.errors === 0;
     return thresholds.every((s) => {
-      const v = requestMetric(s, requests, w);
+      const v = requestMetric(s, stats, window);
       return v !== undefined && compare(v, s.op, s.limit);
     });
   };
-  const buckets: NamedWindow[] = [];
-  for (let s = t; end - s >= RECOVERY_BUCKET_MS / 2; s += RECOVERY_BUCKET_MS) {
-    buckets.push({ name: 'bucket', start: s, end: Math.min(end, s + RECOVERY_BUCKET_MS) });
-  }
+  const buckets = requestsOf(ctx).buckets(t, RECOVERY_BUCKET_MS, end);
   let from: number | null = null;
   for (let i = buckets.length - 1; i >= 0; i--) {
-    const b = buckets[i] as NamedWindow;
+    const b = buckets[i] as (typeof buckets)[number];
     if (!healthy(b)) break;
-    from = b.start;
+    from = b.window.start;
   }
   return from === null ? null : from - t;
+}
+
+/** The percentiles recovery buckets must keep: those the steady-state thresholds use. */
+export function recoveryPercentiles(steadyState: readonly Sla[]): number[] {
+  return steadyState.flatMap((s) => (s.metric.kind === 'percentile' ? [s.metric.p] : []));
 }

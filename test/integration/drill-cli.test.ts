@@ -167,6 +167,26 @@ describe('faultline drill', () => {
     expect(await r.exited).toBe(130);
     const [journal] = journals(join(dir, 'out'));
     expect(journal?.status).toBe('interrupted');
+    // requests.jsonl was streamed during the run and closed before the journal was written:
+    // every line complete, as many as the journal says, none dropped.
+    const runDir = join(dir, 'out', journal?.runId ?? '');
+    const text = readFileSync(join(runDir, 'requests.jsonl'), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const records = text
+      .slice(0, -1)
+      .split('\n')
+      .map((line) => JSON.parse(line) as { intended: number; status: number; latencyMs: number });
+    expect(records.length).toBeGreaterThan(20);
+    for (const rec of records)
+      expect(rec).toMatchObject({ intended: expect.any(Number), status: expect.any(Number) });
+    expect(journal?.requestLog).toMatchObject({ written: records.length, dropped: 0 });
+    expect(journal?.load.sent).toBe(records.length);
+    expect(readdirSync(runDir).sort()).toEqual([
+      'journal.json',
+      'junit.xml',
+      'report.html',
+      'requests.jsonl',
+    ]);
     expect(journal?.reverts.map((v) => v.outcome)).toEqual(['reverted']);
     expect(journal?.reverts[0]?.description).toContain('app2');
     // Nothing left for `faultline revert`: the ledger holds no outstanding fault.
