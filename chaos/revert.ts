@@ -51,7 +51,7 @@ export async function applyRevert(
     case 'docker': {
       // Loaded on demand: only a docker revert needs dockerode and an engine (FL_DOCKER_UNAVAILABLE otherwise).
       const { revertDockerFault } = await import('./targets/docker-target.ts');
-      return revertDockerFault(record);
+      return revertDockerFault(record, log);
     }
     case 'none':
       return 'nothing-to-do';

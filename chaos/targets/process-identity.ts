@@ -51,7 +51,7 @@ export class StaleTargetError extends FaultlineError {
     const now = processStartTime(recorded.pid) ?? 'none';
     super(
       'FL_TARGET_STALE',
-      `refusing to signal ${target}: pid ${recorded.pid} is not the process faultline recorded` +
+      `refusing to act on ${target}: pid ${recorded.pid} is not the process faultline recorded` +
         ` (start time ${now}, recorded ${recorded.startTime || 'unknown'}${source ? ` in ${source}` : ''});` +
         ' the record is stale and the pid now names another process, which faultline leaves alone',
     );

@@ -95,7 +95,8 @@ export function readStackState(file: string): StackState {
       `the local stack in ${file} is gone (pid ${state.ownerPid} exited); start one with \`faultline demo\` (it writes this file)`,
     );
   }
-  if (ownerState === 'replaced') throw new StaleTargetError('the stack owner', owner, file);
+  if (ownerState === 'replaced')
+    throw new StaleTargetError('the local stack (its owner process)', owner, file);
   return state;
 }
 
