@@ -181,6 +181,18 @@ async function revertEntry(
   }
 }
 
+/** What the ledger still holds from process `pid` (this one by default): faults it did not revert yet. */
+export function leftToRevert(ledger: Ledger, pid: number = process.pid): string[] {
+  try {
+    return ledger
+      .outstanding()
+      .filter((f) => f.pid === pid)
+      .map((f) => f.description);
+  } catch (err) {
+    return [`(${ledger.file} unreadable: ${(err as Error).message})`];
+  }
+}
+
 /** `faultline revert`: undoes everything the ledger still holds, from any process, newest first. */
 export async function revertOutstanding(
   ledger: Ledger,

@@ -7,13 +7,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { processStartTime, waitForExit } from '../../chaos/targets/process-identity.ts';
 import type { StackState } from '../../chaos/targets/stack-state.ts';
-import { ROOT, stackEntry, startListener, writeStackFile } from '../fixtures/local-process.ts';
+import { answers, ROOT, stackEntry, startListener, writeStackFile } from '../fixtures/local-process.ts';
 
 const BIN = join(ROOT, 'bin/faultline.js');
 const dir = mkdtempSync(join(tmpdir(), 'faultline-interrupt-'));
@@ -43,15 +42,6 @@ async function until(check: () => boolean, what: string, timeoutMs = 30_000): Pr
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-    socket.once('data', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const sigterms = () => (existsSync(mark) ? readFileSync(mark, 'utf8').trim().split('\n').length : 0);
@@ -103,7 +93,7 @@ describe('Ctrl-C while an injection is in flight', () => {
     const fresh = recorded();
     expect(fresh.pid).not.toBe(slow.pid); // ... and reverted: started again, recorded in the stack file
     expect(processStartTime(fresh.pid)).toBe(fresh.startTime);
-    expect(await accepts(slow.port)).toBe(true);
+    expect(await answers(slow.port)).toBe(true);
   }, 90_000);
 
   it('a second Ctrl-C quits at once, says what is left, and `faultline revert` finishes it', async () => {
@@ -124,7 +114,7 @@ describe('Ctrl-C while an injection is in flight', () => {
     expect(await revert.exited, revert.err()).toBe(0);
     expect(revert.out()).toContain('1 reverted, 0 failed');
     expect(recorded().pid).not.toBe(before.pid);
-    expect(await accepts(before.port)).toBe(true);
+    expect(await answers(before.port)).toBe(true);
     expect(ledgerOrder()[1]).toEqual(['planned', 'reverted']);
   }, 90_000);
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  answers,
   type Listener,
   ROOT,
   runsFreely,
@@ -38,15 +39,6 @@ async function cli(args: string[], env: Record<string, string>) {
   child.stderr.on('data', (c) => (err += c));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, out, err };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-    socket.once('data', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function unrelated(): Promise<Listener> {
@@ -81,7 +73,7 @@ describe('a stale stack file or a reused pid is refused, and the process holding
       expect(r.err).toContain('[FL_TARGET_STALE]');
     }
     expect(runsFreely(stranger.pid)).toBe(true);
-    expect(await accepts(stranger.port)).toBe(true);
+    expect(await answers(stranger.port)).toBe(true);
     expect(existsSync(ledger)).toBe(false);
   }, 60_000);
 
