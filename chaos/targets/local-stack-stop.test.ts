@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,6 +25,23 @@ afterEach(async () => {
   }
   await killAllBackends();
 });
+
+/** Live (not zombie) sample backends whose parent is this process. */
+function backendChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return Number(ppid) === process.pid && state !== 'Z' && cmdline.includes('backends/main.ts');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 const stateFile = () => join(mkdtempSync(join(tmpdir(), 'faultline-stop-')), 'stack.json');
 
@@ -75,5 +92,14 @@ describe('LocalStack.stop() checks every process against the instance it recorde
     expect(error).toMatchObject({ code: 'FL_STACK_STOP_INCOMPLETE' });
     expect((error as Error).message).toContain(`refusing stack file ${file}: it is group- or world-writable`);
     for (const h of handles) expect(h.child.exitCode !== null || h.child.signalCode !== null).toBe(true);
+  }, 60_000);
+
+  it('a backend that does not start: the ones that did are stopped, nothing is left running', async () => {
+    const error = await LocalStack.start({
+      backends: [{ name: 'app1' }, { name: 'app2', env: { LATENCY_MS: 'soon' } }],
+      balancer: 'in-process',
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('backend app2 exited');
+    expect(backendChildren()).toEqual([]);
   }, 60_000);
 });

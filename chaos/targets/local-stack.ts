@@ -115,8 +115,13 @@ export class LocalStack {
     let inProcess: Balancer | undefined;
     const workDir = mkdtempSync(join(tmpdir(), 'faultline-stack-'));
     try {
-      const backends = await Promise.all(options.backends.map((b) => spawnBackend(b.name, b.env)));
+      // Every backend that did start is in `started` before a failed one is reported, so the
+      // catch below stops them: none is left running (and keeping this process alive).
+      const spawned = await Promise.allSettled(options.backends.map((b) => spawnBackend(b.name, b.env)));
+      const backends = spawned.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       started.push(...backends);
+      const failed = spawned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       const upstreamOf = new Map<string, string>();
       if (options.proxies) {
         proxies = new ToxicProxyServer();
