@@ -36,6 +36,7 @@ function revertOnSignal(session: ChaosSession, ledgerFile: string, ledgerOption?
     const wait = session.injecting ? 'waiting for the injection in flight to finish, then ' : '';
     write(`received ${signal}: ${wait}reverting (again to quit at once)`);
     reverting = session.revertAll();
+    reverting.catch(() => {}); // awaited (and reported) by the command itself
     notify();
   };
   process.on('SIGINT', handler);
