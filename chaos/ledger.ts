@@ -4,13 +4,13 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readSync,
   writeSync,
 } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { assertPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from './private-files.ts';
 import type { RevertRecord } from './types.ts';
 
 export const DEFAULT_LEDGER = '.faultline/ledger.jsonl';
@@ -46,7 +46,8 @@ export interface OutstandingFault extends PlannedLine {
 /**
  * The fault ledger: an append-only JSON-lines file, synced to disk on every line. A fault is
  * planned (with its revert record) before it is applied, so whatever happens to the process
- * that injected it, `faultline revert` finds everything still to undo.
+ * that injected it, `faultline revert` finds everything still to undo. It names processes and
+ * containers to act on, so it is created 0600 and refused when others could have written it.
  */
 export class Ledger {
   constructor(readonly file: string) {}
@@ -82,6 +83,7 @@ export class Ledger {
   /** Faults planned and not yet reverted, oldest first. A torn last line (crash mid-write) is skipped. */
   outstanding(): OutstandingFault[] {
     if (!existsSync(this.file)) return [];
+    assertPrivateFile(this.file, 'fault ledger');
     const byId = new Map<string, OutstandingFault>();
     for (const text of readFileSync(this.file, 'utf8').split('\n')) {
       if (!text.trim()) continue;
@@ -102,8 +104,9 @@ export class Ledger {
   }
 
   private append(line: LedgerLine): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const fd = openSync(this.file, 'a+');
+    makePrivateDir(this.file);
+    assertPrivateFile(this.file, 'fault ledger');
+    const fd = openSync(this.file, 'a+', PRIVATE_FILE_MODE);
     try {
       // A line torn by a crash mid-write must not swallow the next one.
       const size = fstatSync(fd).size;

@@ -3,9 +3,9 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { FaultlineError } from '../balancer/errors.ts';
-import { processStartTime } from './targets/process-identity.ts';
+import { currentInstance, StaleTargetError, signalInstance } from './targets/process-identity.ts';
 import { controlHeaders } from './toxic-proxy/client.ts';
-import type { LocalProcessSpec, RevertRecord } from './types.ts';
+import type { RevertRecord } from './types.ts';
 
 export type RevertOutcome = 'reverted' | 'nothing-to-do';
 
@@ -15,7 +15,7 @@ const RESPAWN_TIMEOUT_MS = 10_000;
 /**
  * Undoes one fault from its ledger record, from any process (the injector may be dead).
  * Idempotent: what is already undone, or can no longer be undone safely (a resumed process
- * whose pid now names another process), is `nothing-to-do`.
+ * whose pid now names another process, a respawn for a stack that is gone), is `nothing-to-do`.
  */
 export async function applyRevert(
   record: RevertRecord,
@@ -25,7 +25,7 @@ export async function applyRevert(
     case 'resume-process':
       return resumeProcess(record, log);
     case 'respawn-process':
-      return respawnProcess(record.name, record.spec, log);
+      return respawnProcess(record, log);
     case 'remove-toxic': {
       const url = `${record.controlUrl}/proxies/${encodeURIComponent(record.proxy)}/toxics/${encodeURIComponent(record.toxic)}`;
       const res = await control(url, 'DELETE', undefined, [200, 204, 404], controlHeaders('DELETE'));
@@ -52,7 +52,7 @@ export async function applyRevert(
     case 'docker': {
       // Loaded on demand: only a docker revert needs dockerode and an engine (FL_DOCKER_UNAVAILABLE otherwise).
       const { revertDockerFault } = await import('./targets/docker-target.ts');
-      return revertDockerFault(record);
+      return revertDockerFault(record, log);
     }
     case 'none':
       return 'nothing-to-do';
@@ -69,28 +69,43 @@ function resumeProcess(
   record: Extract<RevertRecord, { kind: 'resume-process' }>,
   log: (line: string) => void,
 ): RevertOutcome {
-  // Without a start time (non-Linux) the instance cannot be proven: signalling would risk a stranger.
-  const now = processStartTime(record.pid);
-  if (now === undefined || record.startedAt === '' || now !== record.startedAt) {
-    log(`${record.name}: pid ${record.pid} is gone or names another process now; not signalling it`);
-    return 'nothing-to-do';
-  }
+  // The frozen instance is gone either way (its pid can only be reused once it exited): nothing
+  // is left to resume, and a process that took over its pid is never signalled.
   try {
-    process.kill(record.pid, 'SIGCONT');
+    const instance = { pid: record.pid, startTime: record.startedAt };
+    if (signalInstance(record.name, instance, 'SIGCONT')) return 'reverted';
+    log(`${record.name}: pid ${record.pid} is gone; nothing to resume`);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return 'nothing-to-do';
-    throw err;
+    if (!(err instanceof StaleTargetError)) throw err;
+    log(`${err.message} [${err.code}]`);
   }
-  return 'reverted';
+  return 'nothing-to-do';
+}
+
+/** Why a respawn must not happen: the stack it belonged to is gone or its file is stale. */
+async function stackGone(stackFile: string): Promise<string | undefined> {
+  const { readStackState } = await import('./targets/stack-state.ts');
+  try {
+    readStackState(stackFile);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof FaultlineError) || err.code === 'FL_UNSAFE_FILE') throw err;
+    return `${err.message} [${err.code}]`;
+  }
 }
 
 async function respawnProcess(
-  name: string,
-  spec: LocalProcessSpec,
+  record: Extract<RevertRecord, { kind: 'respawn-process' }>,
   log: (line: string) => void,
 ): Promise<RevertOutcome> {
+  const { name, spec, stackFile } = record;
   if (await portAccepts(spec.port)) {
     log(`${name}: something already listens on port ${spec.port}; not starting another`);
+    return 'nothing-to-do';
+  }
+  const gone = stackFile ? await stackGone(stackFile) : undefined;
+  if (gone) {
+    log(`${name}: not started again, its stack is no more: ${gone}`);
     return 'nothing-to-do';
   }
   let out: number | 'ignore' = 'ignore';
@@ -118,6 +133,11 @@ async function respawnProcess(
   while (Date.now() < deadline) {
     if (failure) break;
     if (await portAccepts(spec.port)) {
+      const instance = child.pid === undefined ? undefined : currentInstance(child.pid);
+      if (stackFile && instance) {
+        const { updateStackProcess } = await import('./targets/stack-state.ts');
+        updateStackProcess(stackFile, name, instance);
+      }
       log(`${name}: started again (pid ${child.pid}) on port ${spec.port}`);
       return 'reverted';
     }

@@ -25,10 +25,15 @@ function paramsError(fault: string, error: z.ZodError): FaultlineError {
 /**
  * Injects faults with the revert guarantee: every fault is validated and its target resolved
  * before anything happens, written to the ledger before it is applied, and reverted (newest
- * first) by `revertAll`, which the caller runs on every way out.
+ * first) by `revertAll`, which the caller runs on every way out. An injection in flight is
+ * never reverted under its feet: `revertAll` waits for it to finish, then reverts it, so the
+ * ledger never says `reverted` before `applied`.
  */
 export class ChaosSession {
+  /** Applied (or being reverted by revertAll), not yet reverted. */
   private readonly active: PlannedLine[] = [];
+  /** Injections still running, by ledger id. */
+  private readonly inFlight = new Map<string, { description: string; done: Promise<unknown> }>();
 
   constructor(
     private readonly ledger: Ledger,
@@ -69,20 +74,44 @@ export class ChaosSession {
       description: prepared.description,
       revert: prepared.revert,
     });
-    this.active.push(entry);
+    const done = this.apply(prepared, entry).finally(() => this.inFlight.delete(entry.id));
+    this.inFlight.set(entry.id, { description: prepared.description, done });
+    return done;
+  }
+
+  private async apply(prepared: PreparedFault, entry: PlannedLine): Promise<InjectedFault> {
     try {
       await prepared.fault.inject(prepared.target, prepared.params);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.ledger.applyFailed(entry.id, message);
+      if (err instanceof FaultlineError && err.code === 'FL_TARGET_STALE') {
+        // Refused before any signal: nothing was applied, and undoing it could touch a stranger.
+        this.ledger.reverted(entry.id, 'nothing-to-do');
+        throw err;
+      }
       await this.revertOne(entry);
       throw new FaultlineError('FL_FAULT_FAILED', `${prepared.description}: failed: ${message}`, {
         cause: err,
       });
     }
     this.ledger.applied(entry.id);
+    this.active.push(entry);
     this.log(`injected: ${prepared.description}`);
     return entry;
+  }
+
+  /** Whether an injection is running now. */
+  get injecting(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  /** What is still to undo: injections in flight and applied faults not yet reverted. */
+  pending(): string[] {
+    return [
+      ...[...this.inFlight.values()].map((f) => f.description),
+      ...this.active.map((f) => f.description),
+    ];
   }
 
   /** Reverts these faults now (newest first); ones already reverted are skipped. */
@@ -97,10 +126,17 @@ export class ChaosSession {
     return results;
   }
 
-  /** Reverts every fault this session injected, newest first. Safe to call more than once. */
+  /**
+   * Reverts every fault this session injected, newest first, once the injections in flight
+   * finished (a failed one reverts itself). Safe to call more than once.
+   */
   async revertAll(): Promise<{ reverted: number; failed: string[]; results: RevertResult[] }> {
     const results: RevertResult[] = [];
-    while (this.active.length > 0) {
+    while (this.inFlight.size > 0 || this.active.length > 0) {
+      if (this.inFlight.size > 0) {
+        await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+        continue;
+      }
       const entry = this.active.pop() as PlannedLine;
       results.push(await this.revertOne(entry));
     }
@@ -142,6 +178,18 @@ async function revertEntry(
     ledger.revertFailed(entry.id, message);
     log(`revert FAILED: ${entry.description}: ${message}`);
     return { description: entry.description, outcome: 'failed', error: message };
+  }
+}
+
+/** What the ledger still holds from process `pid` (this one by default): faults it did not revert yet. */
+export function leftToRevert(ledger: Ledger, pid: number = process.pid): string[] {
+  try {
+    return ledger
+      .outstanding()
+      .filter((f) => f.pid === pid)
+      .map((f) => f.description);
+  } catch (err) {
+    return [`(${ledger.file} unreadable: ${(err as Error).message})`];
   }
 }
 

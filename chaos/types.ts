@@ -8,8 +8,11 @@ import type { z } from 'zod';
 export type RevertRecord =
   /** Resume a frozen local process; `startedAt` guards against a recycled pid. */
   | { kind: 'resume-process'; name: string; pid: number; startedAt: string }
-  /** Start a local process again after kill/stop, the way the stack started it. */
-  | { kind: 'respawn-process'; name: string; spec: LocalProcessSpec }
+  /**
+   * Start a local process again after kill/stop, the way the stack started it. The new
+   * instance is recorded in `stackFile` (when given) so later signals reach it and only it.
+   */
+  | { kind: 'respawn-process'; name: string; spec: LocalProcessSpec; stackFile?: string }
   /** Remove one toxic from a toxic proxy. */
   | { kind: 'remove-toxic'; controlUrl: string; proxy: string; toxic: string }
   /** Re-enable a toxic proxy that was switched off (`down`). */
@@ -31,8 +34,12 @@ export type RevertRecord =
       kind: 'docker';
       action: 'unpause' | 'start' | 'connect';
       container: string;
+      /** The compose project it belonged to: re-checked, with the opt-in label, before acting. */
+      project?: string;
+      /** Every network `partition` disconnected, with the aliases to restore on reconnect. */
+      networks?: Array<{ name: string; aliases: string[] }>;
+      /** Older records: the one network disconnected, and its aliases. */
       network?: string;
-      /** Network aliases to restore on reconnect (the compose service name). */
       aliases?: string[];
     }
   /** Nothing to undo (the fault restores itself, e.g. restart). */

@@ -7,6 +7,7 @@
  * ChildStartError that carries the exit code and the child's stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type ProcessInstance, processStartTime, signalInstance } from './process-identity.ts';
 
 /** How to start a process: plain data, so another process (`faultline revert`) can do it too. */
 export interface LaunchSpec {
@@ -32,6 +33,8 @@ export interface ChildProcessHandle {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly pid: number;
+  /** Its kernel start time, read at spawn: pid and start time name this one instance. */
+  readonly startTime: string;
   readonly child: ChildProcess;
   /** The env overrides it was started with (PORT as given, usually '0'). */
   readonly env: Readonly<Record<string, string>>;
@@ -128,6 +131,8 @@ export async function spawnChild(
   });
   live.add(child);
   installExitHook();
+  // Read at once: the child exists from here on (a failed spawn has no pid and no start time).
+  const startTime = child.pid === undefined ? '' : (processStartTime(child.pid) ?? '');
 
   let stdout = '';
   let stderr = '';
@@ -204,6 +209,7 @@ export async function spawnChild(
     port,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid as number,
+    startTime,
     child,
     env: { ...launch.env },
     relaunch,
@@ -211,7 +217,7 @@ export async function spawnChild(
     exited,
     signal(sig) {
       if (!isRunning(child)) return;
-      child.kill(sig);
+      signalInstance(label, { pid: child.pid as number, startTime }, sig);
       if (sig === 'SIGSTOP') frozen = true;
       if (sig === 'SIGCONT') frozen = false;
     },
@@ -258,6 +264,11 @@ export async function spawnChild(
     },
   };
   return handle;
+}
+
+/** The instance a handle names, for records (stack file, ledger). */
+export function instanceOf(handle: ChildProcessHandle): ProcessInstance {
+  return { pid: handle.pid, startTime: handle.startTime };
 }
 
 /** SIGCONT then SIGKILL every process this module spawned that is still alive; waits for them. */

@@ -116,7 +116,19 @@ export class DockerTargetProvider implements TargetProvider {
         `container ${name} of project ${this.project} does not carry the label ${TARGET_LABEL}=true: faultline leaves it alone`,
       );
     }
-    return new ContainerTarget(this.docker, name, found, this.endpointsOf(found, all));
+    const info = await this.docker.getContainer(found.Id).inspect();
+    const networks = Object.entries(info.NetworkSettings.Networks ?? {}).map(([network, settings]) => ({
+      name: network,
+      aliases: [...new Set<string>(settings.Aliases ?? [])],
+    }));
+    return new ContainerTarget(
+      this.docker,
+      name,
+      this.project,
+      found,
+      networks,
+      this.endpointsOf(found, all),
+    );
   }
 
   /** The control API and toxic proxy of a container, from its labels and published ports. */
@@ -152,16 +164,17 @@ class ContainerTarget implements Target {
   readonly controlContainer?: { id: string; port: number };
   readonly proxy?: { controlUrl: string; name: string };
   private readonly container: Docker.Container;
-  private readonly networks: string[];
 
   constructor(
     private readonly docker: Docker,
     readonly name: string,
+    private readonly project: string,
     summary: ContainerSummary,
+    /** Every network it is on, with its aliases there (the compose service name among them). */
+    private readonly networks: ReadonlyArray<{ name: string; aliases: string[] }>,
     endpoints: ContainerEndpoints,
   ) {
     this.container = docker.getContainer(summary.Id);
-    this.networks = Object.keys(summary.NetworkSettings?.Networks ?? {});
     if (endpoints.controlUrl) this.controlUrl = endpoints.controlUrl;
     if (endpoints.controlContainer) this.controlContainer = endpoints.controlContainer;
     if (endpoints.proxy) this.proxy = endpoints.proxy;
@@ -183,31 +196,27 @@ class ContainerTarget implements Target {
     await idempotent(() => this.container.pause());
   }
 
+  /** Off every network it is on: one left connected would still reach it. */
   async partition(): Promise<void> {
-    const network = this.networks[0];
-    if (!network) throw new Error(`container ${this.name} is on no network`);
-    await idempotent(() =>
-      this.docker.getNetwork(network).disconnect({ Container: this.container.id, Force: true }),
-    );
+    if (this.networks.length === 0) throw new Error(`container ${this.name} is on no network`);
+    for (const network of this.networks) {
+      await idempotent(() =>
+        this.docker.getNetwork(network.name).disconnect({ Container: this.container.id, Force: true }),
+      );
+    }
   }
 
   planRevert(action: 'kill' | 'stop' | 'pause' | 'partition'): RevertRecord {
-    const container = this.container.id;
+    const record = { kind: 'docker', container: this.container.id, project: this.project } as const;
     switch (action) {
       case 'kill':
       case 'stop':
-        return { kind: 'docker', action: 'start', container };
+        return { ...record, action: 'start' };
       case 'pause':
-        return { kind: 'docker', action: 'unpause', container };
+        return { ...record, action: 'unpause' };
       case 'partition':
-        return {
-          kind: 'docker',
-          action: 'connect',
-          container,
-          ...(this.networks[0] ? { network: this.networks[0] } : {}),
-          // Compose resolves a service by its name: an alias that reconnecting must restore.
-          aliases: [this.name],
-        };
+        // Compose resolves a service by its aliases: reconnecting must restore them all.
+        return { ...record, action: 'connect', networks: this.networks.map((n) => ({ ...n })) };
     }
   }
 }
@@ -238,23 +247,60 @@ export async function containerControl(
   return { url: `http://${host}:${binding.HostPort}`, startedAt };
 }
 
-/** Undoes a container fault; a container already in the wanted state counts as nothing to do. */
+/**
+ * Undoes a container fault. The container is looked up first: gone is nothing to do; one that
+ * no longer carries the opt-in label, or belongs to another project, is refused untouched
+ * (FL_TARGET_NOT_OPTED_IN); one already in the wanted state is nothing to do.
+ */
 export async function revertDockerFault(
   record: Extract<RevertRecord, { kind: 'docker' }>,
+  log: (line: string) => void = () => {},
   docker?: Docker,
 ): Promise<'reverted' | 'nothing-to-do'> {
   const engine = await connectDocker(docker);
   const container = engine.getContainer(record.container);
-  let outcome: 'done' | 'already';
-  if (record.action === 'unpause') outcome = await idempotent(() => container.unpause());
-  else if (record.action === 'start') outcome = await idempotent(() => container.start());
-  else {
-    if (!record.network) return 'nothing-to-do';
-    const network = record.network;
-    const endpoint = record.aliases?.length ? { EndpointConfig: { Aliases: record.aliases } } : {};
-    outcome = await idempotent(() =>
-      engine.getNetwork(network).connect({ Container: record.container, ...endpoint }),
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await container.inspect();
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+    log(`container ${record.container.slice(0, 12)} no longer exists: nothing to ${record.action}`);
+    return 'nothing-to-do';
+  }
+  const labels = info.Config.Labels ?? {};
+  const name = info.Name.replace(/^\//, '');
+  if (labels[TARGET_LABEL] !== 'true' || (record.project && labels[PROJECT_LABEL] !== record.project)) {
+    const why =
+      labels[TARGET_LABEL] !== 'true'
+        ? `it no longer carries ${TARGET_LABEL}=true`
+        : `it belongs to project ${labels[PROJECT_LABEL] ?? '(none)'}, not ${record.project}`;
+    throw new FaultlineError(
+      'FL_TARGET_NOT_OPTED_IN',
+      `not touching container ${name} (${record.container.slice(0, 12)}) to ${record.action} it: ${why}; ` +
+        `undo it yourself if it is yours (docker ${record.action === 'connect' ? 'network connect' : record.action})`,
     );
   }
+  if (record.action === 'unpause') return outcomeOf(await idempotent(() => container.unpause()));
+  if (record.action === 'start') return outcomeOf(await idempotent(() => container.start()));
+  const networks =
+    record.networks ?? (record.network ? [{ name: record.network, aliases: record.aliases ?? [] }] : []);
+  let reconnected = 0;
+  for (const network of networks) {
+    if (info.NetworkSettings.Networks?.[network.name]) continue;
+    const endpoint = network.aliases.length > 0 ? { EndpointConfig: { Aliases: network.aliases } } : {};
+    try {
+      const outcome = await idempotent(() =>
+        engine.getNetwork(network.name).connect({ Container: record.container, ...endpoint }),
+      );
+      if (outcome === 'done') reconnected++;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      log(`network ${network.name} no longer exists: ${name} not reconnected to it`);
+    }
+  }
+  return reconnected > 0 ? 'reverted' : 'nothing-to-do';
+}
+
+function outcomeOf(outcome: 'done' | 'already'): 'reverted' | 'nothing-to-do' {
   return outcome === 'done' ? 'reverted' : 'nothing-to-do';
 }

@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BackendProcess, spawnBackend } from '../../backends/spawn.ts';
+import { FaultlineError } from '../../balancer/errors.ts';
 import { Balancer, type BalancerEvent, normalizeConfig } from '../../balancer/index.ts';
 import { ToxicProxyServer } from '../toxic-proxy/index.ts';
 import { asBalancerEvent, type BalancerProcess, spawnBalancer } from './balancer-process.ts';
-import type { ChildProcessHandle } from './child-process.ts';
+import { type ChildProcessHandle, instanceOf } from './child-process.ts';
 import { LocalTargetProvider, localProcessSpec } from './local-target.ts';
-import { findListeningPid } from './port-owner.ts';
-import { waitForExit } from './process-identity.ts';
-import { type StackState, writeStackState } from './stack-state.ts';
+import { instanceState, processStartTime, signalInstance, waitForExit } from './process-identity.ts';
+import { readStackStateFile, type StackState, updateStackProcess, writeStackState } from './stack-state.ts';
 
 export interface LocalBackendSpec {
   name: string;
@@ -31,7 +31,11 @@ export interface LocalStackOptions {
    * have been retried without the proxy.
    */
   proxies?: boolean;
-  /** Publish the stack here so `faultline chaos` in another shell can find its targets. */
+  /**
+   * Publish the stack here so `faultline chaos` in another shell can find its targets. Without
+   * it the stack keeps the file in its own temporary folder: either way it records every
+   * process instance, including those a revert started again, and `stop()` reads it.
+   */
   stateFile?: string;
   /**
    * `process` (default): the balancer is a child process (`faultline balancer`) that faults
@@ -85,14 +89,17 @@ export class LocalStack {
     readonly proxies: ToxicProxyServer | undefined,
     private readonly proxyControl: { url: string; close(): Promise<void> } | undefined,
     private readonly workDir: string,
+    private readonly stateFile: string,
   ) {
     const control = proxyControl?.url;
     this.targets = new LocalTargetProvider(processes, {
       withoutControlApi: [BALANCER_TARGET],
+      stackFile: stateFile,
       ...(control
         ? { proxies: Object.fromEntries(backendNames.map((name) => [name, { controlUrl: control, name }])) }
         : {}),
       onReplace: (fresh) => {
+        updateStackProcess(stateFile, fresh.name, instanceOf(fresh));
         if (fresh.name === BALANCER_TARGET) this.attachBalancer(fresh);
       },
     });
@@ -108,8 +115,13 @@ export class LocalStack {
     let inProcess: Balancer | undefined;
     const workDir = mkdtempSync(join(tmpdir(), 'faultline-stack-'));
     try {
-      const backends = await Promise.all(options.backends.map((b) => spawnBackend(b.name, b.env)));
+      // Every backend that did start is in `started` before a failed one is reported, so the
+      // catch below stops them: none is left running (and keeping this process alive).
+      const spawned = await Promise.allSettled(options.backends.map((b) => spawnBackend(b.name, b.env)));
+      const backends = spawned.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       started.push(...backends);
+      const failed = spawned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       const upstreamOf = new Map<string, string>();
       if (options.proxies) {
         proxies = new ToxicProxyServer();
@@ -153,8 +165,18 @@ export class LocalStack {
         endpoints = { url: child.url, adminUrl: child.adminUrl };
       }
       const names = options.backends.map((b) => b.name);
-      const stack = new LocalStack(inProcess, endpoints, names, started, proxies, proxyControl, workDir);
-      if (options.stateFile) writeStackState(options.stateFile, stack.state());
+      const stateFile = options.stateFile ?? join(workDir, 'stack.json');
+      const stack = new LocalStack(
+        inProcess,
+        endpoints,
+        names,
+        started,
+        proxies,
+        proxyControl,
+        workDir,
+        stateFile,
+      );
+      writeStackState(stateFile, stack.state());
       return stack;
     } catch (err) {
       await inProcess?.stop({ deadlineMs: 0 });
@@ -230,6 +252,7 @@ export class LocalStack {
         controlUrl: b.url,
         spec: localProcessSpec(b),
         proxy: controlUrl ? { controlUrl, name } : null,
+        ...instanceOf(b),
       };
     });
     const balancer = this.balancerProcess;
@@ -237,6 +260,7 @@ export class LocalStack {
       version: 1,
       startedAt: new Date().toISOString(),
       ownerPid: process.pid,
+      ownerStartTime: processStartTime(process.pid) ?? '',
       balancer: { url: this.url, adminUrl: this.adminUrl },
       proxyControlUrl: controlUrl,
       processes: balancer
@@ -248,36 +272,68 @@ export class LocalStack {
               url: balancer.url,
               spec: localProcessSpec(balancer),
               proxy: null,
+              ...instanceOf(balancer),
             },
           ]
         : backends,
     };
   }
 
+  /**
+   * Stops every process of the stack it can, each checked against the instance recorded for
+   * it (a process started again by `faultline revert`, here or in another shell, included;
+   * a pid that names another process now is left alone). Never stops halfway: whatever could
+   * not be stopped is named at the end in one FL_STACK_STOP_INCOMPLETE error.
+   */
   async stop(): Promise<void> {
-    const ports = [new URL(this.url).port, new URL(this.adminUrl).port].map(Number);
-    if (this.inProcess) await this.inProcess.stop({ deadlineMs: 1000 });
+    const problems: string[] = [];
+    const attempt = async (what: string, step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (err) {
+        problems.push(`${what}: ${(err as Error).message}`);
+      }
+    };
+    const inProcess = this.inProcess;
+    if (inProcess) await attempt('the balancer', () => inProcess.stop({ deadlineMs: 1000 }));
     const balancer = this.balancerProcess;
     if (balancer) {
-      const stopped = balancer.stop();
-      const inTime = await Promise.race([stopped.then(() => true), sleep(5000).then(() => false)]);
-      if (!inTime) await balancer.kill();
+      await attempt(BALANCER_TARGET, async () => {
+        const stopped = balancer.stop();
+        const inTime = await Promise.race([stopped.then(() => true), sleep(5000).then(() => false)]);
+        if (!inTime) await balancer.kill();
+      });
     }
     for (const detach of this.detachers.splice(0)) detach();
-    await this.proxyControl?.close();
-    await this.proxies?.close();
-    const backends = this.backendNames.map((name) => this.backend(name));
-    await Promise.all(backends.map((b) => b.kill()));
-    // A process restarted by `faultline revert` from another shell belongs to this stack too.
-    for (const port of [...backends.map((b) => b.port), ...ports]) {
-      const pid = findListeningPid(port);
-      if (pid !== undefined && pid !== process.pid) {
-        process.kill(pid, 'SIGCONT');
-        process.kill(pid, 'SIGKILL');
-        await waitForExit(pid, 5000);
-      }
-    }
+    await attempt('the toxic proxy control API', async () => this.proxyControl?.close());
+    await attempt('the toxic proxies', async () => this.proxies?.close());
+    const handles = this.backendNames.map((name) => this.backend(name));
+    await Promise.all(handles.map((b) => attempt(b.name, () => b.kill())));
+    await attempt(this.stateFile, () =>
+      this.stopRecordedElsewhere([...handles, ...(balancer ? [balancer] : [])]),
+    );
     rmSync(this.workDir, { recursive: true, force: true });
+    if (problems.length > 0) {
+      throw new FaultlineError(
+        'FL_STACK_STOP_INCOMPLETE',
+        `the local stack stopped, except:\n  ${problems.join('\n  ')}`,
+      );
+    }
+  }
+
+  /** Processes the stack file records that are not the handles stopped already (started by a revert). */
+  private async stopRecordedElsewhere(stopped: readonly ChildProcessHandle[]): Promise<void> {
+    const problems: string[] = [];
+    for (const entry of readStackStateFile(this.stateFile).processes) {
+      if (stopped.some((h) => h.pid === entry.pid && h.startTime === entry.startTime)) continue;
+      // Gone, or its pid reused (which means it exited too): nothing of ours to stop.
+      if (instanceState(entry) !== 'same') continue;
+      signalInstance(entry.name, entry, 'SIGCONT', this.stateFile);
+      signalInstance(entry.name, entry, 'SIGKILL', this.stateFile);
+      if (!(await waitForExit(entry, 5000)))
+        problems.push(`${entry.name} (pid ${entry.pid}) did not exit after SIGKILL`);
+    }
+    if (problems.length > 0) throw new Error(problems.join('; '));
   }
 
   /**

@@ -1,7 +1,6 @@
 import type { LocalProcessSpec, RevertRecord, Target, TargetProvider } from '../types.ts';
 import type { ChildProcessHandle } from './child-process.ts';
 import { TargetNotFoundError } from './errors.ts';
-import { processStartTime } from './process-identity.ts';
 
 export interface ProxyRef {
   controlUrl: string;
@@ -15,6 +14,8 @@ export interface LocalTargetOptions {
   logFiles?: Record<string, string>;
   /** Processes that are not sample backends (no `/_faultline` control API), e.g. the balancer. */
   withoutControlApi?: readonly string[];
+  /** The stack file that records each process instance; a revert that starts one again updates it. */
+  stackFile?: string;
   /** Called when a process was started again (restart), with the new handle. */
   onReplace?: (fresh: ChildProcessHandle) => void;
 }
@@ -72,6 +73,7 @@ export class LocalTargetProvider implements TargetProvider {
       this.options.proxies?.[name],
       this.options.logFiles?.[name],
       hasControlApi,
+      this.options.stackFile,
     );
   }
 }
@@ -87,6 +89,7 @@ class LocalProcessTarget implements Target {
     proxy: ProxyRef | undefined,
     private readonly logFile: string | undefined,
     private readonly hasControlApi: boolean,
+    private readonly stackFile: string | undefined,
   ) {
     if (proxy) {
       this.proxy = proxy;
@@ -135,15 +138,15 @@ class LocalProcessTarget implements Target {
     switch (action) {
       case 'kill':
       case 'stop':
-        return { kind: 'respawn-process', name: this.name, spec: localProcessSpec(b, this.logFile) };
+        return {
+          kind: 'respawn-process',
+          name: this.name,
+          spec: localProcessSpec(b, this.logFile),
+          ...(this.stackFile ? { stackFile: this.stackFile } : {}),
+        };
       case 'pause':
         // '' where /proc is missing (not Linux): applyRevert then never signals (it cannot prove the instance).
-        return {
-          kind: 'resume-process',
-          name: this.name,
-          pid: b.pid,
-          startedAt: processStartTime(b.pid) ?? '',
-        };
+        return { kind: 'resume-process', name: this.name, pid: b.pid, startedAt: b.startTime };
       case 'partition':
         if (!this.proxy) {
           throw new Error(

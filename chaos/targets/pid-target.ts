@@ -2,13 +2,14 @@ import { FaultlineError } from '../../balancer/errors.ts';
 import { applyRevert } from '../revert.ts';
 import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { RevertRecord, Target } from '../types.ts';
-import { findListeningPid } from './port-owner.ts';
-import { processStartTime, waitForExit } from './process-identity.ts';
-import type { StackProcess } from './stack-state.ts';
+import { type ProcessInstance, signalInstance, waitForExit } from './process-identity.ts';
+import { recordedInstance, type StackProcess } from './stack-state.ts';
 
 /**
- * A process of a local stack that another faultline process started. It is found by the
- * port it listens on at the moment of each action, so restarts in between do not matter.
+ * A process of a local stack that another faultline process started, known by the pid and
+ * start time recorded in the stack file. Every signal goes to that instance only: the file is
+ * re-read before each action (a revert in another shell may have started it again), and a pid
+ * that names another process now is refused (StaleTargetError).
  */
 export class PidTarget implements Target {
   readonly kind = 'local-process' as const;
@@ -16,7 +17,10 @@ export class PidTarget implements Target {
   readonly controlUrl?: string;
   readonly proxy?: { controlUrl: string; name: string };
 
-  constructor(private readonly entry: StackProcess) {
+  constructor(
+    private readonly entry: StackProcess,
+    private readonly stackFile: string,
+  ) {
     this.name = entry.name;
     if (entry.controlUrl) this.controlUrl = entry.controlUrl;
     if (entry.proxy) {
@@ -30,30 +34,34 @@ export class PidTarget implements Target {
 
   partition?: () => Promise<void>;
 
-  private pid(action: string): number {
-    const pid = findListeningPid(this.entry.port);
-    if (pid === undefined) {
-      throw new FaultlineError(
-        'FL_FAULT_FAILED',
-        `cannot ${action} ${this.name}: nothing listens on port ${this.entry.port} (is it already down?)`,
-      );
+  private instance(): ProcessInstance {
+    return recordedInstance(this.stackFile, this.name) ?? this.entry;
+  }
+
+  /** Sends `signals` in order to the recorded instance; throws when it is not running. */
+  private signal(action: string, ...signals: NodeJS.Signals[]): ProcessInstance {
+    const instance = this.instance();
+    for (const sig of signals) {
+      if (!signalInstance(this.name, instance, sig, this.stackFile)) {
+        throw new FaultlineError(
+          'FL_FAULT_FAILED',
+          `cannot ${action} ${this.name}: pid ${instance.pid} is not running (is it already down?)`,
+        );
+      }
     }
-    return pid;
+    return instance;
   }
 
   async kill(): Promise<void> {
-    const pid = this.pid('kill');
-    process.kill(pid, 'SIGKILL');
-    if (!(await waitForExit(pid, 5000)))
-      throw new Error(`${this.name} (pid ${pid}) did not exit after SIGKILL`);
+    const instance = this.signal('kill', 'SIGKILL');
+    if (!(await waitForExit(instance, 5000)))
+      throw new Error(`${this.name} (pid ${instance.pid}) did not exit after SIGKILL`);
   }
 
   async stop(): Promise<void> {
-    const pid = this.pid('stop');
-    process.kill(pid, 'SIGCONT');
-    process.kill(pid, 'SIGTERM');
-    if (!(await waitForExit(pid, 15_000)))
-      throw new Error(`${this.name} (pid ${pid}) did not exit within 15s of SIGTERM`);
+    const instance = this.signal('stop', 'SIGCONT', 'SIGTERM');
+    if (!(await waitForExit(instance, 15_000)))
+      throw new Error(`${this.name} (pid ${instance.pid}) did not exit within 15s of SIGTERM`);
   }
 
   async restart(): Promise<void> {
@@ -62,17 +70,17 @@ export class PidTarget implements Target {
   }
 
   async pause(): Promise<void> {
-    process.kill(this.pid('pause'), 'SIGSTOP');
+    this.signal('pause', 'SIGSTOP');
   }
 
   planRevert(action: 'kill' | 'stop' | 'pause' | 'partition'): RevertRecord {
     switch (action) {
       case 'kill':
       case 'stop':
-        return { kind: 'respawn-process', name: this.name, spec: this.entry.spec };
+        return { kind: 'respawn-process', name: this.name, spec: this.entry.spec, stackFile: this.stackFile };
       case 'pause': {
-        const pid = this.pid('pause');
-        return { kind: 'resume-process', name: this.name, pid, startedAt: processStartTime(pid) ?? '' };
+        const { pid, startTime } = this.instance();
+        return { kind: 'resume-process', name: this.name, pid, startedAt: startTime };
       }
       case 'partition':
         if (!this.entry.proxy) throw new Error(`${this.name} has no toxic proxy in front of it`);

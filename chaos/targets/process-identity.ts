@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { FaultlineError } from '../../balancer/errors.ts';
 
 /**
  * The kernel's start time of `pid` (field 22 of /proc/<pid>/stat, in clock ticks since boot):
@@ -16,6 +17,76 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** One process instance: a pid alone may be recycled, pid plus kernel start time may not. */
+export interface ProcessInstance {
+  pid: number;
+  /** processStartTime(pid) when it was recorded; '' where it could not be read (not Linux). */
+  startTime: string;
+}
+
+/** The instance `pid` names now, or undefined when no process has that pid. */
+export function currentInstance(pid: number): ProcessInstance | undefined {
+  const startTime = processStartTime(pid);
+  return startTime === undefined ? undefined : { pid, startTime };
+}
+
+/**
+ * Whether `recorded` is still the process it was: `same`, `gone` (no process has the pid), or
+ * `replaced` (the pid names another process now, or the instance cannot be proven).
+ */
+export function instanceState(recorded: ProcessInstance): 'same' | 'gone' | 'replaced' {
+  const now = processStartTime(recorded.pid);
+  if (now === undefined) return 'gone';
+  return recorded.startTime !== '' && now === recorded.startTime ? 'same' : 'replaced';
+}
+
+/** A recorded pid names another process now (a stale stack file, a recycled pid): refused. */
+export class StaleTargetError extends FaultlineError {
+  override readonly code = 'FL_TARGET_STALE' as const;
+  constructor(
+    readonly target: string,
+    readonly recorded: ProcessInstance,
+    source?: string,
+  ) {
+    const now = processStartTime(recorded.pid) ?? 'none';
+    super(
+      'FL_TARGET_STALE',
+      `refusing to act on ${target}: pid ${recorded.pid} is not the process faultline recorded` +
+        ` (start time ${now}, recorded ${recorded.startTime || 'unknown'}${source ? ` in ${source}` : ''});` +
+        ' the record is stale and the pid now names another process, which faultline leaves alone',
+    );
+    this.name = 'StaleTargetError';
+  }
+}
+
+/** Throws StaleTargetError when `recorded` names another process now; false when it is gone. */
+export function assertSameInstance(target: string, recorded: ProcessInstance, source?: string): boolean {
+  const state = instanceState(recorded);
+  if (state === 'replaced') throw new StaleTargetError(target, recorded, source);
+  return state === 'same';
+}
+
+/**
+ * The one door for signalling a process faultline did not just fork itself: the instance is
+ * checked first. Returns false (nothing sent) when it is gone; throws StaleTargetError when
+ * its pid names another process now.
+ */
+export function signalInstance(
+  target: string,
+  recorded: ProcessInstance,
+  signal: NodeJS.Signals,
+  source?: string,
+): boolean {
+  if (!assertSameInstance(target, recorded, source)) return false;
+  try {
+    process.kill(recorded.pid, signal);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
 export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -25,14 +96,21 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** Waits until `pid` has exited (or is a zombie), up to `timeoutMs`. */
-export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Waits until the process has exited (or is a zombie), up to `timeoutMs`. Given an instance,
+ * a pid that names another process meanwhile counts as exited too.
+ */
+export async function waitForExit(target: number | ProcessInstance, timeoutMs: number): Promise<boolean> {
+  const instance = typeof target === 'number' ? undefined : target;
+  const pid = typeof target === 'number' ? target : target.pid;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const state = (() => {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (instance?.startTime && fields[19] !== instance.startTime) return 'gone';
+        return fields[0];
       } catch {
         return 'gone';
       }

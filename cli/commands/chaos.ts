@@ -6,9 +6,52 @@ import { ChaosSession, revertOutstanding } from '../../chaos/session.ts';
 import { connectDocker, DockerTargetProvider } from '../../chaos/targets/docker-target.ts';
 import { openLocalStackTargets, stackStatePath } from '../../chaos/targets/stack-state.ts';
 import { EXIT } from '../exit-codes.ts';
-import { onShutdownSignal } from '../signals.ts';
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
+const ledgerFlag = (file?: string) => (file ? ` --ledger ${file}` : '');
+
+type RevertSummary = Awaited<ReturnType<ChaosSession['revertAll']>>;
+
+/**
+ * SIGINT/SIGTERM while a fault is injected or held: revert it, after the injection in flight
+ * finished (revertAll waits for it). A second signal quits at once, saying what is left and
+ * that `faultline revert` finishes it (the ledger holds every fault not yet reverted).
+ */
+function revertOnSignal(session: ChaosSession, ledgerFile: string, ledgerOption?: string) {
+  let reverting: Promise<RevertSummary> | undefined;
+  let notify = () => {};
+  const signalled = new Promise<void>((resolve) => {
+    notify = resolve;
+  });
+  const handler = (signal: NodeJS.Signals) => {
+    if (reverting) {
+      const left = session.pending();
+      process.stderr.write(
+        `received ${signal} again: quitting without finishing the revert\n` +
+          `still to revert: ${left.length > 0 ? left.join('; ') : 'nothing'}\n` +
+          `finish it with: faultline revert${ledgerFlag(ledgerOption)}   (ledger ${ledgerFile})\n`,
+      );
+      process.exit(EXIT.interrupted);
+    }
+    const wait = session.injecting ? 'waiting for the injection in flight to finish, then ' : '';
+    write(`received ${signal}: ${wait}reverting (again to quit at once)`);
+    reverting = session.revertAll();
+    reverting.catch(() => {}); // awaited (and reported) by the command itself
+    notify();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signalled,
+    get reverting() {
+      return reverting;
+    },
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
 
 /** `--param k=v`: JSON values where they parse (numbers, booleans), strings otherwise. */
 function collectParam(raw: string, previous: Record<string, unknown>): Record<string, unknown> {
@@ -80,29 +123,31 @@ export function registerChaosCommands(program: Command): void {
           write(`         undo: ${JSON.stringify(prepared.revert)}`);
           return;
         }
-        let interrupted = false;
-        const stopOnSignal = onShutdownSignal(async (signal) => {
-          interrupted = true;
-          write(`received ${signal}: reverting`);
-          await session.revertAll();
-        });
-        await session.inject(prepared);
-        if (forMs === undefined) {
-          write(
-            `left in place; undo with: faultline revert${options.ledger ? ` --ledger ${options.ledger}` : ''}`,
-          );
-          process.removeAllListeners('SIGINT');
-          process.removeAllListeners('SIGTERM');
-          return;
+        const signals = revertOnSignal(session, ledger.file, options.ledger);
+        try {
+          write(`injecting: ${prepared.description}`);
+          try {
+            await session.inject(prepared);
+          } catch (err) {
+            await signals.reverting;
+            throw err;
+          }
+          if (!signals.reverting) {
+            if (forMs === undefined) {
+              write(`left in place; undo with: faultline revert${ledgerFlag(options.ledger)}`);
+              return;
+            }
+            write(`holding for ${options.for}, Ctrl-C reverts early`);
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([new Promise((r) => (timer = setTimeout(r, forMs))), signals.signalled]);
+            clearTimeout(timer);
+          }
+          const interrupted = signals.reverting !== undefined;
+          const { failed } = await (signals.reverting ?? session.revertAll());
+          process.exitCode = failed.length > 0 ? EXIT.error : interrupted ? EXIT.interrupted : EXIT.ok;
+        } finally {
+          signals.dispose();
         }
-        write(`holding for ${options.for}, Ctrl-C reverts early`);
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([new Promise((r) => (timer = setTimeout(r, forMs))), stopOnSignal]);
-        clearTimeout(timer);
-        const { failed } = await session.revertAll();
-        process.exitCode = failed.length > 0 ? EXIT.error : interrupted ? EXIT.interrupted : EXIT.ok;
-        process.removeAllListeners('SIGINT');
-        process.removeAllListeners('SIGTERM');
       },
     );
 

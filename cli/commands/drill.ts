@@ -1,6 +1,8 @@
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { describeEvent, FaultlineError, formatDuration } from '../../balancer/index.ts';
+import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
+import { leftToRevert } from '../../chaos/session.ts';
 import { ComposeDrillStack, composeProblems, DEFAULT_COMPOSE_PROJECT } from '../../drills/compose-target.ts';
 import type { Journal } from '../../drills/journal/types.ts';
 import { loadDrillFile, resolveDrillFiles } from '../../drills/load-drill.ts';
@@ -93,7 +95,11 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
       );
       interrupt.abort();
     } else {
-      process.stderr.write('faultline: quitting without reverting; run `faultline revert`\n');
+      const left = leftToRevert(new Ledger(ledgerPath(options.ledger)));
+      process.stderr.write(
+        `faultline: quitting without finishing the revert; still to revert: ${left.join('; ') || 'nothing'}\n` +
+          `finish it with: faultline revert${options.ledger ? ` --ledger ${options.ledger}` : ''}\n`,
+      );
       process.exit(EXIT.interrupted);
     }
   };

@@ -1,0 +1,120 @@
+/**
+ * Ctrl-C while an injection is in flight: the CLI waits for it to finish, then reverts it,
+ * and the ledger says planned → applied → reverted. A second Ctrl-C says what is left and that
+ * `faultline revert` finishes it. The slow injection is real: `stop` on a process that keeps
+ * serving for a while after SIGTERM (test/fixtures/slow-exit-server.mjs).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { processStartTime, waitForExit } from '../../chaos/targets/process-identity.ts';
+import type { StackState } from '../../chaos/targets/stack-state.ts';
+import { answers, ROOT, stackEntry, startListener, writeStackFile } from '../fixtures/local-process.ts';
+
+const BIN = join(ROOT, 'bin/faultline.js');
+const dir = mkdtempSync(join(tmpdir(), 'faultline-interrupt-'));
+const stackFile = join(dir, 'stack.json');
+const ledgerFile = join(dir, 'ledger.jsonl');
+const mark = join(dir, 'sigterms');
+const env = { ...process.env, FAULTLINE_STACK: stackFile, FAULTLINE_LEDGER: ledgerFile };
+const LINGER_MS = '2500';
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c) => (out += c));
+  child.stderr?.on('data', (c) => (err += c));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, out: () => out, err: () => err };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sigterms = () => (existsSync(mark) ? readFileSync(mark, 'utf8').trim().split('\n').length : 0);
+const recorded = () =>
+  (JSON.parse(readFileSync(stackFile, 'utf8')) as StackState).processes[0] as StackState['processes'][0];
+
+/** Ledger line types per fault id, in file order. */
+function ledgerOrder(): string[][] {
+  const byId = new Map<string, string[]>();
+  for (const text of readFileSync(ledgerFile, 'utf8').trim().split('\n')) {
+    const line = JSON.parse(text) as { id: string; type: string };
+    byId.set(line.id, [...(byId.get(line.id) ?? []), line.type]);
+  }
+  return [...byId.values()];
+}
+
+let first: ChildProcess | undefined;
+
+afterAll(async () => {
+  first?.kill('SIGKILL');
+  // The process a revert started, by the instance the stack file records for it.
+  const now = recorded();
+  if (processStartTime(now.pid) === now.startTime) {
+    process.kill(now.pid, 'SIGKILL');
+    await waitForExit(now.pid, 5000);
+  }
+});
+
+describe('Ctrl-C while an injection is in flight', () => {
+  it('waits for the injection, then reverts it: the ledger says applied before reverted', async () => {
+    const slow = await startListener({ LINGER_MS, SIGTERM_MARK: mark });
+    first = slow.child;
+    const entry = stackEntry('slowpoke', slow);
+    entry.spec.env = { ...entry.spec.env, LINGER_MS, SIGTERM_MARK: mark };
+    writeStackFile(stackFile, [entry]);
+
+    const r = start(['chaos', 'stop', 'slowpoke']);
+    // SIGTERM delivered, the process still serving: `stop` is in flight for LINGER_MS.
+    await until(() => sigterms() === 1, `SIGTERM to the slow process (${r.err()})`);
+    r.child.kill('SIGINT');
+    expect(await r.exited, r.err()).toBe(130);
+    expect(r.out()).toContain(
+      'received SIGINT: waiting for the injection in flight to finish, then reverting',
+    );
+    expect(r.out()).toContain('reverted: stop slowpoke');
+    expect(ledgerOrder()).toEqual([['planned', 'applied', 'reverted']]);
+
+    expect(slow.child.exitCode).toBe(0); // the fault was applied ...
+    const fresh = recorded();
+    expect(fresh.pid, r.out()).not.toBe(slow.pid); // ... and reverted: started again, recorded in the stack file
+    expect(processStartTime(fresh.pid)).toBe(fresh.startTime);
+    expect(await answers(slow.port)).toBe(true);
+  }, 90_000);
+
+  it('a second Ctrl-C quits at once, says what is left, and `faultline revert` finishes it', async () => {
+    const before = recorded();
+    const r = start(['chaos', 'stop', 'slowpoke']);
+    await until(() => sigterms() === 2, `SIGTERM to the slow process (${r.err()})`);
+    r.child.kill('SIGINT');
+    await until(() => r.out().includes('received SIGINT'), 'the first SIGINT');
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(130);
+    expect(r.err()).toContain('received SIGINT again: quitting without finishing the revert');
+    expect(r.err()).toContain('still to revert: stop slowpoke');
+    expect(r.err()).toContain(`finish it with: faultline revert   (ledger ${ledgerFile})`);
+    expect(ledgerOrder()[1]).toEqual(['planned']);
+
+    await waitForExit(before, 10_000); // the stop it left behind completes by itself
+    const revert = start(['revert']);
+    expect(await revert.exited, revert.err()).toBe(0);
+    expect(revert.out()).toContain('1 reverted, 0 failed');
+    expect(recorded().pid).not.toBe(before.pid);
+    expect(await answers(before.port)).toBe(true);
+    expect(ledgerOrder()[1]).toEqual(['planned', 'reverted']);
+  }, 90_000);
+});
