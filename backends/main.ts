@@ -8,6 +8,7 @@
  * SHUTDOWN_TIMEOUT_MS passes first; a second signal exits 1 at once.
  * Exit 2: invalid environment (one message on stderr naming the variable).
  */
+import { whenParentGone } from '../core/exit-with-parent.ts';
 import { EnvError, readBackendEnv } from './env.ts';
 import { type RunningSampleBackend, startSampleBackend } from './sample-backend.ts';
 
@@ -62,4 +63,5 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 // Handlers first: a parent may signal as soon as it reads the listening line.
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+whenParentGone(() => void shutdown('SIGTERM'));
 emit({ event: 'listening', name, host, port: backend.port, pid: process.pid });

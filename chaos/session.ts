@@ -149,7 +149,7 @@ export class ChaosSession {
   }
 
   private async revertOne(entry: PlannedLine): Promise<RevertResult> {
-    return revertEntry(this.ledger, entry, this.log);
+    return revertEntry(this.ledger, entry, this.log, this.provider);
   }
 }
 
@@ -167,9 +167,10 @@ async function revertEntry(
   ledger: Ledger,
   entry: PlannedLine | OutstandingFault,
   log: (line: string) => void,
+  provider?: TargetProvider,
 ): Promise<RevertResult> {
   try {
-    const outcome = await applyRevert(entry.revert, log);
+    const outcome = (await provider?.revertOwn?.(entry.revert)) ?? (await applyRevert(entry.revert, log));
     ledger.reverted(entry.id, outcome);
     log(`reverted: ${entry.description}${outcome === 'nothing-to-do' ? ' (nothing left to undo)' : ''}`);
     return { description: entry.description, outcome };

@@ -93,6 +93,12 @@ export interface TargetProvider {
   names(): Promise<string[]>;
   /** Throws TargetNotFoundError (naming the available targets) for an unknown name. */
   resolve(name: string): Promise<Target>;
+  /**
+   * Undoes `record` itself when it concerns a process this provider holds a live handle to, so
+   * that it keeps tracking the process it starts again (a later fault then acts on the new one).
+   * Undefined: not its own; the record is applied as any other process would (`applyRevert`).
+   */
+  revertOwn?(record: RevertRecord): Promise<'reverted' | 'nothing-to-do' | undefined>;
 }
 
 /**

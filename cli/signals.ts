@@ -1,5 +1,8 @@
+import { whenParentGone } from '../core/exit-with-parent.ts';
+
 /**
- * Resolves after the first SIGTERM/SIGINT, once `onSignal` finished. A second signal while
+ * Resolves after the first SIGTERM/SIGINT (or, for a child of a faultline stack, once its parent
+ * is gone), once `onSignal` finished. A second signal while
  * stopping exits at once, as operators expect from a double Ctrl-C.
  */
 export function onShutdownSignal(onSignal: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
@@ -19,5 +22,6 @@ export function onShutdownSignal(onSignal: (signal: NodeJS.Signals) => Promise<v
     };
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
+    whenParentGone(() => handler('SIGTERM'));
   });
 }

@@ -7,6 +7,7 @@
  * ChildStartError that carries the exit code and the child's stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { PARENT_PIPE_ENV } from '../../core/exit-with-parent.ts';
 import { type ProcessInstance, processStartTime, signalInstance } from './process-identity.ts';
 
 /** How to start a process: plain data, so another process (`faultline revert`) can do it too. */
@@ -124,11 +125,16 @@ export async function spawnChild(
   const label = options.label ?? name;
   const inherited = { ...process.env };
   for (const key of options.clearEnv ?? []) delete inherited[key];
+  // A stdin pipe nobody writes to: it closes when this process dies, however it dies, and the
+  // child exits then (whenParentGone). Not part of the launch spec: a detached respawn by
+  // `faultline revert` must outlive the process that started it.
   const child = spawn(launch.command, launch.args, {
     cwd: launch.cwd,
-    env: { ...inherited, ...launch.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...inherited, ...launch.env, [PARENT_PIPE_ENV]: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.on('error', () => {});
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   live.add(child);
   installExitHook();
   // Read at once: the child exists from here on (a failed spawn has no pid and no start time).

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllBackends, spawnBackend } from '../../backends/spawn.ts';
 import { RequestTimeoutError, request } from '../../test/fixtures/http.ts';
@@ -6,7 +9,9 @@ import { partitionFault } from '../faults/partition.ts';
 import { pauseFault } from '../faults/pause.ts';
 import { restartFault } from '../faults/restart.ts';
 import { stopFault } from '../faults/stop.ts';
+import { Ledger } from '../ledger.ts';
 import { applyRevert } from '../revert.ts';
+import { ChaosSession } from '../session.ts';
 import type { RevertRecord } from '../types.ts';
 import { TargetNotFoundError } from './errors.ts';
 import { LocalTargetProvider } from './local-target.ts';
@@ -150,5 +155,33 @@ describe('process faults on real child processes', () => {
       /needs a toxic proxy in front of local target app1/,
     );
     await answers(provider.current('app1').url, 'app1');
+  });
+});
+
+describe('a session that kills and reverts keeps tracking the process it started again', () => {
+  it('kill, revert, then pause: the pause freezes the new process, and its revert thaws it', async () => {
+    const provider = await stack('app1');
+    const old = provider.current('app1');
+    const session = new ChaosSession(
+      new Ledger(join(mkdtempSync(join(tmpdir(), 'faultline-own-')), 'ledger.jsonl')),
+      provider,
+    );
+    const killed = await session.inject(await session.prepare('kill', 'app1', {}));
+    expect(await session.revert([killed])).toMatchObject([{ outcome: 'reverted' }]);
+    const fresh = provider.current('app1');
+    expect(fresh.pid).not.toBe(old.pid);
+    expect(fresh.port).toBe(old.port);
+    await answers(old.url, 'app1');
+
+    const paused = await session.inject(await session.prepare('pause', 'app1', {}));
+    await expect(request(old.url, { timeoutMs: 500 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(await session.revert([paused])).toMatchObject([{ outcome: 'reverted' }]);
+    await answers(old.url, 'app1');
+
+    // A restart now stops the tracked process and starts another on the same port.
+    const restarted = await session.inject(await session.prepare('restart', 'app1', {}));
+    await session.revert([restarted]);
+    expect(provider.current('app1').pid).not.toBe(fresh.pid);
+    await answers(old.url, 'app1');
   });
 });

@@ -64,6 +64,16 @@ export class LocalTargetProvider implements TargetProvider {
     this.options.onReplace?.(b);
   }
 
+  /** A killed or stopped process of this stack starts again through its handle, and stays tracked. */
+  async revertOwn(record: RevertRecord): Promise<'reverted' | 'nothing-to-do' | undefined> {
+    if (record.kind !== 'respawn-process') return undefined;
+    const old = this.processes.get(record.name);
+    if (!old || old.port !== record.spec.port) return undefined;
+    if (old.child.exitCode === null && old.child.signalCode === null) return 'nothing-to-do';
+    this.replace(await old.respawn());
+    return 'reverted';
+  }
+
   async resolve(name: string): Promise<Target> {
     this.current(name);
     const hasControlApi = !this.options.withoutControlApi?.includes(name);
