@@ -18,4 +18,6 @@ export function whenParentGone(onParentGone: () => void): void {
   process.stdin.on('close', gone);
   process.stdin.on('error', gone);
   process.stdin.resume();
+  // Watching never keeps the process alive by itself: a server that closed may still exit.
+  (process.stdin as unknown as { unref?: () => void }).unref?.();
 }

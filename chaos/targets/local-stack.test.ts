@@ -8,7 +8,7 @@ import { Ledger } from '../ledger.ts';
 import { ChaosSession } from '../session.ts';
 import { BALANCER_TARGET, LocalStack, SAMPLE_STACK } from './local-stack.ts';
 import { findListeningPid } from './port-owner.ts';
-import { killDetached, trackListener } from './test-helpers.ts';
+import { killDetached } from './test-helpers.ts';
 
 let stack: LocalStack | undefined;
 
@@ -79,13 +79,19 @@ describe('the local stack runs the balancer as a child process', () => {
       code: 'ECONNREFUSED',
     });
     const startedBefore = events.filter((e) => e.kind === 'balancer-started').length;
+    const killed = stack.balancerProcess;
     await chaos.revertAll();
-    trackListener(Number(new URL(stack.url).port));
     expect(await servedWithin(stack.url, 10_000)).toMatch(/^app[12]$/);
     const admin = await request(`${stack.adminUrl}/pools`, { timeoutMs: 2000 });
     expect(admin.status).toBe(200);
-    // started again by the revert, detached from this stack: its events are not ours to see
-    expect(events.filter((e) => e.kind === 'balancer-started').length).toBe(startedBefore);
+    // started again through the stack's own handle: the stack tracks the new process and hears
+    // its events, and it is the one listening on the address
+    expect(stack.balancerProcess?.pid).not.toBe(killed?.pid);
+    expect(findListeningPid(Number(new URL(stack.url).port))).toBe(stack.balancerProcess?.pid);
+    await until(
+      () => events.filter((e) => e.kind === 'balancer-started').length === startedBefore + 1,
+      'balancer-started of the new process',
+    );
   });
 
   it('pause balancer: requests get no answer; the revert thaws it and they are served', async () => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LocalStack, SAMPLE_STACK } from '../../chaos/targets/local-stack.ts';
 
 const PARENT = fileURLToPath(new URL('../fixtures/stack-parent.ts', import.meta.url));
 
@@ -38,5 +39,13 @@ describe('the stack dies with the process that started it', () => {
     const deadline = Date.now() + 10_000;
     while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(pids.filter(alive)).toEqual([]);
+  }, 40_000);
+
+  it('watching the parent keeps nothing alive: stop() ends the balancer by SIGTERM, not by the kill fallback', async () => {
+    const stack = await LocalStack.start({ backends: SAMPLE_STACK.slice(0, 1), balancer: 'process' });
+    const balancer = stack.balancerProcess;
+    expect(balancer).toBeDefined();
+    await stack.stop();
+    expect(await balancer?.exited).toEqual({ code: 0, signal: null });
   }, 40_000);
 });
