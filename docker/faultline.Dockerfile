@@ -6,6 +6,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY node_modules ./node_modules
 COPY bin ./bin
+COPY core ./core
 COPY balancer ./balancer
 COPY backends ./backends
 COPY chaos ./chaos
