@@ -1,12 +1,6 @@
 /** The balancer's public API: what chaos/, drills/ and cli/ may import. */
 
 export { AdminClient } from './admin/client.ts';
-export {
-  type CallerRefusal,
-  isLoopbackHost,
-  refuseCaller,
-  refuseContentType,
-} from './admin/request-guard.ts';
 export { loadConfigFile, normalizeConfig, parseConfigText, type RawBalancerConfig } from './config/index.ts';
 // Helpers other config files (the local stack's) use to report problems the same way.
 export { makeLocator } from './config/locate.ts';

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIP, type Socket } from 'node:net';
+import { isLoopbackHost, refuseCaller, refuseContentType } from '../../core/request-guard.ts';
 import type { AdminConfig, ListenAddress } from '../config/types.ts';
 import { FaultlineError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
@@ -9,7 +10,6 @@ import type { ServerSnapshot } from '../pool/snapshot.ts';
 import { DEFAULT_HEARTBEAT_MS, EventStreams } from './events-stream.ts';
 import { AdminHttpError, parseWeight, readJsonBody, sendError, sendJson } from './http-json.ts';
 import type { BalancerMetrics } from './metrics.ts';
-import { isLoopbackHost, refuseCaller, refuseContentType } from './request-guard.ts';
 
 export { isLoopbackHost };
 

@@ -1,4 +1,10 @@
 export {
+  type CallerRefusal,
+  hostOfHostHeader,
+  refuseCaller,
+  refuseContentType,
+} from '../../core/request-guard.ts';
+export {
   AdminServer,
   type AdminServerOptions,
   formatAddress,
@@ -20,10 +26,4 @@ export {
 } from './events-stream.ts';
 export { AdminHttpError, MAX_BODY_BYTES, MAX_WEIGHT, MIN_WEIGHT, parseWeight } from './http-json.ts';
 export { BalancerMetrics, NO_SERVER_LABEL, type PoolSnapshot, statusClass } from './metrics.ts';
-export {
-  type CallerRefusal,
-  hostOfHostHeader,
-  refuseCaller,
-  refuseContentType,
-} from './request-guard.ts';
 export { type SseMessage, SseParser } from './sse-parser.ts';

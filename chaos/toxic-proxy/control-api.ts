@@ -1,7 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CallerRefusal, isLoopbackHost, refuseCaller, refuseContentType } from '../../balancer/index.ts';
+import {
+  type CallerRefusal,
+  isLoopbackHost,
+  refuseCaller,
+  refuseContentType,
+} from '../../core/request-guard.ts';
 import { formatHostPort } from './address.ts';
 import { ToxicProxyError } from './errors.ts';
 import { NewProxyPolicy } from './new-proxy-policy.ts';
@@ -20,7 +25,7 @@ export interface ControlApiOptions {
   port?: number;
   /**
    * Callers must send `Authorization: Bearer <token>` (every route but `GET /version`). With a
-   * token, any Host is accepted; without one, only loopback Hosts (see request-guard.ts).
+   * token, any Host is accepted; without one, only loopback Hosts (see core/request-guard.ts).
    */
   token?: string;
   /**

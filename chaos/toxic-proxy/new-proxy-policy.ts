@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../../balancer/index.ts';
+import { isLoopbackHost } from '../../core/request-guard.ts';
 import { formatHostPort, parseHostPort } from './address.ts';
 import type { HostPort } from './connection.ts';
 import { ToxicProxyError } from './errors.ts';
