@@ -7,22 +7,16 @@ import { type Listener, runsFreely, startListener } from '../../test/fixtures/lo
 import { killFault } from '../faults/kill.ts';
 import { applyRevert } from '../revert.ts';
 import { LocalStack } from './local-stack.ts';
-import { processStartTime, waitForExit } from './process-identity.ts';
+import { type ProcessInstance, processStartTime, waitForExit } from './process-identity.ts';
 import { readStackStateFile, updateStackProcess } from './stack-state.ts';
+import { killInstance } from './test-helpers.ts';
 
 const strangers: Listener[] = [];
-const leftovers: number[] = [];
+const leftovers: ProcessInstance[] = [];
 
 afterEach(async () => {
   for (const s of strangers.splice(0)) s.child.kill('SIGKILL');
-  for (const pid of leftovers.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-    await waitForExit(pid, 5000);
-  }
+  for (const instance of leftovers.splice(0)) await killInstance(instance);
   await killAllBackends();
 });
 
@@ -63,7 +57,7 @@ describe('LocalStack.stop() checks every process against the instance it recorde
     const respawned = readStackStateFile(file).processes.find((p) => p.name === 'app2');
     expect(respawned?.pid).not.toBe(stack.backend('app2').pid);
     expect(processStartTime(respawned?.pid as number)).toBe(respawned?.startTime);
-    leftovers.push(respawned?.pid as number);
+    if (respawned) leftovers.push(respawned);
     // app3: killed; its recorded pid now names an unrelated process on its old port.
     const app3 = stack.backend('app3');
     await app3.kill();

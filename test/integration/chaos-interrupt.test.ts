@@ -19,6 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'faultline-interrupt-'));
 const stackFile = join(dir, 'stack.json');
 const ledgerFile = join(dir, 'ledger.jsonl');
 const mark = join(dir, 'sigterms');
+const exitLog = join(dir, 'exits.log');
 const env = { ...process.env, FAULTLINE_STACK: stackFile, FAULTLINE_LEDGER: ledgerFile };
 const LINGER_MS = '2500';
 
@@ -45,6 +46,10 @@ async function until(check: () => boolean, what: string, timeoutMs = 30_000): Pr
 }
 
 const sigterms = () => (existsSync(mark) ? readFileSync(mark, 'utf8').trim().split('\n').length : 0);
+/** What the slow processes wrote about themselves, and whether the recorded one runs: for failure messages. */
+const story = (extra = '') =>
+  `${extra}\nexit log:\n${existsSync(exitLog) ? readFileSync(exitLog, 'utf8') : '(none)'}` +
+  `recorded ${JSON.stringify(recorded())}, start time now ${processStartTime(recorded().pid)}`;
 const recorded = () =>
   (JSON.parse(readFileSync(stackFile, 'utf8')) as StackState).processes[0] as StackState['processes'][0];
 
@@ -72,10 +77,10 @@ afterAll(async () => {
 
 describe('Ctrl-C while an injection is in flight', () => {
   it('waits for the injection, then reverts it: the ledger says applied before reverted', async () => {
-    const slow = await startListener({ LINGER_MS, SIGTERM_MARK: mark });
+    const slow = await startListener({ LINGER_MS, SIGTERM_MARK: mark, EXIT_LOG: exitLog });
     first = slow.child;
     const entry = stackEntry('slowpoke', slow);
-    entry.spec.env = { ...entry.spec.env, LINGER_MS, SIGTERM_MARK: mark };
+    entry.spec.env = { ...entry.spec.env, LINGER_MS, SIGTERM_MARK: mark, EXIT_LOG: exitLog };
     writeStackFile(stackFile, [entry]);
 
     const r = start(['chaos', 'stop', 'slowpoke']);
@@ -93,7 +98,7 @@ describe('Ctrl-C while an injection is in flight', () => {
     const fresh = recorded();
     expect(fresh.pid, r.out()).not.toBe(slow.pid); // ... and reverted: started again, recorded in the stack file
     expect(processStartTime(fresh.pid)).toBe(fresh.startTime);
-    expect(await answers(slow.port)).toBe(true);
+    expect(await answers(slow.port), story(r.out())).toBe(true);
   }, 90_000);
 
   it('a second Ctrl-C quits at once, says what is left, and `faultline revert` finishes it', async () => {
@@ -112,9 +117,9 @@ describe('Ctrl-C while an injection is in flight', () => {
     await waitForExit(before, 10_000); // the stop it left behind completes by itself
     const revert = start(['revert']);
     expect(await revert.exited, revert.err()).toBe(0);
-    expect(revert.out()).toContain('1 reverted, 0 failed');
+    expect(revert.out(), story(revert.err())).toContain('1 reverted, 0 failed');
     expect(recorded().pid).not.toBe(before.pid);
-    expect(await answers(before.port)).toBe(true);
+    expect(await answers(before.port), story(revert.out())).toBe(true);
     expect(ledgerOrder()[1]).toEqual(['planned', 'reverted']);
   }, 90_000);
 });

@@ -21,16 +21,22 @@ describe('drain and graceful shutdown', () => {
       pool: { health: { ...FAST_HEALTH, interval: '1s', timeout: '800ms' } },
     });
     const s = stack;
+    // When the drain took effect, on the load's clock: the admin call has answered. Ticks sent
+    // late by a busy event loop (a burst after a stall) may still reach app1 before that.
     let drainedAt = Number.POSITIVE_INFINITY;
+    let drainSent = false;
+    const loadStart = performance.now();
     const load = runLoad({
       url: s.url,
       rate: 60,
       durationMs: 2000,
       requests: [{ path: '/' }, { method: 'POST', path: '/orders', body: '{}' }],
       onTick: (t) => {
-        if (t >= 700 && drainedAt === Number.POSITIVE_INFINITY) {
-          drainedAt = t;
-          void s.admin.drain('web', 'app1');
+        if (t >= 700 && !drainSent) {
+          drainSent = true;
+          void s.admin.drain('web', 'app1').then(() => {
+            drainedAt = performance.now() - loadStart;
+          });
         }
       },
     });
@@ -38,7 +44,8 @@ describe('drain and graceful shutdown', () => {
     expect(s.balancer.pool('web').byName('app1').adminState).toBe('draining');
     const results = await load;
     expect(failures(results)).toEqual([]);
-    const late = results.filter((r) => r.at > drainedAt + 100);
+    const late = results.filter((r) => r.at > drainedAt);
+    expect(late.length).toBeGreaterThan(20);
     expect(countBy(late, (r) => r.servedBy).app1 ?? 0).toBe(0);
     const drained = await s.waitFor((e) => e.kind === 'server-drained' && e.server === 'app1');
     const draining = await s.waitFor((e) => e.kind === 'server-draining');
