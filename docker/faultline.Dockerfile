@@ -13,6 +13,10 @@ COPY chaos ./chaos
 COPY drills ./drills
 COPY cli ./cli
 COPY compose ./compose
+COPY scripts/bundle.mjs ./scripts/
+# Plain JavaScript at start (no tsx). The image runs the balancer and the toxic proxy only; the
+# TypeScript stays for `bin/faultline.js`, which also loads drill files written in TypeScript.
+RUN ["node", "scripts/bundle.mjs", "faultline"]
 ENV NODE_ENV=production
-ENTRYPOINT ["node", "bin/faultline.js"]
+ENTRYPOINT ["node", "dist/faultline.mjs"]
 CMD ["balancer", "--config", "compose/balancer.yaml", "--log-format", "json"]

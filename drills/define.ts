@@ -35,6 +35,12 @@ export interface LoadInput {
   timeout?: DurationInput;
   /** Keep-alive connections; default 64. */
   connections?: number;
+  /**
+   * Before steady state is judged, the rate ramps up from 10% (or `from`) to `rate` over this long
+   * and then holds for 500 ms: connections open and both stacks' JIT warms up, so the first
+   * window measures the system, not its start-up. Default 2s; `0s` for none (the hold stays).
+   */
+  warmup?: DurationInput | { duration: DurationInput; from?: number };
 }
 
 export interface StackBackendInput {

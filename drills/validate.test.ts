@@ -56,6 +56,7 @@ describe('validateDrill', () => {
       requests: [{ method: 'GET', path: '/' }],
       timeoutMs: 5000,
       connections: 64,
+      warmup: { durationMs: 2000, from: 0.1 },
     });
     expect(d.stack.backends.map((b) => b.name)).toEqual(['app1', 'app2', 'app3']);
     expect(d.sla.map((s) => s.source)).toEqual(base().sla);
@@ -106,6 +107,16 @@ describe('validateDrill', () => {
       'rate too high',
       (d) => ((d.load as { rate: number }).rate = 1e6),
       'load.rate: must be at most 5000 requests/s',
+    ],
+    [
+      'bad warm-up',
+      (d) => ((d.load as { warmup: unknown }).warmup = 'soon'),
+      'load.warmup: must be a duration such as 500ms, 2s or 1m (got "soon")',
+    ],
+    [
+      'warm-up share above the rate',
+      (d) => ((d.load as { warmup: unknown }).warmup = { duration: '3s', from: 1.5 }),
+      'load.warmup.from: must be a share of the rate, at most 1',
     ],
     [
       'bad duration',

@@ -35,6 +35,8 @@ export interface LoadedDrill {
     requests: Array<{ method: string; path: string; body?: string; headers?: Record<string, string> }>;
     timeoutMs: number;
     connections: number;
+    /** The ramp before steady state (then WARMUP_HOLD_MS at the full rate). */
+    warmup: { durationMs: number; from: number };
   };
   steadyState: { durationMs: number; thresholds: Sla[] };
   steps: LoadedStep[];
@@ -44,6 +46,9 @@ export interface LoadedDrill {
 }
 
 export const DEFAULT_STEADY_MS = 2000;
+/** Default warm-up ramp; see LoadInput.warmup and docs/drills.md ("Warm-up"). */
+export const DEFAULT_WARMUP_MS = 2000;
+export const DEFAULT_WARMUP_FROM = 0.1;
 /** The method runs this long past its last `at` step unless the drill says `duration`. */
 const METHOD_TAIL_MS = 3000;
 const DEFAULT_AFTER_TIMEOUT_MS = 10_000;
@@ -143,6 +148,33 @@ const drillSchema = z.strictObject({
     requests: z.array(request).min(1).optional(),
     timeout: duration('timeout').optional(),
     connections: z.number().int().min(1).max(1024).optional(),
+    warmup: z
+      .union([
+        z.string(),
+        z.number(),
+        z.strictObject({
+          duration: z.union([z.string(), z.number()]),
+          from: z
+            .number()
+            .gt(0, 'must be a share of the rate above 0, such as 0.1')
+            .max(1, 'must be a share of the rate, at most 1')
+            .optional(),
+        }),
+      ])
+      .transform((input, ctx) => {
+        const raw = typeof input === 'object' ? input.duration : input;
+        const ms = parseDuration(raw);
+        if (ms === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: typeof input === 'object' ? ['duration'] : [],
+            message: `must be a duration such as 500ms, 2s or 1m (got ${JSON.stringify(raw)})`,
+          });
+          return z.NEVER;
+        }
+        return { durationMs: ms, from: typeof input === 'object' ? input.from : undefined };
+      })
+      .optional(),
   }),
   steadyState: z
     .union([thresholds, z.strictObject({ duration: duration('duration').optional(), thresholds })])
@@ -249,12 +281,20 @@ export function validateDrill(raw: unknown, file: string): LoadedDrill {
       })),
       timeoutMs: drill.load.timeout ?? 5000,
       connections: drill.load.connections ?? 64,
+      warmup: warmupOf(drill.load.warmup),
     },
     steadyState: { durationMs: steady.durationMs, thresholds: steadyThresholds },
     steps,
     methodMs,
     sla,
     abortWhen,
+  };
+}
+
+function warmupOf(input: ParsedDrill['load']['warmup']): LoadedDrill['load']['warmup'] {
+  return {
+    durationMs: input?.durationMs ?? DEFAULT_WARMUP_MS,
+    from: input?.from ?? DEFAULT_WARMUP_FROM,
   };
 }
 

@@ -66,7 +66,8 @@ export interface Journal {
   durationMs: number;
   /** The wall-clock ms all other times in the journal are on. */
   clockOrigin: number;
-  phases: { before?: TimeWindow; method?: TimeWindow; after?: TimeWindow };
+  /** `warmup`: the load's ramp and hold before steady state; its requests are in no SLA window. */
+  phases: { warmup?: TimeWindow; before?: TimeWindow; method?: TimeWindow; after?: TimeWindow };
   steadyState: { before: SlaResult[]; after: SlaResult[] };
   actions: ActionRecord[];
   sla: SlaResult[];

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import { ERROR_HEADER, now, SERVED_BY_HEADER } from '../../balancer/index.ts';
 import { isFailure, type RequestRecord } from '../recording.ts';
+import { arrivalSchedule, type Ramp } from './arrival-schedule.ts';
 import { percentileOf } from './latency-stats.ts';
 
 export interface LoadRequestSpec {
@@ -15,9 +16,11 @@ export interface LoadPlan {
   url: string;
   /** Requests per second at a constant arrival rate (open model). */
   rate: number;
+  /** Reach `rate` by a linear ramp first (a warm-up, as k6's ramping-arrival-rate). */
+  ramp?: Ramp;
   /** Hard bound: nothing is scheduled after this. */
   maxDurationMs: number;
-  /** Hard bound on the count; default rate × maxDurationMs. */
+  /** Hard bound on the count; default: what the schedule has due within maxDurationMs. */
   maxRequests?: number;
   /** Round-robin over these; default GET /. */
   requests?: LoadRequestSpec[];
@@ -76,10 +79,10 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
     keepAliveTimeout: 30_000,
   });
   const specs = plan.requests?.length ? plan.requests : [{}];
-  const interval = 1000 / plan.rate;
+  const schedule = arrivalSchedule(plan.rate, plan.ramp);
   const maxRequests = Math.min(
     plan.maxRequests ?? Number.POSITIVE_INFINITY,
-    Math.floor((plan.rate * plan.maxDurationMs) / 1000),
+    schedule.countWithin(plan.maxDurationMs),
   );
   const timeoutMs = plan.timeoutMs ?? 5000;
   /**
@@ -112,8 +115,8 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
 
   const tick = () => {
     const t = now();
-    while (!stopped && next < maxRequests && startedAt + next * interval <= t) {
-      const intended = startedAt + next * interval;
+    while (!stopped && next < maxRequests && startedAt + schedule.offsetOf(next) <= t) {
+      const intended = startedAt + schedule.offsetOf(next);
       const spec = specs[next % specs.length] as LoadRequestSpec;
       next++;
       const finished = (r: RequestRecord) => {
@@ -137,7 +140,7 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
       stop();
       return;
     }
-    const wait = startedAt + next * interval - now();
+    const wait = startedAt + schedule.offsetOf(next) - now();
     timer = setTimeout(tick, Math.max(0, Math.min(TICK_MS, wait)));
   };
   tick();

@@ -23,14 +23,14 @@ const CHART_SCRIPT = `
     return e;
   }
   var panels = [0, 1, 2].map(function (i) { return TOP + i * (PANEL + GAP); });
-  var phaseColors = { before: '#eef6ee', method: '#fff4e5', after: '#eef3fb' };
-  ['before', 'method', 'after'].forEach(function (p) {
+  var phaseColors = { warmup: '#f3f3f3', before: '#eef6ee', method: '#fff4e5', after: '#eef3fb' };
+  ['warmup', 'before', 'method', 'after'].forEach(function (p) {
     var w = j.phases[p];
     if (!w) return;
     panels.forEach(function (top) {
       el('rect', { x: x(w.start), y: top, width: Math.max(0, x(w.end) - x(w.start)), height: PANEL, fill: phaseColors[p], class: 'phase' });
     });
-    el('text', { x: x(w.start) + 4, y: TOP - 8, class: 'label' }, null, p === 'method' ? 'method' : 'steady ' + p);
+    el('text', { x: x(w.start) + 4, y: TOP - 8, class: 'label' }, null, p === 'method' || p === 'warmup' ? p : 'steady ' + p);
   });
   var series = 0;
   function line(top, max, values, color, name) {

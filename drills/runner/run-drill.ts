@@ -53,7 +53,8 @@ const ABORT_CHECK_MS = 250;
 /** The load runs at most this much longer than planned while `after` steps wait. */
 const LOAD_SLACK_MS = 30_000;
 const BUCKET_MS = 250;
-const WARMUP_MS = 500;
+/** After the warm-up ramp, this long at the full rate before steady state is judged. */
+const WARMUP_HOLD_MS = 500;
 
 export function newRunId(drill: string, at = new Date()): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
@@ -140,11 +141,13 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
     }
     if (stop.signal.aborted) throw stop.signal.reason;
 
+    const warmupMs = drill.load.warmup.durationMs + WARMUP_HOLD_MS;
     load = startLoad(
       {
         url: live.url,
         rate: drill.load.rate,
-        maxDurationMs: WARMUP_MS + 2 * drill.steadyState.durationMs + drill.methodMs + LOAD_SLACK_MS,
+        ramp: { durationMs: drill.load.warmup.durationMs, fromFraction: drill.load.warmup.from },
+        maxDurationMs: warmupMs + 2 * drill.steadyState.durationMs + drill.methodMs + LOAD_SLACK_MS,
         requests: drill.load.requests,
         timeoutMs: drill.load.timeoutMs,
         connections: drill.load.connections,
@@ -152,8 +155,12 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
       { onRecord: recording.add },
     );
     phase = 'before';
-    // The first requests open connections and warm both processes up: not measured.
-    const warm = load.startedAt + WARMUP_MS;
+    // The ramp opens connections and warms both processes up: recorded, never judged.
+    const warm = load.startedAt + warmupMs;
+    phases.warmup = { start: load.startedAt, end: warm };
+    log(
+      `warming up: ${drill.load.warmup.durationMs / 1000}s ramp from ${Math.round(drill.load.warmup.from * drill.load.rate)} to ${drill.load.rate} req/s, then ${WARMUP_HOLD_MS}ms at full rate`,
+    );
     phases.before = { start: warm, end: warm + drill.steadyState.durationMs };
     recording.loadStarted(load.startedAt, phases.before);
     await sleepUntil(phases.before.end + SETTLE_MS, stop.signal);

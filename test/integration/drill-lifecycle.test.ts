@@ -55,6 +55,28 @@ describe('the drill lifecycle on the local stack', () => {
     expect(journal.load.sent).toBeGreaterThan(0);
   }, 30_000);
 
+  it('warms up on a ramp before steady state is judged; the journal records the phase', async () => {
+    const { journal } = await runDrill(
+      drill({
+        load: { rate: 200, warmup: { duration: '1s', from: 0.1 } },
+        steadyState: { duration: '500ms', thresholds: ['p(99)<0.001ms'] },
+      }),
+      { ledgerFile: ledgerFile() },
+    );
+    const warmup = journal.phases.warmup;
+    expect(warmup).toBeDefined();
+    // The ramp (1 s) and the hold at the full rate (500 ms), then steady state.
+    expect((warmup?.end ?? 0) - (warmup?.start ?? 0)).toBeCloseTo(1500, 0);
+    expect(journal.phases.before?.start).toBe(warmup?.end);
+    const requestsIn = (from: number, to: number) =>
+      journal.timeline
+        .filter((b) => b.t >= (warmup?.start ?? 0) + from && b.t < (warmup?.start ?? 0) + to)
+        .reduce((n, b) => n + b.requests, 0);
+    // 250 ms at 10-32% of 200/s is 5-16 requests; 250 ms at the full rate is 50.
+    expect(requestsIn(0, 250)).toBeLessThan(20);
+    expect(requestsIn(1000, 1500)).toBeGreaterThan(80);
+  }, 30_000);
+
   it('an abort condition that holds stops the run at once and reverts the faults', async () => {
     const ledger = ledgerFile();
     const { journal } = await runDrill(

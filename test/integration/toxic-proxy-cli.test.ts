@@ -83,9 +83,9 @@ describe('faultline toxic-proxy', () => {
     expect((await request(`${url}/proxies`, { headers: { host: 'evil.example' } })).status).toBe(403);
   }, 30_000);
 
-  it("runs the compose service's command line: its health check passes, new proxies stay limited", async () => {
+  it("runs the compose service's command line: its control API answers, new proxies stay limited", async () => {
     const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-      services: { toxiproxy: { command: string[]; healthcheck: { test: string[] } } };
+      services: { toxiproxy: { command: string[] } };
     };
     const service = compose.services.toxiproxy;
     // Same flags; every port 0 and every proxy on 127.0.0.1, so nothing is exposed or taken.
@@ -97,9 +97,7 @@ describe('faultline toxic-proxy', () => {
     expect(args).toContain('--control=0.0.0.0:0');
     const proc = run(args);
     const url = await controlUrl(proc);
-    const [, , script] = service.healthcheck.test.slice(1) as [string, string, string];
-    const check = spawn(process.execPath, ['-e', script.replace('127.0.0.1:8474', new URL(url).host)]);
-    expect((await once(check, 'exit'))[0]).toBe(0);
+    expect((await request(`${url}/proxies`)).status).toBe(200);
     expect((await request(`${url}/proxies`, { headers: { host: 'toxiproxy:8474' } })).status).toBe(403);
     expect((await request(`${url}/proxies/app2`, { method: 'DELETE', headers: JSON_TYPE })).status).toBe(204);
     const again = await request(`${url}/proxies`, {
