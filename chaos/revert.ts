@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { FaultlineError } from '../balancer/errors.ts';
+import { describeListener } from './targets/port-owner.ts';
 import { currentInstance, StaleTargetError, signalInstance } from './targets/process-identity.ts';
 import { controlHeaders } from './toxic-proxy/client.ts';
 import type { RevertRecord } from './types.ts';
@@ -100,7 +101,10 @@ async function respawnProcess(
 ): Promise<RevertOutcome> {
   const { name, spec, stackFile } = record;
   if (await portAccepts(spec.port)) {
-    log(`${name}: something already listens on port ${spec.port}; not starting another`);
+    const who = describeListener(spec.port);
+    log(
+      `${name}: something already listens on port ${spec.port}${who ? ` (${who})` : ''}; not starting another`,
+    );
     return 'nothing-to-do';
   }
   const gone = stackFile ? await stackGone(stackFile) : undefined;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllBackends, spawnBackend } from '../../backends/spawn.ts';
 import { RequestTimeoutError, request } from '../../test/fixtures/http.ts';
+import { type Listener, startListener } from '../../test/fixtures/local-process.ts';
 import { killFault } from '../faults/kill.ts';
 import { partitionFault } from '../faults/partition.ts';
 import { pauseFault } from '../faults/pause.ts';
@@ -18,7 +19,10 @@ import { LocalTargetProvider } from './local-target.ts';
 import { processStartTime } from './process-identity.ts';
 import { killDetached, trackListener } from './test-helpers.ts';
 
+const strangers: Listener[] = [];
+
 afterEach(async () => {
+  for (const s of strangers.splice(0)) s.child.kill('SIGKILL');
   await killAllBackends();
   await killDetached();
 });
@@ -92,6 +96,22 @@ describe('process faults on real child processes', () => {
     expect(await applyRevert(record)).toBe('reverted');
     trackListener(old.port);
     await answers(old.url, 'app1');
+  });
+
+  it('kill revert with a stranger on the port: nothing started, and the log names who listens', async () => {
+    const provider = await stack('app1');
+    const target = await provider.resolve('app1');
+    const old = provider.current('app1');
+    const record = viaLedger(killFault.planRevert(target, {}));
+    await killFault.inject(target, {});
+    const stranger = await startListener({ PORT: String(old.port) });
+    strangers.push(stranger);
+    const lines: string[] = [];
+    expect(await applyRevert(record, (l) => lines.push(l))).toBe('nothing-to-do');
+    expect(lines.join('\n')).toContain(
+      `something already listens on port ${old.port} (pid ${stranger.pid}: `,
+    );
+    expect(lines.join('\n')).toContain('slow-exit-server.mjs');
   });
 
   it('restart: a new process answers on the same port, and the provider hands it out', async () => {

@@ -47,3 +47,15 @@ export function findListeningPid(port: number): number | undefined {
   }
   return undefined;
 }
+
+/** "pid N: command line" of whoever listens on `port`, for messages; undefined when unknown. */
+export function describeListener(port: number): string | undefined {
+  const pid = findListeningPid(port);
+  if (pid === undefined) return undefined;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    return `pid ${pid}: ${cmdline.length > 120 ? `${cmdline.slice(0, 117)}...` : cmdline}`;
+  } catch {
+    return `pid ${pid}`;
+  }
+}

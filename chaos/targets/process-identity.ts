@@ -97,8 +97,23 @@ export function isRunning(pid: number): boolean {
 }
 
 /**
- * Waits until the process has exited (or is a zombie), up to `timeoutMs`. Given an instance,
- * a pid that names another process meanwhile counts as exited too.
+ * Whether a zombie's whole thread group is gone. The group leader turns zombie as soon as its
+ * own thread exits, while the process's other threads may still be exiting and still hold its
+ * files, listening sockets included: a port checked then still accepts connections.
+ */
+function threadsGone(pid: number): boolean {
+  try {
+    const threads = /^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return threads === undefined || Number(threads) <= 1;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Waits until the process has exited (or is a zombie with no thread left: its files, sockets
+ * included, are closed), up to `timeoutMs`. Given an instance, a pid that names another process
+ * meanwhile counts as exited too.
  */
 export async function waitForExit(target: number | ProcessInstance, timeoutMs: number): Promise<boolean> {
   const instance = typeof target === 'number' ? undefined : target;
@@ -115,7 +130,8 @@ export async function waitForExit(target: number | ProcessInstance, timeoutMs: n
         return 'gone';
       }
     })();
-    if (state === 'gone' || state === 'Z' || state === 'X') return true;
+    if (state === 'gone') return true;
+    if ((state === 'Z' || state === 'X') && threadsGone(pid)) return true;
     await new Promise((r) => setTimeout(r, 20));
   }
   return false;

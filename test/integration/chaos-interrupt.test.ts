@@ -96,7 +96,7 @@ describe('Ctrl-C while an injection is in flight', () => {
 
     expect(slow.child.exitCode).toBe(0); // the fault was applied ...
     const fresh = recorded();
-    expect(fresh.pid, r.out()).not.toBe(slow.pid); // ... and reverted: started again, recorded in the stack file
+    expect(fresh.pid, story(r.out())).not.toBe(slow.pid); // ... and reverted: started again, recorded in the stack file
     expect(processStartTime(fresh.pid)).toBe(fresh.startTime);
     expect(await answers(slow.port), story(r.out())).toBe(true);
   }, 90_000);
