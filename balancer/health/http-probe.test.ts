@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -106,5 +108,44 @@ describe('probeHttp', () => {
     expect(r).toMatchObject({ ok: false, reason: 'aborted' });
     expect(r.latencyMs).toBeLessThan(1000);
     expect(await waitFor(() => target.inflight === 0, 1000)).toBe(true);
+  });
+});
+
+describe('probeHttp when this process stalls', () => {
+  it('an answer that arrived during the stall counts: the timeout is judged after reading it', async () => {
+    // The server is another process, so it answers while this one is blocked.
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('http').createServer((q, s) => setTimeout(() => s.end('ok'), 50))
+           .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const [chunk] = (await once(server.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+      const url = new URL(`http://127.0.0.1:${Number(chunk.toString())}/`);
+      const probe = probeHttp(url, cfg({ timeout: 150 }));
+      // 20 ms in, the request is out; then this process is busy until well past the deadline,
+      // while the answer (due at 50 ms) waits in the socket. The stall is outside the timers
+      // phase (here: in the check phase), so the next loop turn starts with the expired timer.
+      await new Promise<void>((resolve) =>
+        setTimeout(
+          () =>
+            setImmediate(() => {
+              const until = performance.now() + 400;
+              while (performance.now() < until) {
+                // a stall: GC, a starved CPU, a container start
+              }
+              resolve();
+            }),
+          20,
+        ),
+      );
+      expect(await probe).toMatchObject({ ok: true, reason: 'HTTP 200' });
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 });

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HttpHealthConfig } from '../config/types.ts';
 import { cachedLookup } from '../net/cached-lookup.ts';
-import { describeError, type ProbeResult, socketHost, socketPort } from './probe-result.ts';
+import { describeError, type ProbeResult, probeDeadline, socketHost, socketPort } from './probe-result.ts';
 
 type HttpProbeConfig = Pick<HttpHealthConfig, 'path' | 'expectStatus' | 'timeout'>;
 
@@ -24,13 +24,13 @@ export function probeHttp(base: URL, cfg: HttpProbeConfig, signal?: AbortSignal)
     const finish = (ok: boolean, reason: string): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelDeadline();
       signal?.removeEventListener('abort', onAbort);
       req.destroy();
       resolve({ ok, latencyMs: performance.now() - started, reason });
     };
     const onAbort = (): void => finish(false, 'aborted');
-    const timer = setTimeout(() => finish(false, `timeout after ${cfg.timeout}ms`), cfg.timeout);
+    const cancelDeadline = probeDeadline(cfg.timeout, () => finish(false, `timeout after ${cfg.timeout}ms`));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     const req = request({

@@ -24,3 +24,23 @@ export function describeError(err: unknown, phase?: string): string {
   const what = e?.code ?? e?.message ?? String(err);
   return phase ? `${phase} ${what}` : what;
 }
+
+/**
+ * Calls `onTimeout` once `timeoutMs` has passed, but only after the event loop has read the I/O
+ * that arrived meanwhile. Node runs due timers before it polls sockets, so after a stall of this
+ * process (GC, a busy host, a container start) a probe whose answer is already in its socket
+ * would otherwise be judged a timeout, and a few such false timeouts mark a healthy server down.
+ * Two loop turns (poll, then check) before the verdict. Returns the function that cancels it.
+ */
+export function probeDeadline(timeoutMs: number, onTimeout: () => void): () => void {
+  let cancelled = false;
+  const timer = setTimeout(() => {
+    setImmediate(() => {
+      if (!cancelled) setImmediate(() => !cancelled && onTimeout());
+    });
+  }, timeoutMs);
+  return () => {
+    cancelled = true;
+    clearTimeout(timer);
+  };
+}

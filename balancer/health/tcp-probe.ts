@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { cachedLookup } from '../net/cached-lookup.ts';
-import { describeError, type ProbeResult } from './probe-result.ts';
+import { describeError, type ProbeResult, probeDeadline } from './probe-result.ts';
 
 /**
  * Opens a TCP connection and closes it again; ok when the handshake completes within `timeoutMs`.
@@ -24,13 +24,13 @@ export function probeTcp(
     const finish = (ok: boolean, reason: string): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelDeadline();
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve({ ok, latencyMs: performance.now() - started, reason });
     };
     const onAbort = (): void => finish(false, 'aborted');
-    const timer = setTimeout(() => finish(false, `timeout after ${timeoutMs}ms`), timeoutMs);
+    const cancelDeadline = probeDeadline(timeoutMs, () => finish(false, `timeout after ${timeoutMs}ms`));
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => finish(true, 'connected'));
     socket.once('error', (err) => finish(false, describeError(err, 'connect')));
