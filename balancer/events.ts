@@ -1,9 +1,5 @@
 import { EventEmitter } from 'node:events';
-
-/** Wall-clock milliseconds with sub-millisecond resolution; the drill recorder uses the same clock. */
-export function now(): number {
-  return performance.timeOrigin + performance.now();
-}
+import { now } from '../core/clock.ts';
 
 interface ServerRef {
   pool: string;

@@ -1,26 +1,25 @@
 /** The balancer's public API: what chaos/, drills/ and cli/ may import. */
 
-export { AdminClient } from './admin/client.ts';
-export { loadConfigFile, normalizeConfig, parseConfigText, type RawBalancerConfig } from './config/index.ts';
-// Helpers other config files (the local stack's) use to report problems the same way.
-export { makeLocator } from './config/locate.ts';
-export { formatPath, issueMessage } from './config/messages.ts';
-export type * from './config/types.ts';
-export { formatDuration, parseDuration } from './duration.ts';
+export { formatDuration, parseDuration } from '../core/duration.ts';
 export {
   ConfigError,
   type ConfigIssue,
   FaultlineError,
   type FaultlineErrorCode,
   type ProxyErrorCode,
-} from './errors.ts';
+} from '../core/errors.ts';
+export { AdminClient } from './admin/client.ts';
+export { loadConfigFile, normalizeConfig, parseConfigText, type RawBalancerConfig } from './config/index.ts';
+// Helpers other config files (the local stack's) use to report problems the same way.
+export { makeLocator } from './config/locate.ts';
+export { formatPath, issueMessage } from './config/messages.ts';
+export type * from './config/types.ts';
 export {
   BALANCER_EVENT_KINDS,
   type BalancerEvent,
   type BalancerEventKind,
   describeEvent,
   EventBus,
-  now,
 } from './events.ts';
 export { cachedLookup, forgetHost } from './net/cached-lookup.ts';
 export { describeRequestError, type RequestErrorEntry } from './proxy/error-log.ts';

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { FaultlineError } from '../core/errors.ts';
 import { AdminServer } from './admin/admin-server.ts';
 import { BalancerMetrics } from './admin/metrics.ts';
 import { formatListenAddress } from './config/index.ts';
 import type { BalancerConfig, ListenAddress } from './config/types.ts';
-import { FaultlineError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { Pool } from './pool/pool.ts';
 import { answerClientError } from './proxy/client-errors.ts';

@@ -5,7 +5,7 @@
  */
 import { Pool } from 'undici';
 import { killAllBackends, spawnBackend } from '../backends/spawn.ts';
-import { now } from '../balancer/index.ts';
+import { now } from '../core/clock.ts';
 import { latencySummary } from '../drills/load/latency-stats.ts';
 import { startLoad } from '../drills/load/open-model.ts';
 

@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FaultlineError } from '../balancer/errors.ts';
+import { FaultlineError } from '../core/errors.ts';
 
 /** Modes for what faultline writes: the ledger and stack files say which processes to signal. */
 export const PRIVATE_FILE_MODE = 0o600;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
-import { FaultlineError } from '../balancer/errors.ts';
+import { FaultlineError } from '../core/errors.ts';
 import { describeListener } from './targets/port-owner.ts';
 import { currentInstance, StaleTargetError, signalInstance } from './targets/process-identity.ts';
 import { controlHeaders } from './toxic-proxy/client.ts';

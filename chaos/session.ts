@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { FaultlineError } from '../balancer/errors.ts';
+import { FaultlineError } from '../core/errors.ts';
 import { faultNames, findFault } from './faults/index.ts';
 import type { Ledger, OutstandingFault, PlannedLine } from './ledger.ts';
 import { applyRevert } from './revert.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { stringify } from 'yaml';
-import { AdminClient, type BalancerEvent, FaultlineError, now } from '../balancer/index.ts';
+import { AdminClient, type BalancerEvent, FaultlineError } from '../balancer/index.ts';
 import { ComposeProject, chooseNodeImage, detectComposeCommand } from '../chaos/targets/compose-project.ts';
 import {
   CONTROL_PORT_LABEL,
@@ -18,6 +18,7 @@ import {
   SERVICE_LABEL,
 } from '../chaos/targets/docker-target.ts';
 import { BALANCER_TARGET } from '../chaos/targets/local-stack.ts';
+import { now } from '../core/clock.ts';
 import { DRILL_HEALTH, type DrillTarget, waitUntilServing } from './target.ts';
 import type { LoadedStack } from './validate.ts';
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FaultlineError } from '../errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { EventBus } from '../events.ts';
 import { type AdminStack, startAdminStack } from './admin.fixture.ts';
 import { AdminServer, isLoopbackHost } from './admin-server.ts';

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIP, type Socket } from 'node:net';
+import { FaultlineError } from '../../core/errors.ts';
 import { isLoopbackHost, refuseCaller, refuseContentType } from '../../core/request-guard.ts';
 import type { AdminConfig, ListenAddress } from '../config/types.ts';
-import { FaultlineError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { type Pool, UnknownServerError } from '../pool/pool.ts';
 import type { ServerSnapshot } from '../pool/snapshot.ts';

@@ -1,4 +1,4 @@
-import { FaultlineError } from '../errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import type { BalancerEvent, BalancerEventKind } from '../events.ts';
 import type { ServerSnapshot } from '../pool/snapshot.ts';
 import type { PoolSnapshot } from './metrics.ts';

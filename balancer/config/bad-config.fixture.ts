@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { parseConfigText } from './index.ts';
 
 /** Shared by the bad-config tables: a valid pool (lines 1-4) and builders for rows. */

@@ -1,4 +1,4 @@
-import { formatDuration } from '../duration.ts';
+import { formatDuration } from '../../core/duration.ts';
 import { normaliseRequestTarget } from '../proxy/request-target.ts';
 import { buildPool } from './build-pool.ts';
 import { type BuildContext, defined, scope } from './context.ts';

@@ -1,4 +1,4 @@
-import { formatDuration } from '../duration.ts';
+import { formatDuration } from '../../core/duration.ts';
 import { type BuildContext, defined } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { ParsedPool } from './schema.ts';

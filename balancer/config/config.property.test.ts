@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { normalizeConfig, parseConfigText } from './index.ts';
 import type { BalancerConfig } from './types.ts';
 

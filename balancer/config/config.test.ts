@@ -2,7 +2,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, FaultlineError } from '../errors.ts';
+import { ConfigError, FaultlineError } from '../../core/errors.ts';
 import { type BalancerConfig, DEFAULTS, loadConfigFile, normalizeConfig, parseConfigText } from './index.ts';
 
 const TOKEN = 'a-long-enough-token-123';

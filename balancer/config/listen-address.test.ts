@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultlineError } from '../errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { formatListenAddress, isLoopback, parseConfigText, parseListenAddress } from './index.ts';
 
 describe('listen addresses', () => {

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { FaultlineError } from '../errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { describe } from './messages.ts';
 import type { ListenAddress } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError, type ConfigIssue, FaultlineError } from '../errors.ts';
+import { ConfigError, type ConfigIssue, FaultlineError } from '../../core/errors.ts';
 import { maskEnvReferences, substituteDocument } from './env.ts';
 import { makeLocator } from './locate.ts';
 import { formatPath } from './messages.ts';

@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { ConfigError, type ConfigIssue } from '../../core/errors.ts';
 import { buildConfig } from './build-config.ts';
 import type { Locate } from './locate.ts';
 import { formatPath, issueMessage, type Segment } from './messages.ts';

@@ -1,5 +1,5 @@
+import { now } from '../../core/clock.ts';
 import type { HealthConfig } from '../config/types.ts';
-import { now } from '../events.ts';
 import { probeHttp } from './http-probe.ts';
 import { describeError, type ProbeResult, socketHost, socketPort } from './probe-result.ts';
 import { probeTcp } from './tcp-probe.ts';

@@ -1,7 +1,8 @@
+import { now } from '../../core/clock.ts';
 import { createAlgorithm } from '../algorithms/index.ts';
 import type { BalancingAlgorithm, PickContext } from '../algorithms/types.ts';
 import type { PoolConfig } from '../config/types.ts';
-import { type EventBus, now } from '../events.ts';
+import type { EventBus } from '../events.ts';
 import { ActiveHealthChecker } from '../health/index.ts';
 import type { TryOutcome } from '../resilience/outlier-detector.ts';
 import { RetryBudget } from '../resilience/retry-budget.ts';

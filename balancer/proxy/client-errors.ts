@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { ProxyErrorCode } from '../errors.ts';
-import { proxyErrorStatus } from '../errors.ts';
+import type { ProxyErrorCode } from '../../core/errors.ts';
+import { proxyErrorStatus } from '../../core/errors.ts';
 import type { RequestErrorLog } from './error-log.ts';
 import { rawErrorResponse } from './error-response.ts';
 

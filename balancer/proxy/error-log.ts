@@ -1,4 +1,4 @@
-import type { ProxyErrorCode } from '../errors.ts';
+import type { ProxyErrorCode } from '../../core/errors.ts';
 
 /**
  * Why the balancer answered a request itself, with the detail the client is not shown:

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type ProxyErrorCode, proxyErrorStatus } from '../errors.ts';
+import { type ProxyErrorCode, proxyErrorStatus } from '../../core/errors.ts';
 import { ERROR_HEADER, REQUEST_ID_HEADER } from './headers.ts';
 
 const MESSAGES: Record<ProxyErrorCode, string> = {

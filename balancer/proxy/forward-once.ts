@@ -2,8 +2,8 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ProxyServer } from 'http-proxy-3';
+import type { ProxyErrorCode } from '../../core/errors.ts';
 import type { TimeoutsConfig } from '../config/types.ts';
-import type { ProxyErrorCode } from '../errors.ts';
 import type { BackendServer } from '../pool/backend-server.ts';
 
 /**

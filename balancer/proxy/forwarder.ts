@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import { now } from '../../core/clock.ts';
+import type { ProxyErrorCode } from '../../core/errors.ts';
 import type { LimitsConfig } from '../config/types.ts';
-import type { ProxyErrorCode } from '../errors.ts';
-import { now } from '../events.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { Router } from '../router.ts';
 import type { RequestErrorLog } from './error-log.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../../balancer/duration.ts';
+import { parseDuration } from '../../core/duration.ts';
 import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { Fault, Target } from '../types.ts';
 

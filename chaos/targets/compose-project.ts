@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { FaultlineError } from '../../balancer/errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 
 /** The image the Dockerfiles build on when nothing else is said (a normal official Node image). */
 export const DEFAULT_NODE_IMAGE = 'node:20-slim';

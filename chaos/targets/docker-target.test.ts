@@ -1,7 +1,7 @@
 import net from 'node:net';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { FaultlineError } from '../../balancer/errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { connectDocker, idempotent } from './docker-target.ts';
 
 // The Docker target acts on a real engine in the compose-stack suite; here only what needs none.

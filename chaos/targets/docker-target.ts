@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { FaultlineError } from '../../balancer/errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import type { RevertRecord, Target, TargetProvider } from '../types.ts';
 
 export const PROJECT_LABEL = 'com.docker.compose.project';

@@ -1,4 +1,4 @@
-import { FaultlineError } from '../../balancer/errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 
 /** `resolve(name)` found no target of that name; the message lists the ones there are. */
 export class TargetNotFoundError extends FaultlineError {

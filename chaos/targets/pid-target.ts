@@ -1,4 +1,4 @@
-import { FaultlineError } from '../../balancer/errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { applyRevert } from '../revert.ts';
 import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { RevertRecord, Target } from '../types.ts';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FaultlineError } from '../../balancer/errors.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { assertPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.ts';
 import type { LocalProcessSpec, TargetProvider } from '../types.ts';
 import { PidTarget } from './pid-target.ts';

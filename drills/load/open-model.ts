@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
-import { ERROR_HEADER, now, SERVED_BY_HEADER } from '../../balancer/index.ts';
+import { ERROR_HEADER, SERVED_BY_HEADER } from '../../balancer/index.ts';
+import { now } from '../../core/clock.ts';
 import { isFailure, type RequestRecord } from '../recording.ts';
 import { arrivalSchedule, type Ramp } from './arrival-schedule.ts';
 import { percentileOf } from './latency-stats.ts';

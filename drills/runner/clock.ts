@@ -1,4 +1,4 @@
-import { now } from '../../balancer/index.ts';
+import { now } from '../../core/clock.ts';
 
 export { now };
 
