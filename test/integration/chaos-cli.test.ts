@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackState } from '../../chaos/targets/stack-state.ts';
+import { startNode, until } from '../fixtures/cli-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/faultline.js');
@@ -14,23 +14,7 @@ const stackFile = join(dir, 'stack.json');
 const ledgerFile = join(dir, 'ledger.jsonl');
 const env = { ...process.env, FAULTLINE_STACK: stackFile, FAULTLINE_LEDGER: ledgerFile };
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c) => (out += c));
-  child.stderr?.on('data', (c) => (err += c));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, out: () => out, err: () => err };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const start = (args: string[]) => startNode(args, { cwd: ROOT, env });
 
 /** Status of GET url, or 'no answer' if none within timeoutMs. */
 async function probe(url: string, timeoutMs = 600): Promise<number | 'no answer' | 'refused'> {

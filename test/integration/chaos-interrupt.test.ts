@@ -4,14 +4,15 @@
  * `faultline revert` finishes it. The slow injection is real: `stop` on a process that keeps
  * serving for a while after SIGTERM (test/fixtures/slow-exit-server.mjs).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { processStartTime, waitForExit } from '../../chaos/targets/process-identity.ts';
 import type { StackState } from '../../chaos/targets/stack-state.ts';
+import { startNode, until } from '../fixtures/cli-process.ts';
 import { answers, ROOT, stackEntry, startListener, writeStackFile } from '../fixtures/local-process.ts';
 
 const BIN = join(ROOT, 'bin/faultline.js');
@@ -23,27 +24,7 @@ const exitLog = join(dir, 'exits.log');
 const env = { ...process.env, FAULTLINE_STACK: stackFile, FAULTLINE_LEDGER: ledgerFile };
 const LINGER_MS = '2500';
 
-function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c) => (out += c));
-  child.stderr?.on('data', (c) => (err += c));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, out: () => out, err: () => err };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const start = (args: string[]) => startNode([BIN, ...args], { cwd: ROOT, env });
 
 const sigterms = () => (existsSync(mark) ? readFileSync(mark, 'utf8').trim().split('\n').length : 0);
 /** What the slow processes wrote about themselves, and whether the recorded one runs: for failure messages. */

@@ -1,27 +1,19 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Journal } from '../../drills/journal/types.ts';
+import { startNode } from '../fixtures/cli-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/faultline.js');
 
 function faultline(args: string[], dir: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return startNode([BIN, ...args], {
     cwd: dir,
     env: { ...process.env, FAULTLINE_LEDGER: join(dir, 'ledger.jsonl'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c) => (out += c));
-  child.stderr?.on('data', (c) => (err += c));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, out: () => out, err: () => err };
 }
 
 function journals(reportDir: string): Journal[] {
