@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../balancer/index.ts';
+import { startNode } from '../test/fixtures/cli-process.ts';
 
 const BIN = fileURLToPath(new URL('../bin/faultline.js', import.meta.url));
 const children: ChildProcess[] = [];
@@ -16,17 +16,9 @@ afterEach(() => {
 });
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c) => (stdout += c));
-  child.stderr?.on('data', (c) => (stderr += c));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, out: () => stdout, err: () => stderr };
+  const proc = startNode([BIN, ...args], { cwd: process.cwd(), env: { ...process.env, ...env } });
+  children.push(proc.child);
+  return proc;
 }
 
 async function tempFile(name: string, text: string): Promise<string> {

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { startNode } from '../fixtures/cli-process.ts';
 import { request } from '../fixtures/http.ts';
 
 // `faultline toxic-proxy` as a real child process, as the compose service runs it.
@@ -23,18 +24,9 @@ afterEach(async () => {
 
 function run(args: string[], env: Record<string, string> = {}) {
   const { FAULTLINE_TOXIC_TOKEN: _, ...inherited } = process.env;
-  const child = spawn(process.execPath, [BIN, 'toxic-proxy', ...args], {
-    cwd: ROOT,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c) => (out += c));
-  child.stderr?.on('data', (c) => (err += c));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, out: () => out, err: () => err };
+  const proc = startNode([BIN, 'toxic-proxy', ...args], { cwd: ROOT, env: { ...inherited, ...env } });
+  children.push(proc.child);
+  return proc;
 }
 
 /** The control URL from the `listening` line, rewritten to 127.0.0.1 (the test's only target). */
