@@ -6,13 +6,23 @@
 // Packages stay imports from node_modules. `npm run build`; the Dockerfiles run it too.
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const entries = { faultline: 'cli/main.ts', backend: 'backends/main.ts' };
 const only = process.argv.slice(2);
+
+// The HTML report inlines the timeline chart, compiled from drills/reports/timeline-chart/*.ts.
+// dist/ has no TypeScript to compile at run time, so it gets the compiled script as a constant,
+// made by the same function the source tree uses at its first report.
+async function timelineChartDefine() {
+  const chart = await tsImport('../drills/reports/chart-script.ts', import.meta.url);
+  return { FAULTLINE_TIMELINE_CHART: JSON.stringify(chart.compileTimelineChart()) };
+}
 for (const [name, entry] of Object.entries(entries)) {
   if (only.length > 0 && !only.includes(name)) continue;
   await build({
+    define: name === 'faultline' ? await timelineChartDefine() : {},
     absWorkingDir: root,
     entryPoints: [entry],
     outfile: `dist/${name}.mjs`,
