@@ -10,7 +10,9 @@ export default defineConfig({
       'backends/**/*.test.ts',
       'chaos/**/*.test.ts',
       'cli/**/*.test.ts',
+      'core/**/*.test.ts',
       'drills/**/*.test.ts',
+      'stack/**/*.test.ts',
       'test/**/*.test.ts',
     ],
     // The catalog's SLAs measure timing: it runs alone afterwards (vitest.catalog.config.ts).

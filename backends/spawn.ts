@@ -26,7 +26,7 @@ import {
   killAllChildren,
   type LaunchSpec,
   spawnChild,
-} from '../chaos/targets/child-process.ts';
+} from '../core/process/launcher.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BACKEND_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -45,7 +45,7 @@ const BACKEND_VARS = [
 ];
 
 export type BackendProcess = ChildProcessHandle;
-export type { ChildExit as BackendExit } from '../chaos/targets/child-process.ts';
+export type { ChildExit as BackendExit } from '../core/process/launcher.ts';
 export { ChildStartError as BackendStartError };
 
 /**

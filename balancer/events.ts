@@ -71,9 +71,13 @@ const everyKindListed: [Exclude<BalancerEventKind, (typeof BALANCER_EVENT_KINDS)
   : false = true;
 void everyKindListed;
 
-export type BalancerEvent = BalancerEventBody & { seq: number; at: number };
+const KIND_SET: ReadonlySet<string> = new Set(BALANCER_EVENT_KINDS);
 
-export type EventOfKind<K extends BalancerEventKind> = Extract<BalancerEvent, { kind: K }>;
+export function isBalancerEventKind(value: string): value is BalancerEventKind {
+  return KIND_SET.has(value);
+}
+
+export type BalancerEvent = BalancerEventBody & { seq: number; at: number };
 
 /** Publishes events in order and keeps the most recent ones so late subscribers can replay. */
 export class EventBus {

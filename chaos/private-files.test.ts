@@ -2,8 +2,8 @@ import { chmodSync, chownSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processStartTime } from '../core/process/identity.ts';
 import { Ledger } from './ledger.ts';
-import { processStartTime } from './targets/process-identity.ts';
 import { readStackState, type StackState, writeStackState } from './targets/stack-state.ts';
 
 const revert = { kind: 'none' } as const;

@@ -3,8 +3,8 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { FaultlineError } from '../core/errors.ts';
-import { describeListener } from './targets/port-owner.ts';
-import { currentInstance, StaleTargetError, signalInstance } from './targets/process-identity.ts';
+import { currentInstance, StaleTargetError, signalInstance } from '../core/process/identity.ts';
+import { describeListener } from '../core/process/port-owner.ts';
 import { controlHeaders } from './toxic-proxy/client.ts';
 import type { RevertRecord } from './types.ts';
 

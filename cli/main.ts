@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { FaultlineError } from '../balancer/index.ts';
+import { FaultlineError } from '../core/errors.ts';
 import { registerBalancerCommand } from './commands/balancer.ts';
 import { registerChaosCommands } from './commands/chaos.ts';
 import { registerDemoCommand } from './commands/demo.ts';

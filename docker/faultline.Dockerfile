@@ -11,6 +11,7 @@ COPY balancer ./balancer
 COPY backends ./backends
 COPY chaos ./chaos
 COPY drills ./drills
+COPY stack ./stack
 COPY cli ./cli
 COPY compose ./compose
 COPY scripts/bundle.mjs ./scripts/

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConfigError, FaultlineError } from '../balancer/index.ts';
+import { ConfigError, FaultlineError } from '../core/errors.ts';
 import { CATALOG } from './catalog/index.ts';
 import { type LoadedDrill, validateDrill } from './validate.ts';
 

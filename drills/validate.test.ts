@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../balancer/index.ts';
+import { ConfigError } from '../core/errors.ts';
 import {
   after as afterEvent,
   at,
@@ -111,7 +111,7 @@ describe('validateDrill', () => {
     [
       'bad warm-up',
       (d) => ((d.load as { warmup: unknown }).warmup = 'soon'),
-      'load.warmup: must be a duration such as 500ms, 2s or 1m (got "soon")',
+      'load.warmup: must be a duration such as 250ms, 1.5s, 2m, 1h, or whole milliseconds as a number (got "soon")',
     ],
     [
       'warm-up share above the rate',
@@ -124,7 +124,7 @@ describe('validateDrill', () => {
         ((
           (d.method as Array<{ trigger: { offset: unknown } }>)[0] as { trigger: { offset: unknown } }
         ).trigger.offset = '1 sec'),
-      'method[0].trigger.offset: an offset must be a duration such as 500ms, 2s or 1m (got "1 sec")',
+      'method[0].trigger.offset: must be a duration such as 250ms, 1.5s, 2m, 1h, or whole milliseconds as a number (got "1 sec")',
     ],
     [
       'unknown fault',

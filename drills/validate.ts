@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { BALANCER_EVENT_KINDS, ConfigError, type ConfigIssue, parseDuration } from '../balancer/index.ts';
+import { BALANCER_EVENT_KINDS } from '../balancer/index.ts';
 import { faultNames, findFault } from '../chaos/faults/index.ts';
-import { BALANCER_TARGET, type LocalBackendSpec, SAMPLE_STACK } from '../chaos/targets/local-stack.ts';
+import { checkDuration } from '../core/duration.ts';
+import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import { durationField, nameField } from '../core/validation/fields.ts';
+import { BALANCER_TARGET, backendListSchema, SAMPLE_STACK, type StackSpec } from '../stack/index.ts';
 import type { DrillAction, EventCondition } from './define.ts';
 import { checkSlaReferences, parseSla, type Sla } from './sla/index.ts';
 
@@ -17,19 +20,12 @@ export interface LoadedStep {
   forMs?: number;
 }
 
-export interface LoadedStack {
-  backends: LocalBackendSpec[];
-  proxies: boolean;
-  pool?: Record<string, unknown>;
-  balancer?: Record<string, unknown>;
-}
-
 /** A drill validated and normalized: everything a run needs, nothing left to check. */
 export interface LoadedDrill {
   file: string;
   name: string;
   description: string;
-  stack: LoadedStack;
+  stack: StackSpec;
   load: {
     rate: number;
     requests: Array<{ method: string; path: string; body?: string; headers?: Record<string, string> }>;
@@ -52,22 +48,8 @@ export const DEFAULT_WARMUP_FROM = 0.1;
 /** The method runs this long past its last `at` step unless the drill says `duration`. */
 const METHOD_TAIL_MS = 3000;
 const DEFAULT_AFTER_TIMEOUT_MS = 10_000;
-const NAME = /^[A-Za-z0-9_.-]+$/;
 
-const duration = (what: string) =>
-  z.union([z.string(), z.number()]).transform((input, ctx) => {
-    const ms = parseDuration(input);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${what} must be a duration such as 500ms, 2s or 1m (got ${JSON.stringify(input)})`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const name = z.string().regex(NAME, 'may contain only letters, digits, "_", "." and "-"');
+const name = nameField();
 const targets = z.array(name).min(1, 'needs at least one target');
 
 const action = z.discriminatedUnion('kind', [
@@ -87,7 +69,7 @@ const action = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('shell'),
     command: z.string().min(1),
-    timeout: duration('timeout').optional(),
+    timeout: durationField().optional(),
   }),
 ]);
 
@@ -102,25 +84,18 @@ const condition = z.strictObject({
 
 const step = z.strictObject({
   trigger: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('at'), offset: duration('an offset') }),
-    z.strictObject({ kind: z.literal('after'), condition, timeout: duration('timeout').optional() }),
+    z.strictObject({ kind: z.literal('at'), offset: durationField() }),
+    z.strictObject({ kind: z.literal('after'), condition, timeout: durationField().optional() }),
   ]),
   action,
   as: name.optional(),
-  for: duration('for').optional(),
-});
-
-const backend = z.strictObject({
-  name,
-  weight: z.number().int().min(1).max(1000).optional(),
-  backup: z.boolean().optional(),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+  for: durationField().optional(),
 });
 
 const stack = z.union([
   z.literal('sample'),
   z.strictObject({
-    backends: z.array(backend).min(1).optional(),
+    backends: backendListSchema.optional(),
     proxies: z.boolean().optional(),
     pool: z.record(z.string(), z.unknown()).optional(),
     balancer: z.record(z.string(), z.unknown()).optional(),
@@ -146,7 +121,7 @@ const drillSchema = z.strictObject({
   load: z.strictObject({
     rate: z.number().positive().max(5000, 'must be at most 5000 requests/s'),
     requests: z.array(request).min(1).optional(),
-    timeout: duration('timeout').optional(),
+    timeout: durationField().optional(),
     connections: z.number().int().min(1).max(1024).optional(),
     warmup: z
       .union([
@@ -162,25 +137,24 @@ const drillSchema = z.strictObject({
         }),
       ])
       .transform((input, ctx) => {
-        const raw = typeof input === 'object' ? input.duration : input;
-        const ms = parseDuration(raw);
-        if (ms === undefined) {
+        const checked = checkDuration(typeof input === 'object' ? input.duration : input);
+        if ('problem' in checked) {
           ctx.addIssue({
             code: 'custom',
             path: typeof input === 'object' ? ['duration'] : [],
-            message: `must be a duration such as 500ms, 2s or 1m (got ${JSON.stringify(raw)})`,
+            message: checked.problem,
           });
           return z.NEVER;
         }
-        return { durationMs: ms, from: typeof input === 'object' ? input.from : undefined };
+        return { durationMs: checked.ms, from: typeof input === 'object' ? input.from : undefined };
       })
       .optional(),
   }),
   steadyState: z
-    .union([thresholds, z.strictObject({ duration: duration('duration').optional(), thresholds })])
+    .union([thresholds, z.strictObject({ duration: durationField().optional(), thresholds })])
     .optional(),
   method: z.array(step).min(1, 'needs at least one step'),
-  duration: duration('duration').optional(),
+  duration: durationField().optional(),
   sla: z.array(z.string()).min(1, 'needs at least one SLA'),
   abortWhen: z.array(z.string()).optional(),
 });
@@ -309,7 +283,7 @@ function drillError(file: string, issues: readonly ConfigIssue[]): ConfigError {
   return new ConfigError(file, issues, 'FL_DRILL_INVALID', 'drill');
 }
 
-function stackOf(drill: ParsedDrill): LoadedStack {
+function stackOf(drill: ParsedDrill): StackSpec {
   if (drill.stack === 'sample') return { backends: SAMPLE_STACK, proxies: false };
   return {
     backends: drill.stack.backends ?? SAMPLE_STACK,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../balancer/index.ts';
-import { parseStackConfig } from './stack-config.ts';
+import { ConfigError } from '../core/errors.ts';
+import { parseStackConfig } from './stack-file.ts';
 
 function problems(text: string) {
   try {
@@ -16,7 +16,7 @@ function problems(text: string) {
 
 describe('local stack file', () => {
   it('the shipped example is valid', () => {
-    const text = readFileSync(fileURLToPath(new URL('../../examples/stack.yaml', import.meta.url)), 'utf8');
+    const text = readFileSync(fileURLToPath(new URL('../examples/stack.yaml', import.meta.url)), 'utf8');
     const stack = parseStackConfig(text);
     expect(stack.backends.map((b) => b.name)).toEqual(['app1', 'app2', 'app3']);
     expect(stack.backends[1]?.env).toEqual({ LATENCY_MS: '5' });

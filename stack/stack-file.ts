@@ -1,40 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, FaultlineError, formatPath, issueMessage, makeLocator } from '../../balancer/index.ts';
+import { ConfigError, FaultlineError } from '../core/errors.ts';
+import { makeLocator } from '../core/validation/locate.ts';
+import { formatPath, issueMessage } from '../core/validation/messages.ts';
+import { backendListSchema } from './stack-spec.ts';
 
-const backend = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, "_", "." and "-"'),
-  weight: z.number().int().min(1).max(1000).optional(),
-  backup: z.boolean().optional(),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+const stackSchema = z.strictObject({
+  backends: backendListSchema,
+  proxies: z.boolean().default(true),
+  /** Raw balancer settings: `pool` (algorithm, health, retries, ...) and top-level ones (timeouts, ...). */
+  balancer: z
+    .strictObject({ pool: z.record(z.string(), z.unknown()).optional() })
+    .catchall(z.unknown())
+    .default({}),
 });
-
-const stackSchema = z
-  .strictObject({
-    backends: z.array(backend).min(1, 'needs at least one backend'),
-    proxies: z.boolean().default(true),
-    /** Raw balancer settings: `pool` (algorithm, health, retries, ...) and top-level ones (timeouts, ...). */
-    balancer: z
-      .strictObject({ pool: z.record(z.string(), z.unknown()).optional() })
-      .catchall(z.unknown())
-      .default({}),
-  })
-  .superRefine((stack, ctx) => {
-    const seen = new Set<string>();
-    stack.backends.forEach((b, i) => {
-      if (seen.has(b.name))
-        ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: `"${b.name}" is used twice` });
-      seen.add(b.name);
-    });
-    if (stack.backends.every((b) => b.backup)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['backends'],
-        message: 'needs at least one primary (a backend without backup: true)',
-      });
-    }
-  });
 
 /** The local stack as a file describes it: the backends, the proxies, the balancer's settings. */
 export type StackConfig = z.output<typeof stackSchema>;

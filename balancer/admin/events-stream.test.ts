@@ -1,8 +1,7 @@
 import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BalancerEvent } from '../events.ts';
+import { BALANCER_EVENT_KINDS, type BalancerEvent } from '../events.ts';
 import { type AdminStack, startAdminStack, until } from './admin.fixture.ts';
-import { BALANCER_EVENT_KINDS } from './events-stream.ts';
 
 /** Reads raw SSE text from /events until `enough(text)` holds, then disconnects. */
 function readRaw(

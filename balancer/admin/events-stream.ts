@@ -1,37 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BalancerEvent, BalancerEventKind, EventBus } from '../events.ts';
+import {
+  BALANCER_EVENT_KINDS,
+  type BalancerEvent,
+  type BalancerEventKind,
+  type EventBus,
+  isBalancerEventKind,
+} from '../events.ts';
 import { AdminHttpError } from './http-json.ts';
-
-/** Every event kind; the compiler rejects this object if a kind is missing or unknown. */
-const KNOWN_KINDS = {
-  'server-down': true,
-  'server-up': true,
-  ejected: true,
-  'ejection-ended': true,
-  'breaker-open': true,
-  'breaker-half-open': true,
-  'breaker-close': true,
-  'failover-to-backup': true,
-  failback: true,
-  'pool-empty': true,
-  'panic-enter': true,
-  'panic-exit': true,
-  'server-draining': true,
-  'server-drained': true,
-  'server-enabled': true,
-  'server-disabled': true,
-  'weight-changed': true,
-  'balancer-started': true,
-  'balancer-stopping': true,
-} as const satisfies Record<BalancerEventKind, true>;
-
-export const BALANCER_EVENT_KINDS: readonly BalancerEventKind[] = Object.keys(
-  KNOWN_KINDS,
-) as BalancerEventKind[];
-
-export function isBalancerEventKind(value: string): value is BalancerEventKind {
-  return Object.hasOwn(KNOWN_KINDS, value);
-}
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** A client this far behind is cut off; it reconnects with Last-Event-ID and replays. */

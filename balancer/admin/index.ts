@@ -17,13 +17,7 @@ export {
   type EventStreamOptions,
   type WaitForEventOptions,
 } from './client.ts';
-export {
-  BALANCER_EVENT_KINDS,
-  DEFAULT_HEARTBEAT_MS,
-  EventStreams,
-  formatEvent,
-  isBalancerEventKind,
-} from './events-stream.ts';
+export { DEFAULT_HEARTBEAT_MS, EventStreams, formatEvent } from './events-stream.ts';
 export { AdminHttpError, MAX_BODY_BYTES, MAX_WEIGHT, MIN_WEIGHT, parseWeight } from './http-json.ts';
 export { BalancerMetrics, NO_SERVER_LABEL, type PoolSnapshot, statusClass } from './metrics.ts';
 export { type SseMessage, SseParser } from './sse-parser.ts';

@@ -1,10 +1,10 @@
 import { formatDuration } from '../../core/duration.ts';
+import { type Segment, suggest } from '../../core/validation/messages.ts';
 import { normaliseRequestTarget } from '../proxy/request-target.ts';
 import { buildPool } from './build-pool.ts';
 import { type BuildContext, defined, scope } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { checkListenAddress, formatListenAddress, isLoopback } from './listen-address.ts';
-import { type Segment, suggest } from './messages.ts';
 import { NAME_RULE, type ParsedConfig } from './schema.ts';
 import type {
   AdminConfig,

@@ -1,4 +1,4 @@
-import type { Segment } from './messages.ts';
+import type { Segment } from '../../core/validation/messages.ts';
 
 /** Where build steps report problems, and how they learn that the schema already dropped a field. */
 export interface BuildContext {

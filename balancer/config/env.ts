@@ -1,5 +1,5 @@
 import { type Document, isMap, isScalar, isSeq, parse, Scalar } from 'yaml';
-import type { Segment } from './messages.ts';
+import type { Segment } from '../../core/validation/messages.ts';
 
 /**
  * Environment references in string scalars:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatDuration, parseDuration } from '../../core/duration.ts';
-import { describe, suggest } from './messages.ts';
+import { checkDuration } from '../../core/duration.ts';
+import { describe, suggest } from '../../core/validation/messages.ts';
 
 /**
  * Field validators. Each accepts anything, returns `undefined` for an absent field (defaults are
@@ -28,21 +28,10 @@ function field<T>(check: (v: unknown) => T | Failure): z.ZodType<T | undefined> 
     .optional() as unknown as z.ZodType<T | undefined>;
 }
 
-/** setTimeout's limit: a longer delay silently fires after 1ms. */
-const MAX_DURATION_MS = 2_147_483_647;
-
 export const duration = (min = 0) =>
   field<number>((v) => {
-    const ms =
-      typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)) ? parseDuration(v) : undefined;
-    if (ms === undefined) {
-      return fail(
-        `must be a duration such as 250ms, 1.5s, 2m, 1h, or whole milliseconds as a number (got ${describe(v)})`,
-      );
-    }
-    if (ms < min) return fail(`must be at least ${formatDuration(min)} (got ${describe(v)})`);
-    if (ms > MAX_DURATION_MS) return fail(`must be at most 24 days (got ${describe(v)})`);
-    return Math.round(ms);
+    const checked = checkDuration(v, min);
+    return 'problem' in checked ? fail(checked.problem) : checked.ms;
   });
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };

@@ -1,4 +1,6 @@
 /** The balancer config: load (YAML/JSON, `${VAR}`), validate with field paths and lines, normalise. */
+
+export { formatPath } from '../../core/validation/messages.ts';
 export { DEFAULTS } from './defaults.ts';
 export {
   checkListenAddress,
@@ -7,7 +9,6 @@ export {
   parseListenAddress,
 } from './listen-address.ts';
 export { loadConfigFile, parseConfigText } from './load.ts';
-export { formatPath } from './messages.ts';
 export { normalizeConfig } from './normalize.ts';
 export type * from './raw-types.ts';
 export type * from './types.ts';

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { FaultlineError } from '../../core/errors.ts';
-import { describe } from './messages.ts';
+import { describe } from '../../core/validation/messages.ts';
 import type { ListenAddress } from './types.ts';
 
 const HOST_PORT = /^(?:\[([^\]]*)\]|([^:[\]\s]*)):(\d+)$/;

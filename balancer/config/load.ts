@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue, FaultlineError } from '../../core/errors.ts';
+import { makeLocator } from '../../core/validation/locate.ts';
+import { formatPath } from '../../core/validation/messages.ts';
 import { maskEnvReferences, substituteDocument } from './env.ts';
-import { makeLocator } from './locate.ts';
-import { formatPath } from './messages.ts';
 import { validateConfig } from './normalize.ts';
 import type { BalancerConfig } from './types.ts';
 

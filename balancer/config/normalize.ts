@@ -1,7 +1,7 @@
 import { ConfigError, type ConfigIssue } from '../../core/errors.ts';
+import type { Locate } from '../../core/validation/locate.ts';
+import { formatPath, issueMessage, type Segment } from '../../core/validation/messages.ts';
 import { buildConfig } from './build-config.ts';
-import type { Locate } from './locate.ts';
-import { formatPath, issueMessage, type Segment } from './messages.ts';
 import { type ParsedConfig, rawConfigSchema } from './schema.ts';
 import type { BalancerConfig } from './types.ts';
 

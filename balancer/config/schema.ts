@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describe } from '../../core/validation/messages.ts';
 import {
   backendUrl,
   bool,
@@ -13,7 +14,6 @@ import {
   text,
   textOrEmpty,
 } from './fields.ts';
-import { describe } from './messages.ts';
 import { ALGORITHM_NAMES } from './types.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { cachedLookup } from '../../core/net/cached-lookup.ts';
 import type { HttpHealthConfig } from '../config/types.ts';
-import { cachedLookup } from '../net/cached-lookup.ts';
 import { describeError, type ProbeResult, probeDeadline, socketHost, socketPort } from './probe-result.ts';
 
 type HttpProbeConfig = Pick<HttpHealthConfig, 'path' | 'expectStatus' | 'timeout'>;

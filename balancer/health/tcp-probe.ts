@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { cachedLookup } from '../net/cached-lookup.ts';
+import { cachedLookup } from '../../core/net/cached-lookup.ts';
 import { describeError, type ProbeResult, probeDeadline } from './probe-result.ts';
 
 /**

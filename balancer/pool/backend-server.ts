@@ -1,6 +1,6 @@
 import http from 'node:http';
+import { cachedLookup } from '../../core/net/cached-lookup.ts';
 import type { PoolConfig, ServerConfig } from '../config/types.ts';
-import { cachedLookup } from '../net/cached-lookup.ts';
 import { type BreakerTransition, CircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { OutlierDetector } from '../resilience/outlier-detector.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../../core/duration.ts';
+import { durationField } from '../../core/validation/fields.ts';
 import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { Fault, Target } from '../types.ts';
 
@@ -11,19 +11,8 @@ const envelope = {
   toxicity: z.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).default(1),
 };
 
-/** A duration param: `250ms`, `2s`, or milliseconds. */
-export const durationParam = () =>
-  z.union([z.string(), z.number()]).transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined || !Number.isInteger(ms)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a duration such as 250ms or 2s (got ${JSON.stringify(v)})`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+/** A duration param: `250ms`, `2s`, or milliseconds (the rule every duration follows). */
+export const durationParam = () => durationField();
 
 export function proxyOf(target: Target): { controlUrl: string; name: string } {
   if (!target.proxy) throw new Error(noProxy(target));

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllBackends, spawnBackend } from '../../backends/spawn.ts';
+import { processStartTime } from '../../core/process/identity.ts';
+import { killDetached, trackListener } from '../../test/fixtures/detached-processes.ts';
 import { RequestTimeoutError, request } from '../../test/fixtures/http.ts';
 import { type Listener, startListener } from '../../test/fixtures/local-process.ts';
 import { killFault } from '../faults/kill.ts';
@@ -16,8 +18,6 @@ import { ChaosSession } from '../session.ts';
 import type { RevertRecord } from '../types.ts';
 import { TargetNotFoundError } from './errors.ts';
 import { LocalTargetProvider } from './local-target.ts';
-import { processStartTime } from './process-identity.ts';
-import { killDetached, trackListener } from './test-helpers.ts';
 
 const strangers: Listener[] = [];
 

@@ -1,5 +1,5 @@
+import type { ChildProcessHandle } from '../../core/process/launcher.ts';
 import type { LocalProcessSpec, RevertRecord, Target, TargetProvider } from '../types.ts';
-import type { ChildProcessHandle } from './child-process.ts';
 import { TargetNotFoundError } from './errors.ts';
 
 export interface ProxyRef {

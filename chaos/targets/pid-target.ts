@@ -1,8 +1,8 @@
 import { FaultlineError } from '../../core/errors.ts';
+import { type ProcessInstance, signalInstance, waitForExit } from '../../core/process/identity.ts';
 import { applyRevert } from '../revert.ts';
 import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { RevertRecord, Target } from '../types.ts';
-import { type ProcessInstance, signalInstance, waitForExit } from './process-identity.ts';
 import { recordedInstance, type StackProcess } from './stack-state.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FaultlineError } from '../../core/errors.ts';
+import { instanceState, type ProcessInstance, StaleTargetError } from '../../core/process/identity.ts';
 import { assertPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.ts';
 import type { LocalProcessSpec, TargetProvider } from '../types.ts';
 import { PidTarget } from './pid-target.ts';
-import { instanceState, type ProcessInstance, StaleTargetError } from './process-identity.ts';
 
 export const DEFAULT_STACK_STATE = '.faultline/stack.json';
 

@@ -1,5 +1,5 @@
 import net, { type Socket } from 'node:net';
-import { cachedLookup, forgetHost } from '../../balancer/index.ts';
+import { cachedLookup, forgetHost } from '../../core/net/cached-lookup.ts';
 import { Link } from './link.ts';
 import type { ToxicInfo, ToxicType } from './toxic.ts';
 

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { FaultlineError, parseDuration } from '../../balancer/index.ts';
 import { allFaults } from '../../chaos/faults/index.ts';
 import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { ChaosSession, revertOutstanding } from '../../chaos/session.ts';
 import { connectDocker, DockerTargetProvider } from '../../chaos/targets/docker-target.ts';
 import { openLocalStackTargets, stackStatePath } from '../../chaos/targets/stack-state.ts';
+import { checkDuration } from '../../core/duration.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
@@ -105,13 +106,11 @@ export function registerChaosCommands(program: Command): void {
             'usage: faultline chaos <fault> <target> [--param k=v ...] [--for 10s] (faults: --list)',
           );
         }
-        const forMs = options.for === undefined ? undefined : parseDuration(options.for);
-        if (options.for !== undefined && (forMs === undefined || forMs <= 0)) {
-          throw new FaultlineError(
-            'FL_USAGE',
-            `--for must be a duration such as 10s or 500ms (got "${options.for}")`,
-          );
+        const checkedFor = options.for === undefined ? undefined : checkDuration(options.for, 1);
+        if (checkedFor && 'problem' in checkedFor) {
+          throw new FaultlineError('FL_USAGE', `--for ${checkedFor.problem}`);
         }
+        const forMs = checkedFor?.ms;
         const provider = options.docker
           ? new DockerTargetProvider(await connectDocker(), options.docker)
           : await openLocalStackTargets(stackStatePath(options.stack));

@@ -1,9 +1,8 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeEvent } from '../../balancer/index.ts';
-import { LocalStack, SAMPLE_STACK } from '../../chaos/targets/local-stack.ts';
-import { loadStackConfig } from '../../chaos/targets/stack-config.ts';
 import { stackStatePath } from '../../chaos/targets/stack-state.ts';
+import { LocalStack, loadStackConfig, SAMPLE_STACK } from '../../stack/index.ts';
 import { onShutdownSignal } from '../signals.ts';
 
 const write = (line: string) => process.stdout.write(`${line}\n`);

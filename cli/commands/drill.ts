@@ -1,19 +1,26 @@
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { describeEvent, FaultlineError, formatDuration } from '../../balancer/index.ts';
+import { describeEvent } from '../../balancer/index.ts';
 import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { leftToRevert } from '../../chaos/session.ts';
-import { ComposeDrillStack, composeProblems, DEFAULT_COMPOSE_PROJECT } from '../../drills/compose-target.ts';
+import { formatDuration } from '../../core/duration.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import type { Journal } from '../../drills/journal/types.ts';
 import { loadDrillFile, resolveDrillFiles } from '../../drills/load-drill.ts';
 import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
 import { describeAction } from '../../drills/runner/method.ts';
 import { newRunId, runDrill } from '../../drills/runner/run-drill.ts';
 import type { LoadedDrill } from '../../drills/validate.ts';
+import {
+  ComposeDrillStack,
+  composeProblems,
+  DEFAULT_COMPOSE_PROJECT,
+  type StackKind,
+} from '../../stack/index.ts';
 import { EXIT } from '../exit-codes.ts';
 
 interface DrillOptions {
-  target: 'local' | 'compose';
+  target: StackKind;
   reportDir: string;
   dryRun?: boolean;
   list?: boolean;
@@ -122,9 +129,9 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
       const runId = newRunId(drill.name);
       const dir = resolve(options.reportDir, runId);
       const { journal } = await runDrill(drill, {
-        target: options.target,
+        stack: options.target,
         ...(compose
-          ? { openTarget: (stack: LoadedDrill['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
+          ? { openStack: (stack: LoadedDrill['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
           : {}),
         signal: interrupt.signal,
         runId,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { FaultlineError } from '../../balancer/index.ts';
 import {
   isLoopbackHost,
   parseHostPort,
@@ -7,6 +6,7 @@ import {
   ToxicProxyError,
   ToxicProxyServer,
 } from '../../chaos/toxic-proxy/index.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { onShutdownSignal } from '../signals.ts';
 
 const PROXY = /^([A-Za-z0-9_.-]+)=([^=]+)=([^=]+)$/;

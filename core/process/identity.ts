@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { FaultlineError } from '../../core/errors.ts';
+import { FaultlineError } from '../errors.ts';
 
 /**
  * The kernel's start time of `pid` (field 22 of /proc/<pid>/stat, in clock ticks since boot):

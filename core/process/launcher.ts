@@ -7,8 +7,8 @@
  * ChildStartError that carries the exit code and the child's stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { PARENT_PIPE_ENV } from '../../core/exit-with-parent.ts';
-import { type ProcessInstance, processStartTime, signalInstance } from './process-identity.ts';
+import { PARENT_PIPE_ENV } from '../exit-with-parent.ts';
+import { type ProcessInstance, processStartTime, signalInstance } from './identity.ts';
 
 /** How to start a process: plain data, so another process (`faultline revert`) can do it too. */
 export interface LaunchSpec {

@@ -1,16 +1,16 @@
-import { formatDuration } from '../../balancer/index.ts';
 import type { ChaosSession, InjectedFault } from '../../chaos/session.ts';
+import { formatDuration } from '../../core/duration.ts';
+import type { RunningStack } from '../../stack/index.ts';
 import type { DrillAction } from '../define.ts';
 import type { ActionRecord } from '../journal/types.ts';
 import type { StepTiming } from '../sla/types.ts';
-import type { DrillTarget } from '../target.ts';
 import type { LoadedStep } from '../validate.ts';
 import { now, sleepUntil, waitForEvent } from './clock.ts';
 import { runShell } from './shell.ts';
 
 export interface MethodContext {
   steps: readonly LoadedStep[];
-  target: DrillTarget;
+  target: RunningStack;
   session: ChaosSession;
   /** Aborts the method: interrupted, or an abort condition held. */
   signal: AbortSignal;

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { type BalancerEvent, FaultlineError } from '../../balancer/index.ts';
+import type { BalancerEvent } from '../../balancer/index.ts';
 import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { ChaosSession } from '../../chaos/session.ts';
+import { FaultlineError } from '../../core/errors.ts';
+import { openLocalStack, type RunningStack, type StackKind } from '../../stack/index.ts';
 import type { ActionRecord, Journal, RevertRecordResult, RunStatus } from '../journal/types.ts';
 import { type RunningLoad, startLoad } from '../load/open-model.ts';
 import type { RequestsLogSummary } from '../recorder/requests-log.ts';
 import type { TimeWindow } from '../recording.ts';
 import { evaluateOn, evaluateSla } from '../sla/index.ts';
 import type { SlaContext, SlaResult } from '../sla/types.ts';
-import { type DrillTarget, startLocalTarget } from '../target.ts';
 import type { LoadedDrill } from '../validate.ts';
 import { now, sleepUntil } from './clock.ts';
 import { DrillRecording } from './drill-recording.ts';
@@ -24,12 +25,12 @@ export interface DrillProgress {
 }
 
 export interface RunOptions {
-  target?: 'local' | 'compose';
+  stack?: StackKind;
   /**
    * Brings up the drill's stack. Default: the embedded local stack. `--target compose` passes
    * the compose stack's (which is up already and reconfigures its balancer per drill).
    */
-  openTarget?: (stack: LoadedDrill['stack']) => Promise<DrillTarget>;
+  openStack?: (stack: LoadedDrill['stack']) => Promise<RunningStack>;
   /** Aborting it interrupts the run (SIGINT): faults are reverted, status `interrupted`. */
   signal?: AbortSignal;
   ledgerFile?: string;
@@ -77,7 +78,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
 
   let status: RunStatus = 'completed';
   let reason: string | undefined;
-  let target: DrillTarget | undefined;
+  let target: RunningStack | undefined;
   let session: ChaosSession | undefined;
   let load: RunningLoad | undefined;
   let unsubscribe = () => {};
@@ -120,8 +121,8 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
 
   try {
     await recording.open(options.requestsFile);
-    log(`starting the ${options.target ?? 'local'} stack for ${drill.name}`);
-    target = await (options.openTarget ?? startLocalTarget)(drill.stack);
+    log(`starting the ${options.stack ?? 'local'} stack for ${drill.name}`);
+    target = await (options.openStack ?? openLocalStack)(drill.stack);
     const live = target;
     unsubscribe = live.subscribe((e) => events.push(e));
     session = new ChaosSession(new Ledger(ledgerPath(options.ledgerFile)), live.targets, log);
@@ -275,7 +276,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
     version: 1,
     runId: options.runId ?? newRunId(drill.name, startedAt),
     drill: { name: drill.name, description: drill.description, file: drill.file },
-    target: options.target ?? 'local',
+    target: options.stack ?? 'local',
     status,
     deviated,
     ...(reason ? { reason } : {}),

@@ -1,5 +1,5 @@
 import { $ } from 'zx';
-import { formatDuration, parseDuration } from '../../balancer/index.ts';
+import { formatDuration, parseDuration } from '../../core/duration.ts';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_OUTPUT = 4000;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { publishedUrl } from '../../chaos/targets/docker-target.ts';
 import { chooseNodeImage, DEFAULT_NODE_IMAGE, OFFLINE_NODE_IMAGE } from './compose-project.ts';
-import { publishedUrl } from './docker-target.ts';
 
 const saved = process.env.FAULTLINE_NODE_IMAGE;
 afterEach(() => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfigText } from '../balancer/index.ts';
-import { SAMPLE_STACK } from '../chaos/targets/local-stack.ts';
-import { composeBalancerConfig, composeProblems } from './compose-target.ts';
+import { parseConfigText } from '../../balancer/index.ts';
+import { SAMPLE_STACK } from '../sample.ts';
+import { composeBalancerConfig, composeProblems } from './compose-stack.ts';
 
 const env = { FAULTLINE_ADMIN_TOKEN: 'a-token-for-the-test' };
 

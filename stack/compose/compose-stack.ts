@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { stringify } from 'yaml';
-import { AdminClient, type BalancerEvent, FaultlineError } from '../balancer/index.ts';
-import { ComposeProject, chooseNodeImage, detectComposeCommand } from '../chaos/targets/compose-project.ts';
+import { AdminClient, type RawBalancerConfig } from '../../balancer/index.ts';
 import {
   CONTROL_PORT_LABEL,
   connectDocker,
@@ -16,14 +14,18 @@ import {
   PROJECT_LABEL,
   publishedUrl,
   SERVICE_LABEL,
-} from '../chaos/targets/docker-target.ts';
-import { BALANCER_TARGET } from '../chaos/targets/local-stack.ts';
-import { now } from '../core/clock.ts';
-import { DRILL_HEALTH, type DrillTarget, waitUntilServing } from './target.ts';
-import type { LoadedStack } from './validate.ts';
+} from '../../chaos/targets/docker-target.ts';
+import { FaultlineError } from '../../core/errors.ts';
+import { freePortOutsideEphemeral } from '../../core/net/free-port.ts';
+import { stackBalancerConfig } from '../balancer-config.ts';
+import { BalancerEventFeed } from '../event-feed.ts';
+import { type RunningStack, waitUntilServing } from '../running-stack.ts';
+import { BALANCER_TARGET, DRILL_HEALTH } from '../sample.ts';
+import type { StackSpec } from '../stack-spec.ts';
+import { ComposeProject, chooseNodeImage, detectComposeCommand } from './compose-project.ts';
 
 /** The repository root: where docker-compose.yml and the Dockerfiles are. */
-const COMPOSE_DIR = fileURLToPath(new URL('../', import.meta.url));
+const COMPOSE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_COMPOSE_PROJECT = 'faultline-drill';
 /** The services of docker-compose.yml that are sample backends, with their proxy's port. */
 const COMPOSE_BACKENDS: Record<string, { proxyPort: number }> = {
@@ -34,7 +36,6 @@ const COMPOSE_BACKENDS: Record<string, { proxyPort: number }> = {
 const CONTAINER_PORT = 8080;
 const CONTAINER_ADMIN_PORT = 9090;
 const HEALTHY_TIMEOUT_MS = 60_000;
-const EVENT_RECONNECT_MS = 200;
 
 export interface ComposeStackOptions {
   /** Compose project name; default faultline-drill. */
@@ -48,7 +49,7 @@ export interface ComposeStackOptions {
  * What keeps a drill's stack from running on the compose stack, one line per problem naming
  * the field; empty when it can. Checked for every drill before anything is built or started.
  */
-export function composeProblems(stack: LoadedStack): string[] {
+export function composeProblems(stack: StackSpec): string[] {
   const problems: string[] = [];
   stack.backends.forEach((b, i) => {
     if (!(b.name in COMPOSE_BACKENDS)) {
@@ -78,42 +79,46 @@ export function composeProblems(stack: LoadedStack): string[] {
  * unanswered. On a bridge network a connect takes well under a millisecond, so the connect
  * timeout is short (as an operator sets it on a LAN), and a try that cannot connect moves on.
  */
-export function composeBalancerConfig(stack: LoadedStack): Record<string, unknown> {
-  return {
-    shutdownTimeout: '2s',
-    timeouts: { connect: '250ms', responseHeaders: '1s' },
-    ...stack.balancer,
-    listen: `0.0.0.0:${CONTAINER_PORT}`,
-    // The admin API listens on the compose network, so it takes a token (from the environment).
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: an env reference the config loader resolves
-    admin: { listen: `0.0.0.0:${CONTAINER_ADMIN_PORT}`, token: '${FAULTLINE_ADMIN_TOKEN}' },
-    pools: {
-      web: {
-        algorithm: 'weighted-round-robin',
-        servers: stack.backends.map((b) => ({
-          name: b.name,
-          url: stack.proxies
-            ? `http://toxiproxy:${COMPOSE_BACKENDS[b.name]?.proxyPort}`
-            : `http://${b.name}:${CONTAINER_PORT}`,
-          ...(b.weight ? { weight: b.weight } : {}),
-          ...(b.backup ? { backup: true } : {}),
-        })),
-        health: DRILL_HEALTH,
-        retries: 2,
-        ...stack.pool,
-      },
+export function composeBalancerConfig(stack: StackSpec): RawBalancerConfig {
+  return stackBalancerConfig({
+    backends: stack.backends,
+    serverUrl: (b) =>
+      stack.proxies
+        ? `http://toxiproxy:${COMPOSE_BACKENDS[b.name]?.proxyPort}`
+        : `http://${b.name}:${CONTAINER_PORT}`,
+    defaults: { timeouts: { connect: '250ms', responseHeaders: '1s' } },
+    poolDefaults: { health: DRILL_HEALTH },
+    settings: stack.balancer,
+    pool: stack.pool,
+    fixed: {
+      listen: `0.0.0.0:${CONTAINER_PORT}`,
+      // The admin API listens on the compose network, so it takes a token (from the environment).
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an env reference the config loader resolves
+      admin: { listen: `0.0.0.0:${CONTAINER_ADMIN_PORT}`, token: '${FAULTLINE_ADMIN_TOKEN}' },
     },
+  });
+}
+
+/** Host ports for the balancer, its admin API and the toxic proxy control API (see freePortOutsideEphemeral). */
+async function hostPortVars(): Promise<Record<string, string>> {
+  const [port, adminPort, proxyPort] = [
+    await freePortOutsideEphemeral(),
+    await freePortOutsideEphemeral(),
+    await freePortOutsideEphemeral(),
+  ];
+  return {
+    FAULTLINE_PORT: String(port),
+    FAULTLINE_ADMIN_PORT: String(adminPort),
+    FAULTLINE_PROXY_PORT: String(proxyPort),
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/** Docker's answer when a host port was taken between choosing it and publishing it. */
+const PORT_TAKEN = /port is already allocated|address already in use/i;
+const UP_ATTEMPTS = 3;
+
+function writeBalancerConfig(configDir: string, stack: StackSpec): void {
+  writeFileSync(join(configDir, 'balancer.yaml'), stringify(composeBalancerConfig(stack)));
 }
 
 async function hasImage(docker: Docker, image: string): Promise<boolean> {
@@ -160,42 +165,43 @@ export class ComposeDrillStack {
       (i) => pullImage(docker, i),
       log,
     );
-    const [port, adminPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
     const token = randomBytes(16).toString('hex');
     const configDir = mkdtempSync(join(tmpdir(), 'faultline-compose-'));
     const name = options.project ?? DEFAULT_COMPOSE_PROJECT;
     const project = new ComposeProject(command, name, COMPOSE_DIR, {
       FAULTLINE_NODE_IMAGE: image,
-      FAULTLINE_PORT: String(port),
-      FAULTLINE_ADMIN_PORT: String(adminPort),
-      FAULTLINE_PROXY_PORT: String(proxyPort),
       FAULTLINE_ADMIN_TOKEN: token,
       FAULTLINE_BALANCER_CONFIG_DIR: configDir,
+      ...(await hostPortVars()),
     });
-    const stack = new ComposeDrillStack(
-      docker,
-      project,
-      configDir,
-      `http://127.0.0.1:${port}`,
-      `http://127.0.0.1:${adminPort}`,
-      options,
-    );
-    stack.writeConfig({
+    writeBalancerConfig(configDir, {
       backends: Object.keys(COMPOSE_BACKENDS).map((n) => ({ name: n })),
       proxies: true,
     });
     log(`building and starting compose project ${name} (base image ${image})`);
-    try {
-      await project.up();
-    } catch (err) {
-      await stack.close({ keep: false });
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await project.up();
+        break;
+      } catch (err) {
+        if (attempt < UP_ATTEMPTS && PORT_TAKEN.test((err as Error).message)) {
+          log('a host port was taken while the stack started; starting it on other ports');
+          Object.assign(project.vars, await hostPortVars());
+          continue;
+        }
+        await project.down().catch(() => {});
+        rmSync(configDir, { recursive: true, force: true });
+        throw err;
+      }
     }
-    return stack;
-  }
-
-  private writeConfig(stack: LoadedStack): void {
-    writeFileSync(join(this.configDir, 'balancer.yaml'), stringify(composeBalancerConfig(stack)));
+    return new ComposeDrillStack(
+      docker,
+      project,
+      configDir,
+      `http://127.0.0.1:${project.vars.FAULTLINE_PORT}`,
+      `http://127.0.0.1:${project.vars.FAULTLINE_ADMIN_PORT}`,
+      options,
+    );
   }
 
   private async containers(): Promise<Docker.ContainerInfo[]> {
@@ -220,7 +226,7 @@ export class ComposeDrillStack {
    * Every backend running with its knobs at their defaults (a drill before may have left a
    * container stopped if its revert failed), then the balancer restarted on this drill's config.
    */
-  async forDrill(stack: LoadedStack): Promise<DrillTarget> {
+  async forDrill(stack: StackSpec): Promise<RunningStack> {
     const problems = composeProblems(stack);
     if (problems.length > 0) throw new FaultlineError('FL_DRILL_INVALID', problems.join('; '));
     for (const c of await this.containers()) {
@@ -230,7 +236,7 @@ export class ComposeDrillStack {
       else if (c.State !== 'running') await idempotent(() => container.start());
     }
     await this.resetKnobs(stack.backends.map((b) => b.name));
-    this.writeConfig(stack);
+    writeBalancerConfig(this.configDir, stack);
     const balancer = await this.container(BALANCER_TARGET);
     if (balancer.State === 'running') await this.docker.getContainer(balancer.Id).restart({ t: 2 });
     else await idempotent(() => this.docker.getContainer(balancer.Id).start());
@@ -240,7 +246,7 @@ export class ComposeDrillStack {
       stack.backends.filter((b) => !b.backup).map((b) => b.name),
       HEALTHY_TIMEOUT_MS,
     );
-    const events = new EventRelay(this.admin);
+    const events = new BalancerEventFeed(this.admin);
     await events.connected;
     return {
       kind: 'compose',
@@ -284,54 +290,5 @@ export class ComposeDrillStack {
     } finally {
       rmSync(this.configDir, { recursive: true, force: true });
     }
-  }
-}
-
-/**
- * The balancer's event stream, reconnected whenever it breaks (the balancer container restarts
- * in some drills). Each connection replays what the balancer retained, so events of a restarted
- * balancer are not lost; an event already delivered is not delivered twice.
- */
-class EventRelay {
-  private readonly listeners = new Set<(event: BalancerEvent) => void>();
-  private readonly seen = new Set<string>();
-  private readonly stopped = new AbortController();
-  private readonly since = now();
-  readonly connected: Promise<void>;
-
-  constructor(private readonly admin: AdminClient) {
-    let onConnected = () => {};
-    this.connected = new Promise<void>((resolve) => {
-      onConnected = resolve;
-      setTimeout(resolve, 5000).unref();
-    });
-    void this.loop(onConnected);
-  }
-
-  private async loop(onConnected: () => void): Promise<void> {
-    while (!this.stopped.signal.aborted) {
-      try {
-        for await (const event of this.admin.events({ since: 0, signal: this.stopped.signal })) {
-          onConnected();
-          const key = `${event.seq}@${event.at}`;
-          if (this.seen.has(key) || event.at < this.since) continue;
-          this.seen.add(key);
-          for (const listener of this.listeners) listener(event);
-        }
-      } catch {
-        // the balancer is restarting, killed or frozen: try again
-      }
-      await new Promise((r) => setTimeout(r, EVENT_RECONNECT_MS));
-    }
-  }
-
-  subscribe(listener: (event: BalancerEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  close(): void {
-    this.stopped.abort();
-    this.listeners.clear();
   }
 }

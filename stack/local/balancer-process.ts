@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BalancerEvent } from '../../balancer/index.ts';
-import { type ChildEvent, type ChildProcessHandle, type LaunchSpec, spawnChild } from './child-process.ts';
+import type { RawBalancerConfig } from '../../balancer/index.ts';
+import { type ChildProcessHandle, type LaunchSpec, spawnChild } from '../../core/process/launcher.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FAULTLINE_BIN = fileURLToPath(new URL('../../bin/faultline.js', import.meta.url));
@@ -27,13 +27,6 @@ function portOf(url: unknown): number | undefined {
   return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
-/** The balancer events among the lines a balancer process printed (not its listening line). */
-export function asBalancerEvent(line: ChildEvent): BalancerEvent | undefined {
-  return typeof line.kind === 'string' && typeof line.seq === 'number' && typeof line.at === 'number'
-    ? (line as unknown as BalancerEvent)
-    : undefined;
-}
-
 /**
  * Starts the balancer as a child process from `config` (raw config, listen ports may be 0).
  * Once it listens, `configFile` is rewritten with the ports it got, so a restart (by the stack
@@ -41,7 +34,7 @@ export function asBalancerEvent(line: ChildEvent): BalancerEvent | undefined {
  */
 export async function spawnBalancer(
   configFile: string,
-  config: Record<string, unknown>,
+  config: RawBalancerConfig,
   options: { startTimeoutMs?: number } = {},
 ): Promise<BalancerProcess> {
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
@@ -52,7 +45,7 @@ export async function spawnBalancer(
     relaunch: (_port, launch) => launch,
   });
   const adminUrl = String(handle.listening.admin);
-  const admin = (config.admin ?? {}) as Record<string, unknown>;
+  const admin = config.admin ?? {};
   const fixed = {
     ...config,
     listen: `127.0.0.1:${handle.port}`,

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllBackends } from '../../backends/spawn.ts';
+import { killFault } from '../../chaos/faults/kill.ts';
+import { applyRevert } from '../../chaos/revert.ts';
+import { readStackStateFile, updateStackProcess } from '../../chaos/targets/stack-state.ts';
+import { type ProcessInstance, processStartTime, waitForExit } from '../../core/process/identity.ts';
+import { killInstance } from '../../test/fixtures/detached-processes.ts';
 import { type Listener, runsFreely, startListener } from '../../test/fixtures/local-process.ts';
-import { killFault } from '../faults/kill.ts';
-import { applyRevert } from '../revert.ts';
 import { LocalStack } from './local-stack.ts';
-import { type ProcessInstance, processStartTime, waitForExit } from './process-identity.ts';
-import { readStackStateFile, updateStackProcess } from './stack-state.ts';
-import { killInstance } from './test-helpers.ts';
 
 const strangers: Listener[] = [];
 const leftovers: ProcessInstance[] = [];

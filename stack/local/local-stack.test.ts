@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BalancerEvent } from '../../balancer/index.ts';
+import { Ledger } from '../../chaos/ledger.ts';
+import { ChaosSession } from '../../chaos/session.ts';
+import { findListeningPid } from '../../core/process/port-owner.ts';
+import { killDetached } from '../../test/fixtures/detached-processes.ts';
 import { RequestTimeoutError, request } from '../../test/fixtures/http.ts';
-import { Ledger } from '../ledger.ts';
-import { ChaosSession } from '../session.ts';
-import { BALANCER_TARGET, LocalStack, SAMPLE_STACK } from './local-stack.ts';
-import { findListeningPid } from './port-owner.ts';
-import { killDetached } from './test-helpers.ts';
+import { BALANCER_TARGET, SAMPLE_STACK } from '../sample.ts';
+import { LocalStack } from './local-stack.ts';
 
 let stack: LocalStack | undefined;
 

@@ -2,24 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BackendProcess, spawnBackend } from '../../backends/spawn.ts';
-import { Balancer, type BalancerEvent, normalizeConfig } from '../../balancer/index.ts';
+import { AdminClient, Balancer, type BalancerEvent, normalizeConfig } from '../../balancer/index.ts';
+import { LocalTargetProvider, localProcessSpec } from '../../chaos/targets/local-target.ts';
+import {
+  readStackStateFile,
+  type StackState,
+  updateStackProcess,
+  writeStackState,
+} from '../../chaos/targets/stack-state.ts';
+import { ToxicProxyServer } from '../../chaos/toxic-proxy/index.ts';
+import { now } from '../../core/clock.ts';
 import { FaultlineError } from '../../core/errors.ts';
-import { ToxicProxyServer } from '../toxic-proxy/index.ts';
-import { asBalancerEvent, type BalancerProcess, spawnBalancer } from './balancer-process.ts';
-import { type ChildProcessHandle, instanceOf } from './child-process.ts';
-import { LocalTargetProvider, localProcessSpec } from './local-target.ts';
-import { instanceState, processStartTime, signalInstance, waitForExit } from './process-identity.ts';
-import { readStackStateFile, type StackState, updateStackProcess, writeStackState } from './stack-state.ts';
-
-export interface LocalBackendSpec {
-  name: string;
-  weight?: number;
-  backup?: boolean;
-  env?: Record<string, string>;
-}
+import { instanceState, processStartTime, signalInstance, waitForExit } from '../../core/process/identity.ts';
+import { type ChildProcessHandle, instanceOf } from '../../core/process/launcher.ts';
+import { stackBalancerConfig } from '../balancer-config.ts';
+import { BalancerEventFeed } from '../event-feed.ts';
+import { BALANCER_TARGET, type BackendSpec, DEMO_HEALTH } from '../sample.ts';
+import { type BalancerProcess, spawnBalancer } from './balancer-process.ts';
 
 export interface LocalStackOptions {
-  backends: LocalBackendSpec[];
+  backends: readonly BackendSpec[];
   /** Raw pool settings merged over the stack's defaults (health, retries, ...). */
   pool?: Record<string, unknown>;
   /** Raw top-level balancer settings (listen, timeouts, ...). */
@@ -45,30 +47,7 @@ export interface LocalStackOptions {
   balancer?: 'process' | 'in-process';
 }
 
-/** The name of the balancer among the stack's processes (a target in process mode). */
-export const BALANCER_TARGET = 'balancer';
-
-/** Health checks quick enough that a demo or test sees failover within a second. */
-export const DEMO_HEALTH = {
-  type: 'http',
-  path: '/health',
-  interval: '200ms',
-  fastInterval: '100ms',
-  timeout: '150ms',
-  rise: 2,
-  fall: 2,
-};
-
-export const SAMPLE_STACK: LocalBackendSpec[] = [
-  { name: 'app1', weight: 3 },
-  { name: 'app2' },
-  { name: 'app3', backup: true },
-];
-
 type EventListener = (event: BalancerEvent) => void;
-
-/** Balancer events kept for late subscribers (a stack publishes a few per fault). */
-const MAX_HISTORY = 10_000;
 
 /**
  * The embedded local stack: sample backends as child processes on 127.0.0.1 behind the
@@ -76,10 +55,8 @@ const MAX_HISTORY = 10_000;
  * with a toxic proxy in front of each backend. Every process is a target (`targets`).
  */
 export class LocalStack {
-  private readonly listeners = new Set<EventListener>();
-  private readonly history: BalancerEvent[] = [];
-  private readonly detachers: Array<() => void> = [];
   readonly targets: LocalTargetProvider;
+  private readonly events: BalancerEventFeed;
 
   private constructor(
     private readonly inProcess: Balancer | undefined,
@@ -90,6 +67,7 @@ export class LocalStack {
     private readonly proxyControl: { url: string; close(): Promise<void> } | undefined,
     private readonly workDir: string,
     private readonly stateFile: string,
+    startedAt: number,
   ) {
     const control = proxyControl?.url;
     this.targets = new LocalTargetProvider(processes, {
@@ -98,14 +76,10 @@ export class LocalStack {
       ...(control
         ? { proxies: Object.fromEntries(backendNames.map((name) => [name, { controlUrl: control, name }])) }
         : {}),
-      onReplace: (fresh) => {
-        updateStackProcess(stateFile, fresh.name, instanceOf(fresh));
-        if (fresh.name === BALANCER_TARGET) this.attachBalancer(fresh);
-      },
+      // A balancer started again listens on the same admin address: the event feed follows it.
+      onReplace: (fresh) => updateStackProcess(stateFile, fresh.name, instanceOf(fresh)),
     });
-    if (inProcess) inProcess.events.subscribe((e) => this.publish(e));
-    const child = processes.find((p) => p.name === BALANCER_TARGET);
-    if (child) this.attachBalancer(child);
+    this.events = new BalancerEventFeed(new AdminClient(endpoints.adminUrl), { since: startedAt });
   }
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
@@ -114,6 +88,7 @@ export class LocalStack {
     let proxyControl: { url: string; close(): Promise<void> } | undefined;
     let inProcess: Balancer | undefined;
     const workDir = mkdtempSync(join(tmpdir(), 'faultline-stack-'));
+    const startedAt = now();
     try {
       // Every backend that did start is in `started` before a failed one is reported, so the
       // catch below stops them: none is left running (and keeping this process alive).
@@ -135,26 +110,15 @@ export class LocalStack {
         }
         proxyControl = await proxies.listenControl({ host: '127.0.0.1', port: 0 });
       }
-      const config = {
-        listen: '127.0.0.1:0',
-        admin: { listen: '127.0.0.1:0' },
-        shutdownTimeout: '2s',
-        ...options.config,
-        pools: {
-          web: {
-            algorithm: 'weighted-round-robin',
-            servers: options.backends.map((b) => ({
-              name: b.name,
-              url: upstreamOf.get(b.name) ?? (backends.find((p) => p.name === b.name) as BackendProcess).url,
-              ...(b.weight ? { weight: b.weight } : {}),
-              ...(b.backup ? { backup: true } : {}),
-            })),
-            health: DEMO_HEALTH,
-            retries: 2,
-            ...options.pool,
-          },
-        },
-      };
+      const config = stackBalancerConfig({
+        backends: options.backends,
+        serverUrl: (b) =>
+          upstreamOf.get(b.name) ?? (backends.find((p) => p.name === b.name) as BackendProcess).url,
+        defaults: { listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0' } },
+        poolDefaults: { health: DEMO_HEALTH },
+        settings: options.config,
+        pool: options.pool,
+      });
       let endpoints: { url: string; adminUrl: string };
       if (options.balancer === 'in-process') {
         inProcess = await Balancer.start(normalizeConfig(config));
@@ -175,8 +139,10 @@ export class LocalStack {
         proxyControl,
         workDir,
         stateFile,
+        startedAt,
       );
       writeStackState(stateFile, stack.state());
+      await stack.events.connected;
       return stack;
     } catch (err) {
       await inProcess?.stop({ deadlineMs: 0 });
@@ -222,9 +188,7 @@ export class LocalStack {
    * across balancer restarts, on the wall clock. Returns the unsubscribe function.
    */
   subscribe(listener: EventListener, options: { replay?: boolean } = {}): () => void {
-    if (options.replay) for (const event of this.history) listener(event);
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.subscribe(listener, options);
   }
 
   backend(name: string): BackendProcess {
@@ -304,7 +268,7 @@ export class LocalStack {
         if (!inTime) await balancer.kill();
       });
     }
-    for (const detach of this.detachers.splice(0)) detach();
+    this.events.close();
     await attempt('the toxic proxy control API', async () => this.proxyControl?.close());
     await attempt('the toxic proxies', async () => this.proxies?.close());
     const handles = this.backendNames.map((name) => this.backend(name));
@@ -334,31 +298,6 @@ export class LocalStack {
         problems.push(`${entry.name} (pid ${entry.pid}) did not exit after SIGKILL`);
     }
     if (problems.length > 0) throw new Error(problems.join('; '));
-  }
-
-  /**
-   * Listens to a balancer process's event lines. The previous process stays attached: lines it
-   * printed before it died may still be in the pipe, and they belong to the record.
-   */
-  private attachBalancer(child: ChildProcessHandle): void {
-    // Lines printed before now (balancer-started, first health results), then live ones:
-    // both calls are synchronous, so nothing falls between them.
-    for (const line of child.events()) {
-      const event = asBalancerEvent(line);
-      if (event) this.publish(event);
-    }
-    this.detachers.push(
-      child.onEvent((line) => {
-        const event = asBalancerEvent(line);
-        if (event) this.publish(event);
-      }),
-    );
-  }
-
-  private publish(event: BalancerEvent): void {
-    this.history.push(event);
-    if (this.history.length > MAX_HISTORY) this.history.shift();
-    for (const listener of this.listeners) listener(event);
   }
 }
 

@@ -5,7 +5,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { AdminClient, type BalancerEvent } from '../../balancer/index.ts';
 import { Ledger } from '../../chaos/ledger.ts';
 import { ChaosSession } from '../../chaos/session.ts';
 import { DockerTargetProvider } from '../../chaos/targets/docker-target.ts';
+import { freePortOutsideEphemeral } from '../../core/net/free-port.ts';
 import { startLoad } from '../../drills/load/open-model.ts';
 import { isFailure } from '../../drills/recording.ts';
 
@@ -40,15 +40,6 @@ function sh(command: string, args: string[], options: { env?: NodeJS.ProcessEnv 
     env: options.env ?? process.env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 
@@ -125,7 +116,12 @@ beforeAll(async () => {
       sh('bash', ['scripts/build-offline-base.sh', image]);
     }
   }
-  const [port, adminPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+  // Outside the ephemeral range, where Docker picks the backends' published ports.
+  const [port, adminPort, proxyPort] = [
+    await freePortOutsideEphemeral(),
+    await freePortOutsideEphemeral(),
+    await freePortOutsideEphemeral(),
+  ];
   env = {
     ...process.env,
     FAULTLINE_NODE_IMAGE: image,

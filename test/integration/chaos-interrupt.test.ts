@@ -10,8 +10,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processStartTime, waitForExit } from '../../chaos/targets/process-identity.ts';
 import type { StackState } from '../../chaos/targets/stack-state.ts';
+import { processStartTime, waitForExit } from '../../core/process/identity.ts';
 import { startNode, until } from '../fixtures/cli-process.ts';
 import { answers, ROOT, stackEntry, startListener, writeStackFile } from '../fixtures/local-process.ts';
 

@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../core/net/free-port.ts';
 import {
   answers,
   type Listener,
@@ -92,12 +92,7 @@ describe('a stale stack file or a reused pid is refused, and the process holding
   it('faultline revert: a resume record whose pid was reused signals nothing; a respawn for a stale stack starts nothing', async () => {
     const { dir, stack, ledger, env } = setup();
     const stranger = await unrelated();
-    const freePort = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as net.AddressInfo;
-        s.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     // A stack whose owner pid now names the stranger: its app2 must not be started again.
     writeStackFile(stack, [stackEntry('app1', stranger)], {
       pid: stranger.pid,
@@ -143,7 +138,7 @@ describe('a stale stack file or a reused pid is refused, and the process holding
             ],
             cwd: ROOT,
             env: {},
-            port: freePort,
+            port,
           },
         },
       },

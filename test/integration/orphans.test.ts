@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LocalStack, SAMPLE_STACK } from '../../chaos/targets/local-stack.ts';
+import { LocalStack } from '../../stack/local/local-stack.ts';
+import { SAMPLE_STACK } from '../../stack/sample.ts';
 
 const PARENT = fileURLToPath(new URL('../fixtures/stack-parent.ts', import.meta.url));
 

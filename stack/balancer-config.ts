@@ -1,0 +1,44 @@
+import type { RawBalancerConfig } from '../balancer/index.ts';
+import { type BackendSpec, STACK_POOL } from './sample.ts';
+
+export interface StackBalancerConfig {
+  backends: readonly BackendSpec[];
+  /** Where the balancer reaches `backend` (its process, its container, or the toxic proxy in front). */
+  serverUrl(backend: BackendSpec): string;
+  /** The stack kind's top-level settings (listen, admin, timeouts, ...): a drill may override them. */
+  defaults: Record<string, unknown>;
+  /** The stack kind's pool settings (health, retries): a drill may override them. */
+  poolDefaults: Record<string, unknown>;
+  /** A drill's own top-level settings and pool settings. */
+  settings?: Record<string, unknown> | undefined;
+  pool?: Record<string, unknown> | undefined;
+  /** Settings the stack kind fixes over a drill's (the compose containers' listen and admin). */
+  fixed?: Record<string, unknown>;
+}
+
+/**
+ * The balancer config of a stack, the same way for every kind of stack: one weighted pool
+ * (`web`) of the backends, primaries and the standby tier, under the drill's own settings.
+ */
+export function stackBalancerConfig(spec: StackBalancerConfig): RawBalancerConfig {
+  return {
+    shutdownTimeout: '2s',
+    ...spec.defaults,
+    ...spec.settings,
+    ...spec.fixed,
+    pools: {
+      [STACK_POOL]: {
+        algorithm: 'weighted-round-robin',
+        servers: spec.backends.map((b) => ({
+          name: b.name,
+          url: spec.serverUrl(b),
+          ...(b.weight ? { weight: b.weight } : {}),
+          ...(b.backup ? { backup: true } : {}),
+        })),
+        retries: 2,
+        ...spec.poolDefaults,
+        ...spec.pool,
+      },
+    },
+  } as RawBalancerConfig;
+}

@@ -1,0 +1,24 @@
+/**
+ * The stack a drill runs on: the one door drills/ and cli/ use. `local` runs every process as a
+ * child of this one; `compose` runs the same stack in containers. Both build the balancer's
+ * config the same way (balancer-config.ts) and read its events the same way (event-feed.ts).
+ */
+export {
+  ComposeDrillStack,
+  type ComposeStackOptions,
+  composeProblems,
+  DEFAULT_COMPOSE_PROJECT,
+} from './compose/compose-stack.ts';
+export { LocalStack, type LocalStackOptions } from './local/local-stack.ts';
+export { openLocalStack } from './local/open-local-stack.ts';
+export { type RunningStack, type StackKind, waitUntilServing } from './running-stack.ts';
+export {
+  BALANCER_TARGET,
+  type BackendSpec,
+  DEMO_HEALTH,
+  DRILL_HEALTH,
+  SAMPLE_STACK,
+  STACK_POOL,
+} from './sample.ts';
+export { loadStackConfig, parseStackConfig, type StackConfig } from './stack-file.ts';
+export { backendListSchema, type StackSpec } from './stack-spec.ts';

@@ -1,0 +1,47 @@
+import { AdminClient } from '../../balancer/index.ts';
+import { FaultlineError } from '../../core/errors.ts';
+import { type RunningStack, waitUntilServing } from '../running-stack.ts';
+import { DRILL_HEALTH, STACK_POOL } from '../sample.ts';
+import type { StackSpec } from '../stack-spec.ts';
+import { LocalStack } from './local-stack.ts';
+
+/** Starts the embedded local stack (every process a child of this one) and waits until it serves. */
+export async function openLocalStack(stack: StackSpec): Promise<RunningStack> {
+  let local: LocalStack;
+  try {
+    local = await LocalStack.start({
+      backends: stack.backends,
+      proxies: stack.proxies,
+      pool: { health: DRILL_HEALTH, ...stack.pool },
+      config: { timeouts: { responseHeaders: '1s' }, ...stack.balancer },
+    });
+  } catch (err) {
+    throw new FaultlineError(
+      'FL_DRILL_TARGET_FAILED',
+      `the local stack did not start: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const admin = new AdminClient(local.adminUrl);
+  try {
+    await waitUntilServing(
+      admin,
+      STACK_POOL,
+      stack.backends.filter((b) => !b.backup).map((b) => b.name),
+    );
+  } catch (err) {
+    await local.stop();
+    throw err;
+  }
+  return {
+    kind: 'local',
+    url: local.url,
+    admin,
+    targets: local.targets,
+    backups: stack.backends.filter((b) => b.backup).map((b) => b.name),
+    subscribe: (listener) => local.subscribe(listener),
+    stop: () => local.stop(),
+  };
+}
