@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { KnobError, type Knobs, knobsFromEnv } from './knobs.ts';
+import { KNOB_NAMES, KNOB_SPECS, KnobError, type Knobs, knobsFromEnv } from './knobs.ts';
 
 /** Everything the process entry point reads from its environment. */
 export interface BackendEnv {
@@ -38,6 +38,15 @@ function integerVar(env: Record<string, string | undefined>, name: string, min: 
   }
   return value;
 }
+
+/** Every variable the backend reads: its own and one per knob. */
+export const BACKEND_ENV_VARS: readonly string[] = [
+  'BACKEND_NAME',
+  'HOST',
+  'PORT',
+  'SHUTDOWN_TIMEOUT_MS',
+  ...KNOB_NAMES.map((name) => KNOB_SPECS[name].env),
+];
 
 /**
  * Reads BACKEND_NAME, HOST, PORT, SHUTDOWN_TIMEOUT_MS and the knob variables

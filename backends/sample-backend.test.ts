@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import {
   closeInProcessBackends,
@@ -21,13 +21,8 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
   return { value, ms: performance.now() - started };
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+/** How long the backend gets to reach a state a test waits for, checked every 50 ms. */
+const SETTLE = { timeout: 5000, interval: 50 };
 
 describe('sample backend identity and routes', () => {
   it('names the instance in a header on every route and in the body', async () => {
@@ -138,7 +133,9 @@ describe('knobs through the control API', () => {
         () => settled++,
         () => settled++,
       );
-    await waitFor(async () => (await getStats(url)).hung === 3);
+    await vi.waitFor(async () => {
+      expect((await getStats(url)).hung, 'the three requests to hang').toBe(3);
+    }, SETTLE);
     await sleep(300);
     expect(settled).toBe(0);
     expect((await getStats(url)).inflight).toBe(3);
@@ -195,7 +192,9 @@ describe('websocket /ws', () => {
     expect((await upgrade).headers['x-backend-instance']).toBe('app3');
     ws.send('ping');
     ws.send(Buffer.from('bin'));
-    await waitFor(async () => messages.length === 3);
+    await vi.waitFor(() => {
+      expect(messages, 'the greeting and both echoes').toHaveLength(3);
+    }, SETTLE);
     expect(JSON.parse(messages[0]?.data ?? '')).toEqual({
       event: 'hello',
       instance: 'app3',
@@ -223,10 +222,14 @@ describe('in-process close', () => {
     const backend = await startInProcessBackend('app1', { latencyMs: 300 });
     const agent = new http.Agent({ keepAlive: true });
     const slow = request(`${backend.url}/`, { agent });
-    await waitFor(async () => backend.stats.snapshot().inflight === 1);
+    await vi.waitFor(() => {
+      expect(backend.stats.snapshot().inflight, 'the slow request to be in flight').toBe(1);
+    }, SETTLE);
     backend.knobs.set({ hang: true, latencyMs: 0 });
     const hung = request(`${backend.url}/`);
-    await waitFor(async () => backend.hung.count === 1);
+    await vi.waitFor(() => {
+      expect(backend.hung.count, 'the second request to hang').toBe(1);
+    }, SETTLE);
     const closing = backend.close({ timeoutMs: 3000 });
     const [slowRes, hungRes, result] = await Promise.all([slow, hung, closing]);
     expect(slowRes.status).toBe(200);

@@ -17,7 +17,8 @@
  * ```
  *
  * Start failures (bad env, port in use, no listening line within the timeout) reject with a
- * BackendStartError that carries the exit code and the child's stderr.
+ * BackendStartError: a FaultlineError with code FL_PROCESS_START_FAILED that carries the exit
+ * code and the child's stderr.
  */
 import { fileURLToPath } from 'node:url';
 import {
@@ -27,25 +28,14 @@ import {
   type LaunchSpec,
   spawnChild,
 } from '../core/process/launcher.ts';
+import { BACKEND_ENV_VARS } from './env.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BACKEND_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-/** Variables the backend reads; never inherited from the test runner's own environment. */
-const BACKEND_VARS = [
-  'BACKEND_NAME',
-  'HOST',
-  'PORT',
-  'LATENCY_MS',
-  'ERROR_RATE',
-  'ERROR_STATUS',
-  'HANG',
-  'HEALTH_STATUS',
-  'SHUTDOWN_TIMEOUT_MS',
-];
-
 export type BackendProcess = ChildProcessHandle;
 export type { ChildExit as BackendExit } from '../core/process/launcher.ts';
+/** A backend did not come up: FL_PROCESS_START_FAILED (the launcher's ChildStartError). */
 export { ChildStartError as BackendStartError };
 
 /**
@@ -86,7 +76,7 @@ export function spawnBackend(
     {
       ...options,
       label: `backend ${name}`,
-      clearEnv: BACKEND_VARS,
+      clearEnv: BACKEND_ENV_VARS,
       listeningPort: (event) =>
         event.event === 'listening' && typeof event.port === 'number' ? event.port : undefined,
       relaunch: (port, started) => ({ ...started, env: { ...started.env, PORT: String(port) } }),

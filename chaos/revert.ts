@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import net from 'node:net';
-import { dirname } from 'node:path';
+import { BackendControlClient } from '../backends/control-client.ts';
 import { FaultlineError } from '../core/errors.ts';
-import { currentInstance, StaleTargetError, signalInstance } from '../core/process/identity.ts';
+import { portAnswers } from '../core/net/ports.ts';
+import { type ProcessInstance, StaleTargetError, signalInstance } from '../core/process/identity.ts';
+import { startDetached } from '../core/process/launcher.ts';
 import { describeListener } from '../core/process/port-owner.ts';
-import { controlHeaders } from './toxic-proxy/client.ts';
+import { ToxicProxyClient } from './toxic-proxy/client.ts';
 import type { RevertRecord } from './types.ts';
 
 export type RevertOutcome = 'reverted' | 'nothing-to-do';
@@ -28,15 +27,14 @@ export async function applyRevert(
     case 'respawn-process':
       return respawnProcess(record, log);
     case 'remove-toxic': {
-      const url = `${record.controlUrl}/proxies/${encodeURIComponent(record.proxy)}/toxics/${encodeURIComponent(record.toxic)}`;
-      const res = await control(url, 'DELETE', undefined, [200, 204, 404], controlHeaders('DELETE'));
-      return res.status === 404 ? 'nothing-to-do' : 'reverted';
+      const removed = await toxicProxy(record.controlUrl, (client) =>
+        client.removeToxic(record.proxy, record.toxic),
+      );
+      return removed ? 'reverted' : 'nothing-to-do';
     }
-    case 'enable-proxy': {
-      const url = `${record.controlUrl}/proxies/${encodeURIComponent(record.proxy)}`;
-      await control(url, 'POST', { enabled: true }, [200, 201, 204], controlHeaders('POST'));
+    case 'enable-proxy':
+      await toxicProxy(record.controlUrl, (client) => client.setEnabled(record.proxy, true));
       return 'reverted';
-    }
     case 'restore-knobs': {
       let base = record.controlUrl;
       if (record.container) {
@@ -46,8 +44,13 @@ export async function applyRevert(
         if (!now?.url || now.startedAt > record.container.plannedAt) return 'nothing-to-do';
         base = now.url;
       }
-      await control(`${base}/_faultline/knobs`, 'PUT', record.knobs, [200]);
-      await control(`${base}/_faultline/release`, 'POST', undefined, [200]);
+      try {
+        const backend = new BackendControlClient(base, { timeoutMs: CONTROL_TIMEOUT_MS });
+        await backend.setKnobs(record.knobs);
+        await backend.release();
+      } catch (err) {
+        throw new FaultlineError('FL_REVERT_FAILED', (err as Error).message, { cause: err });
+      }
       return 'reverted';
     }
     case 'docker': {
@@ -100,7 +103,7 @@ async function respawnProcess(
   log: (line: string) => void,
 ): Promise<RevertOutcome> {
   const { name, spec, stackFile } = record;
-  if (await portAccepts(spec.port)) {
+  if (await portAnswers(spec.port)) {
     const who = describeListener(spec.port);
     log(
       `${name}: something already listens on port ${spec.port}${who ? ` (${who})` : ''}; not starting another`,
@@ -112,97 +115,34 @@ async function respawnProcess(
     log(`${name}: not started again, its stack is no more: ${gone}`);
     return 'nothing-to-do';
   }
-  let out: number | 'ignore' = 'ignore';
-  if (spec.logFile) {
-    mkdirSync(dirname(spec.logFile), { recursive: true });
-    out = openSync(spec.logFile, 'a');
-  }
-  // Detached, own session and no pipes: it outlives the (maybe short-lived) reverting process.
-  const child = spawn(spec.command, spec.args, {
-    cwd: spec.cwd,
-    env: { PATH: process.env.PATH ?? '', ...spec.env },
-    detached: true,
-    stdio: ['ignore', out, out],
-  });
-  if (typeof out === 'number') closeSync(out);
-  let failure: Error | undefined;
-  child.once('error', (err) => {
-    failure = err;
-  });
-  child.once('exit', (code, signal) => {
-    failure ??= new Error(`exited (${signal ? `signal ${signal}` : `code ${code}`}) before listening`);
-  });
-  child.unref();
-  const deadline = Date.now() + RESPAWN_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (failure) break;
-    if (await portAccepts(spec.port)) {
-      const instance = child.pid === undefined ? undefined : currentInstance(child.pid);
-      if (stackFile && instance) {
-        const { updateStackProcess } = await import('./targets/stack-state.ts');
-        updateStackProcess(stackFile, name, instance);
-      }
-      log(`${name}: started again (pid ${child.pid}) on port ${spec.port}`);
-      return 'reverted';
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  if (!failure && child.pid !== undefined) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  const why = failure
-    ? failure.message
-    : `nothing listened on port ${spec.port} within ${RESPAWN_TIMEOUT_MS}ms`;
-  const where = spec.logFile ? ` (output in ${spec.logFile})` : '';
-  throw new FaultlineError('FL_REVERT_FAILED', `could not start ${name} again: ${why}${where}`);
-}
-
-/** Whether a TCP connection to 127.0.0.1:port succeeds. */
-export function portAccepts(port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-/** A control-API call; any status outside `ok` (and 404, which the caller judges) throws. */
-async function control(
-  url: string,
-  method: string,
-  body?: unknown,
-  ok: number[] = [200, 204, 404],
-  headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' },
-): Promise<Response> {
-  let res: Response;
+  let instance: ProcessInstance;
   try {
-    res = await fetch(url, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
+    instance = await startDetached(spec, {
+      port: spec.port,
+      ...(spec.logFile ? { logFile: spec.logFile } : {}),
+      timeoutMs: RESPAWN_TIMEOUT_MS,
     });
   } catch (err) {
-    throw new FaultlineError('FL_REVERT_FAILED', `${method} ${url} failed: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  if (!ok.includes(res.status)) {
-    const text = await res.text().catch(() => '');
+    const where = spec.logFile ? ` (output in ${spec.logFile})` : '';
     throw new FaultlineError(
       'FL_REVERT_FAILED',
-      `${method} ${url} answered ${res.status}: ${text.slice(0, 300)}`,
+      `could not start ${name} again: ${(err as Error).message}${where}`,
+      { cause: err },
     );
   }
-  await res.body?.cancel();
-  return res;
+  if (stackFile) {
+    const { updateStackProcess } = await import('./targets/stack-state.ts');
+    updateStackProcess(stackFile, name, instance);
+  }
+  log(`${name}: started again (pid ${instance.pid}) on port ${spec.port}`);
+  return 'reverted';
+}
+
+/** One call to a toxic proxy's control API; a failure is FL_REVERT_FAILED. */
+async function toxicProxy<T>(controlUrl: string, call: (client: ToxicProxyClient) => Promise<T>): Promise<T> {
+  try {
+    return await call(new ToxicProxyClient(controlUrl, { timeoutMs: CONTROL_TIMEOUT_MS }));
+  } catch (err) {
+    throw new FaultlineError('FL_REVERT_FAILED', (err as Error).message, { cause: err });
+  }
 }

@@ -80,7 +80,11 @@ export interface Target {
   restart(): Promise<void>;
   /** Freeze (SIGSTOP / docker pause): accepts nothing, answers nothing. */
   pause(): Promise<void>;
-  /** Cut it off the network (docker network disconnect). Absent where unsupported. */
+  /**
+   * Cut it off the network (docker network disconnect). Absent where unsupported. The
+   * `partition` fault calls it on containers only: a local process is cut off by taking its
+   * toxic proxy down, which is the `down` fault.
+   */
   partition?(): Promise<void>;
   /** How to undo `action`, known before acting so the ledger can hold it first. */
   planRevert(action: 'kill' | 'stop' | 'pause' | 'partition'): RevertRecord;
@@ -102,19 +106,32 @@ export interface TargetProvider {
 }
 
 /**
- * One fault type, in its own file, registered by snake_case name (Toxiproxy's model):
- * parameters validated by `params`, a plan written to the ledger first, then `inject`.
+ * One fault type, in its own file, registered by snake_case name (Toxiproxy's model). Its
+ * parameters are one zod schema, `params`: the session and the drill loader validate with it,
+ * and the drill API's types derive from it (`FaultParams` in faults/index.ts: `z.input` of each
+ * schema), so what compiles and what loads cannot drift apart. A plan is written to the ledger
+ * first, then `inject`. `Fault` without arguments is any fault, its params parsed but opaque.
  */
-export interface Fault<P = unknown> {
-  readonly name: string;
+export interface Fault<Name extends string = string, Params extends z.ZodType = z.ZodType> {
+  readonly name: Name;
   readonly summary: string;
-  readonly params: z.ZodType<P>;
+  readonly params: Params;
   /** Why this fault cannot act on `target` (checked before anything is injected), or undefined. */
   precheck?(target: Target): string | undefined;
   /** One line for --dry-run and the ledger: what would be done where. */
-  describe(target: Target, params: P): string;
+  describe(target: Target, params: z.output<Params>): string;
   /** The revert record, known before anything is applied. */
-  planRevert(target: Target, params: P): RevertRecord;
+  planRevert(target: Target, params: z.output<Params>): RevertRecord;
   /** Applies the fault. Must not be called without a ledger entry for its planRevert. */
-  inject(target: Target, params: P): Promise<void>;
+  inject(target: Target, params: z.output<Params>): Promise<void>;
+}
+
+/**
+ * Declares a fault: keeps its literal name and its schema's type, and types the methods'
+ * `params` as that schema's output (durations in ms, defaults filled in).
+ */
+export function defineFault<const Name extends string, Params extends z.ZodType>(
+  fault: Fault<Name, Params>,
+): Fault<Name, Params> {
+  return fault;
 }

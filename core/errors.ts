@@ -1,30 +1,42 @@
 /**
- * Every error faultline raises on purpose carries a stable `code`.
- * The full list, with meanings, is in README.md ("Error codes").
+ * Every error faultline raises on purpose carries a stable `code`, one of these.
+ * What causes each, what to do about it and the CLI's exit code for it: docs/errors.md, the one
+ * list (cli/exit-codes.ts maps every code to its exit code; a test checks both against the doc).
  */
 export type FaultlineErrorCode =
+  // configuration files (balancer config, stack file)
   | 'FL_CONFIG_INVALID'
   | 'FL_CONFIG_UNREADABLE'
   | 'FL_CONFIG_ENV_MISSING'
+  // the balancer and its admin API
   | 'FL_ADMIN_INSECURE'
   | 'FL_LISTEN_FAILED'
   | 'FL_ADMIN_REQUEST'
+  | 'FL_UNKNOWN_SERVER'
+  // the command line
   | 'FL_USAGE'
+  // processes faultline starts, and where it can run them
+  | 'FL_PROCESS_START_FAILED'
+  | 'FL_PLATFORM_UNSUPPORTED'
+  // faults and their targets
   | 'FL_FAULT_UNKNOWN'
   | 'FL_FAULT_PARAMS'
   | 'FL_FAULT_UNSUPPORTED'
   | 'FL_FAULT_FAILED'
   | 'FL_TARGET_NOT_FOUND'
-  | 'FL_REVERT_FAILED'
-  | 'FL_DOCKER_UNAVAILABLE'
-  | 'FL_COMPOSE_FAILED'
   | 'FL_TARGET_NOT_OPTED_IN'
   | 'FL_TARGET_STALE'
+  | 'FL_REVERT_FAILED'
   | 'FL_UNSAFE_FILE'
+  // stacks (local, compose)
+  | 'FL_DOCKER_UNAVAILABLE'
+  | 'FL_COMPOSE_FAILED'
   | 'FL_STACK_STOP_INCOMPLETE'
+  // drills
   | 'FL_DRILL_INVALID'
   | 'FL_DRILL_NOT_FOUND'
-  | 'FL_DRILL_TARGET_FAILED';
+  | 'FL_DRILL_TARGET_FAILED'
+  | 'FL_SLA_INVALID';
 
 export class FaultlineError extends Error {
   readonly code: FaultlineErrorCode;

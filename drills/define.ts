@@ -16,6 +16,11 @@
  * ```
  */
 
+import type { FaultName, FaultParams } from '../chaos/faults/index.ts';
+
+/** Fault names and, by name, the params a drill writes for each (from each fault's schema). */
+export type { FaultName, FaultParams };
+
 /** `'250ms'`, `'1.5s'`, `'2m'`, or milliseconds. */
 export type DurationInput = string | number;
 
@@ -63,13 +68,16 @@ export type StackInput =
       balancer?: Record<string, unknown>;
     };
 
-/** A fault from chaos/ on one or more targets. */
-export interface FaultAction {
+/** A fault from chaos/ on one or more targets, its `params` typed by that fault's own schema. */
+export interface FaultActionOf<Name extends FaultName> {
   kind: 'fault';
-  fault: string;
+  fault: Name;
   targets: string[];
-  params: Record<string, unknown>;
+  params: FaultParams[Name];
 }
+
+/** Any fault's action: a union over every registered fault, discriminated by `fault`. */
+export type FaultAction = { [Name in FaultName]: FaultActionOf<Name> }[FaultName];
 
 /** Undo the faults of an earlier step now (the runner reverts whatever is left at the end anyway). */
 export interface RevertAction {
@@ -167,32 +175,45 @@ export function event(kind: string, server?: string): EventCondition {
   return { kind: 'event', event: kind, ...(server !== undefined ? { server } : {}) };
 }
 
-const targetsOf = (target: string | string[]) => (Array.isArray(target) ? target : [target]);
+type Targets = string | string[];
+const targetsOf = (target: Targets) => (Array.isArray(target) ? target : [target]);
 
-/** Any registered fault by name: `fault('latency', 'app2', { latency: '200ms' })`. */
-export function fault(
-  name: string,
-  target: string | string[],
-  params: Record<string, unknown> = {},
-): FaultAction {
+/** `params` may be left out when the fault needs none (every field optional or defaulted). */
+type ParamsArg<Name extends FaultName> =
+  Record<string, never> extends FaultParams[Name]
+    ? [params?: FaultParams[Name]]
+    : [params: FaultParams[Name]];
+
+/**
+ * Any registered fault by name: `fault('latency', 'app2', { latency: '200ms' })`. The name and
+ * the params are checked by the compiler (a misspelt name or field, a wrong type) and again,
+ * with the same schema, when the drill loads.
+ */
+export function fault<Name extends FaultName>(
+  name: Name,
+  target: Targets,
+  ...params: ParamsArg<Name>
+): FaultActionOf<Name>;
+export function fault(name: FaultName, target: Targets, params: Record<string, unknown> = {}) {
   return { kind: 'fault', fault: name, targets: targetsOf(target), params };
 }
 
-export const kill = (target: string | string[]) => fault('kill', target);
-export const stop = (target: string | string[]) => fault('stop', target);
-export const restart = (target: string | string[]) => fault('restart', target);
+export const kill = (target: Targets) => fault('kill', target);
+export const stop = (target: Targets) => fault('stop', target);
+export const restart = (target: Targets) => fault('restart', target);
 /** SIGSTOP / docker pause: it accepts connections and answers nothing. */
-export const pause = (target: string | string[]) => fault('pause', target);
-export const partition = (target: string | string[]) => fault('partition', target);
-export const latency = (
-  target: string | string[],
-  params: { latency: DurationInput; jitter?: DurationInput },
-) => fault('latency', target, params);
-export const httpError = (target: string | string[], params: { rate?: number; status?: number } = {}) =>
+export const pause = (target: Targets) => fault('pause', target);
+/** Cut off the network: its toxic proxy down (local, the same as `down`) / docker network disconnect. */
+export const partition = (target: Targets) => fault('partition', target);
+/** `{ latency, jitter?, stream?, toxicity? }` on the target's toxic proxy. */
+export const latency = (target: Targets, params: FaultParams['latency']) => fault('latency', target, params);
+/** `{ rate?, status? }`: the sample backend answers a share of requests with an error status. */
+export const httpError = (target: Targets, params: FaultParams['http_error'] = {}) =>
   fault('http_error', target, params);
-export const httpLatency = (target: string | string[], params: { latency: DurationInput }) =>
+export const httpLatency = (target: Targets, params: FaultParams['http_latency']) =>
   fault('http_latency', target, params);
-export const down = (target: string | string[]) => fault('down', target);
+/** The target's toxic proxy down: connections refused and cut. */
+export const down = (target: Targets) => fault('down', target);
 
 export const revert = (step: string): RevertAction => ({ kind: 'revert', step });
 export const drain = (server: string, pool?: string): AdminAction => ({

@@ -12,6 +12,7 @@ import {
   restart,
   revert,
 } from './define.ts';
+import { accepted as typedDrill } from './define.typecheck.ts';
 import { validateDrill } from './validate.ts';
 
 const FILE = 'drills/test.drill.ts';
@@ -27,8 +28,15 @@ const base = () =>
     sla: ['errors==0 during crash', 'detection<1s for crash', 'served_by(app1)>0 after restart'],
   });
 
+/** A fault step as a drill in JS or YAML (or with a cast) hands it over: no compiler in the way. */
+const untypedFault = (fault: string, params: Record<string, unknown>) => ({
+  trigger: { kind: 'at', offset: '1s' },
+  action: { kind: 'fault', fault, targets: ['app1'], params },
+  as: 'crash',
+});
+
 function problems(mutate: (d: Record<string, unknown>) => void): string {
-  const drill = structuredClone(base()) as unknown as Record<string, unknown>;
+  const drill: Record<string, unknown> = { ...structuredClone(base()) };
   mutate(drill);
   try {
     validateDrill(drill, FILE);
@@ -60,6 +68,23 @@ describe('validateDrill', () => {
     });
     expect(d.stack.backends.map((b) => b.name)).toEqual(['app1', 'app2', 'app3']);
     expect(d.sla.map((s) => s.source)).toEqual(base().sla);
+  });
+
+  it('loads what the compiler accepts: every typed fault step of define.typecheck.ts', () => {
+    const d = validateDrill(typedDrill, FILE);
+    expect(d.steps.map((s) => s.action.kind === 'fault' && s.action.fault)).toEqual([
+      'latency',
+      'latency',
+      'http_error',
+      'http_error',
+      'kill',
+      'kill',
+      'latency',
+      'http_error',
+      'kill',
+      'bandwidth',
+      'latency',
+    ]);
   });
 
   it('accepts conditions, admin steps, held faults and reverts', () => {
@@ -104,6 +129,21 @@ describe('validateDrill', () => {
       'stack: must be "sample" or { backends, proxies, pool, balancer }',
     ],
     [
+      'balancer settings the balancer refuses',
+      (d) => (d.stack = { pool: { retries: 11 }, balancer: { timeouts: { connect: 'soon' } } }),
+      'stack.balancer.timeouts.connect: must be a duration',
+    ],
+    [
+      'pool settings the balancer refuses',
+      (d) => (d.stack = { pool: { retries: 11 } }),
+      'stack.pool.retries: must be an integer from 0 to 10 (got 11)',
+    ],
+    [
+      'a backend named twice',
+      (d) => (d.stack = { backends: [{ name: 'a' }, { name: 'a' }] }),
+      'stack.backends[1].name: "a" is used twice',
+    ],
+    [
       'rate too high',
       (d) => ((d.load as { rate: number }).rate = 1e6),
       'load.rate: must be at most 5000 requests/s',
@@ -128,8 +168,28 @@ describe('validateDrill', () => {
     ],
     [
       'unknown fault',
-      (d) => ((d.method as unknown[])[0] = at('1s', fault('explode', 'app1'), { as: 'crash' })),
+      (d) => ((d.method as unknown[])[0] = untypedFault('explode', {})),
       'method[0].action.fault: unknown fault "explode" (faults: kill, stop',
+    ],
+    [
+      'misspelt fault param',
+      (d) => ((d.method as unknown[])[0] = untypedFault('latency', { latency: '1s', jiter: '5ms' })),
+      'method[0].action.params: unknown field(s) jiter',
+    ],
+    [
+      'missing fault param',
+      (d) => ((d.method as unknown[])[0] = untypedFault('latency', { latencyy: '300ms' })),
+      'method[0].action.params.latency: ',
+    ],
+    [
+      'fault param of the wrong type',
+      (d) => ((d.method as unknown[])[0] = untypedFault('http_error', { rate: 'half' })),
+      'method[0].action.params.rate: must be a number from 0 to 1',
+    ],
+    [
+      'params for a fault that takes none',
+      (d) => ((d.method as unknown[])[0] = untypedFault('kill', { signal: 'SIGTERM' })),
+      'method[0].action.params: unknown field(s) signal',
     ],
     [
       'unknown target',

@@ -1,15 +1,13 @@
-import { z } from 'zod';
-import { BALANCER_EVENT_KINDS } from '../balancer/index.ts';
+import type { z } from 'zod';
 import { faultNames, findFault } from '../chaos/faults/index.ts';
-import { checkDuration } from '../core/duration.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
-import { durationField, nameField } from '../core/validation/fields.ts';
-import { BALANCER_TARGET, backendListSchema, SAMPLE_STACK, type StackSpec } from '../stack/index.ts';
+import { BALANCER_TARGET, balancerSettingsIssues, SAMPLE_STACK, type StackSpec } from '../stack/index.ts';
 import type { DrillAction, EventCondition } from './define.ts';
+import { drillSchema, type ParsedDrill, type ParsedStep } from './drill-schema.ts';
 import { checkSlaReferences, parseSla, type Sla } from './sla/index.ts';
 
 /** A step as the runner needs it: named, durations in ms. */
-export interface LoadedStep {
+export interface PlanStep {
   name: string;
   /** Other names SLA windows may use: the fault (or admin op) name when unique in the drill. */
   aliases: string[];
@@ -21,7 +19,7 @@ export interface LoadedStep {
 }
 
 /** A drill validated and normalized: everything a run needs, nothing left to check. */
-export interface LoadedDrill {
+export interface DrillPlan {
   file: string;
   name: string;
   description: string;
@@ -35,7 +33,7 @@ export interface LoadedDrill {
     warmup: { durationMs: number; from: number };
   };
   steadyState: { durationMs: number; thresholds: Sla[] };
-  steps: LoadedStep[];
+  steps: PlanStep[];
   methodMs: number;
   sla: Sla[];
   abortWhen: Sla[];
@@ -49,119 +47,6 @@ export const DEFAULT_WARMUP_FROM = 0.1;
 const METHOD_TAIL_MS = 3000;
 const DEFAULT_AFTER_TIMEOUT_MS = 10_000;
 
-const name = nameField();
-const targets = z.array(name).min(1, 'needs at least one target');
-
-const action = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('fault'),
-    fault: z.string(),
-    targets,
-    params: z.record(z.string(), z.unknown()),
-  }),
-  z.strictObject({ kind: z.literal('revert'), step: name }),
-  z.strictObject({
-    kind: z.literal('admin'),
-    op: z.enum(['drain', 'enable', 'disable']),
-    server: name,
-    pool: name.optional(),
-  }),
-  z.strictObject({
-    kind: z.literal('shell'),
-    command: z.string().min(1),
-    timeout: durationField().optional(),
-  }),
-]);
-
-const condition = z.strictObject({
-  kind: z.literal('event'),
-  event: z.enum(BALANCER_EVENT_KINDS, {
-    error: (iss) =>
-      `unknown balancer event ${JSON.stringify(iss.input)} (events: ${BALANCER_EVENT_KINDS.join(', ')})`,
-  }),
-  server: name.optional(),
-});
-
-const step = z.strictObject({
-  trigger: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('at'), offset: durationField() }),
-    z.strictObject({ kind: z.literal('after'), condition, timeout: durationField().optional() }),
-  ]),
-  action,
-  as: name.optional(),
-  for: durationField().optional(),
-});
-
-const stack = z.union([
-  z.literal('sample'),
-  z.strictObject({
-    backends: backendListSchema.optional(),
-    proxies: z.boolean().optional(),
-    pool: z.record(z.string(), z.unknown()).optional(),
-    balancer: z.record(z.string(), z.unknown()).optional(),
-  }),
-]);
-
-const request = z.strictObject({
-  method: z
-    .string()
-    .regex(/^[A-Z]+$/, 'must be an HTTP method in capitals such as GET')
-    .optional(),
-  path: z.string().startsWith('/', 'must start with "/"').optional(),
-  body: z.string().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-});
-
-const thresholds = z.array(z.string());
-
-const drillSchema = z.strictObject({
-  name,
-  description: z.string().min(1, 'must say what the drill proves'),
-  stack,
-  load: z.strictObject({
-    rate: z.number().positive().max(5000, 'must be at most 5000 requests/s'),
-    requests: z.array(request).min(1).optional(),
-    timeout: durationField().optional(),
-    connections: z.number().int().min(1).max(1024).optional(),
-    warmup: z
-      .union([
-        z.string(),
-        z.number(),
-        z.strictObject({
-          duration: z.union([z.string(), z.number()]),
-          from: z
-            .number()
-            .gt(0, 'must be a share of the rate above 0, such as 0.1')
-            .max(1, 'must be a share of the rate, at most 1')
-            .optional(),
-        }),
-      ])
-      .transform((input, ctx) => {
-        const checked = checkDuration(typeof input === 'object' ? input.duration : input);
-        if ('problem' in checked) {
-          ctx.addIssue({
-            code: 'custom',
-            path: typeof input === 'object' ? ['duration'] : [],
-            message: checked.problem,
-          });
-          return z.NEVER;
-        }
-        return { durationMs: checked.ms, from: typeof input === 'object' ? input.from : undefined };
-      })
-      .optional(),
-  }),
-  steadyState: z
-    .union([thresholds, z.strictObject({ duration: durationField().optional(), thresholds })])
-    .optional(),
-  method: z.array(step).min(1, 'needs at least one step'),
-  duration: durationField().optional(),
-  sla: z.array(z.string()).min(1, 'needs at least one SLA'),
-  abortWhen: z.array(z.string()).optional(),
-});
-
-type ParsedDrill = z.output<typeof drillSchema>;
-type ParsedStep = ParsedDrill['method'][number];
-
 function pathOf(path: readonly PropertyKey[]): string {
   return path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
@@ -169,7 +54,7 @@ function pathOf(path: readonly PropertyKey[]): string {
 }
 
 /** Validates a drill module's default export; every problem names the file and the field. */
-export function validateDrill(raw: unknown, file: string): LoadedDrill {
+export function validateDrill(raw: unknown, file: string): DrillPlan {
   const parsed = drillSchema.safeParse(raw);
   if (!parsed.success) {
     throw drillError(
@@ -182,6 +67,12 @@ export function validateDrill(raw: unknown, file: string): LoadedDrill {
   const loadedStack = stackOf(drill);
   const backendNames = loadedStack.backends.map((b) => b.name);
   const targetNames = [...backendNames, BALANCER_TARGET];
+  issues.push(
+    ...balancerSettingsIssues(
+      { backends: loadedStack.backends, settings: loadedStack.balancer, pool: loadedStack.pool },
+      { settings: 'stack.balancer', pool: 'stack.pool' },
+    ),
+  );
   const steps = nameSteps(drill.method, issues);
 
   for (const [i, s] of steps.entries()) {
@@ -265,7 +156,7 @@ export function validateDrill(raw: unknown, file: string): LoadedDrill {
   };
 }
 
-function warmupOf(input: ParsedDrill['load']['warmup']): LoadedDrill['load']['warmup'] {
+function warmupOf(input: ParsedDrill['load']['warmup']): DrillPlan['load']['warmup'] {
   return {
     durationMs: input?.durationMs ?? DEFAULT_WARMUP_MS,
     from: input?.from ?? DEFAULT_WARMUP_FROM,
@@ -293,7 +184,7 @@ function stackOf(drill: ParsedDrill): StackSpec {
   };
 }
 
-function autoName(action: DrillAction, index: number): string {
+function autoName(action: ParsedStep['action'], index: number): string {
   switch (action.kind) {
     case 'fault':
       return `${action.fault}-${action.targets.join('-')}`;
@@ -306,11 +197,11 @@ function autoName(action: DrillAction, index: number): string {
   }
 }
 
-function verbOf(action: DrillAction): string {
+function verbOf(action: ParsedStep['action']): string {
   return action.kind === 'fault' ? action.fault : action.kind === 'admin' ? action.op : action.kind;
 }
 
-function nameSteps(method: readonly ParsedStep[], issues: ConfigIssue[]): LoadedStep[] {
+function nameSteps(method: readonly ParsedStep[], issues: ConfigIssue[]): PlanStep[] {
   const used = new Map<string, number>();
   const verbs = new Map<string, number>();
   for (const s of method) verbs.set(verbOf(s.action), (verbs.get(verbOf(s.action)) ?? 0) + 1);
@@ -344,10 +235,10 @@ function nameSteps(method: readonly ParsedStep[], issues: ConfigIssue[]): Loaded
 }
 
 function checkStep(
-  s: LoadedStep,
+  s: PlanStep,
   raw: ParsedStep,
   i: number,
-  ctx: { backendNames: string[]; targetNames: string[]; steps: LoadedStep[]; issues: ConfigIssue[] },
+  ctx: { backendNames: string[]; targetNames: string[]; steps: PlanStep[]; issues: ConfigIssue[] },
 ): void {
   const at = (field: string, message: string) => ctx.issues.push({ path: `method[${i}]${field}`, message });
   const a = s.action;

@@ -1,4 +1,5 @@
-import type { RawBalancerConfig } from '../balancer/index.ts';
+import { normalizeConfig, type RawBalancerConfig } from '../balancer/index.ts';
+import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { type BackendSpec, STACK_POOL } from './sample.ts';
 
 export interface StackBalancerConfig {
@@ -41,4 +42,43 @@ export function stackBalancerConfig(spec: StackBalancerConfig): RawBalancerConfi
       },
     },
   } as RawBalancerConfig;
+}
+
+/** Where a stack's balancer settings were written, to name their fields the way their author did. */
+export interface SettingsPaths {
+  /** e.g. `stack.balancer` in a drill, `balancer` in a stack file */
+  settings: string;
+  /** e.g. `stack.pool` in a drill, `balancer.pool` in a stack file */
+  pool: string;
+}
+
+/**
+ * What the balancer would refuse in a stack's own settings, checked before anything starts (a
+ * drill when it loads, a stack file before its processes start), each issue at the field its
+ * author wrote rather than in the generated config.
+ */
+export function balancerSettingsIssues(
+  spec: Pick<StackBalancerConfig, 'backends' | 'settings' | 'pool'>,
+  paths: SettingsPaths,
+): ConfigIssue[] {
+  try {
+    normalizeConfig(
+      stackBalancerConfig({
+        ...spec,
+        serverUrl: () => 'http://127.0.0.1:1',
+        defaults: { listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0' } },
+        poolDefaults: {},
+      }),
+    );
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const poolPrefix = `pools.${STACK_POOL}`;
+    return err.issues.map((issue) => ({
+      message: issue.message,
+      path: issue.path.startsWith(poolPrefix)
+        ? `${paths.pool}${issue.path.slice(poolPrefix.length)}`
+        : `${paths.settings}.${issue.path}`,
+    }));
+  }
 }

@@ -3,22 +3,11 @@
  * child of this one; `compose` runs the same stack in containers. Both build the balancer's
  * config the same way (balancer-config.ts) and read its events the same way (event-feed.ts).
  */
-export {
-  ComposeDrillStack,
-  type ComposeStackOptions,
-  composeProblems,
-  DEFAULT_COMPOSE_PROJECT,
-} from './compose/compose-stack.ts';
-export { LocalStack, type LocalStackOptions } from './local/local-stack.ts';
+export { balancerSettingsIssues } from './balancer-config.ts';
+export { ComposeDrillStack, composeProblems, DEFAULT_COMPOSE_PROJECT } from './compose/compose-stack.ts';
+export { LocalStack } from './local/local-stack.ts';
 export { openLocalStack } from './local/open-local-stack.ts';
-export { type RunningStack, type StackKind, waitUntilServing } from './running-stack.ts';
-export {
-  BALANCER_TARGET,
-  type BackendSpec,
-  DEMO_HEALTH,
-  DRILL_HEALTH,
-  SAMPLE_STACK,
-  STACK_POOL,
-} from './sample.ts';
-export { loadStackConfig, parseStackConfig, type StackConfig } from './stack-file.ts';
+export type { RunningStack, StackKind } from './running-stack.ts';
+export { BALANCER_TARGET, SAMPLE_STACK, STACK_POOL } from './sample.ts';
+export { loadStackConfig } from './stack-file.ts';
 export { backendListSchema, type StackSpec } from './stack-spec.ts';

@@ -42,4 +42,13 @@ describe('local stack file', () => {
     const [issue] = problems('backends:\n  - name: a\n    weight: heavy\n');
     expect(issue).toMatchObject({ path: 'backends[0].weight', line: 3 });
   });
+
+  it('checks the balancer settings as the balancer would, at the field and line written', () => {
+    const text =
+      'backends:\n  - name: a\nbalancer:\n  timeouts:\n    connect: soon\n  pool:\n    retries: -1\n';
+    expect(problems(text)).toEqual([
+      { path: 'balancer.timeouts.connect', line: 5, message: expect.stringContaining('must be a duration') },
+      { path: 'balancer.pool.retries', line: 7, message: 'must be an integer from 0 to 10 (got -1)' },
+    ]);
+  });
 });

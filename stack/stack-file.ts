@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError, FaultlineError } from '../core/errors.ts';
 import { makeLocator } from '../core/validation/locate.ts';
 import { formatPath, issueMessage } from '../core/validation/messages.ts';
+import { balancerSettingsIssues } from './balancer-config.ts';
 import { backendListSchema } from './stack-spec.ts';
 
 const stackSchema = z.strictObject({
@@ -39,8 +40,20 @@ export function parseStackConfig(text: string, file = 'stack config'): StackConf
     );
   }
   const parsed = stackSchema.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data;
   const locate = makeLocator(doc, lineCounter);
+  if (parsed.success) {
+    const { pool, ...settings } = parsed.data.balancer;
+    const issues = balancerSettingsIssues(
+      { backends: parsed.data.backends, settings, pool },
+      { settings: 'balancer', pool: 'balancer.pool' },
+    );
+    if (issues.length === 0) return parsed.data;
+    const located = issues.map((issue) => {
+      const line = locate(parsePath(issue.path));
+      return line ? { ...issue, line } : issue;
+    });
+    throw new ConfigError(file, located, 'FL_CONFIG_INVALID', 'stack config');
+  }
   throw new ConfigError(
     file,
     parsed.error.issues.map((issue) => {
@@ -54,6 +67,17 @@ export function parseStackConfig(text: string, file = 'stack config'): StackConf
     'FL_CONFIG_INVALID',
     'stack config',
   );
+}
+
+/** `balancer.pool.servers[1].weight` → ['balancer', 'pool', 'servers', 1, 'weight'] (formatPath's inverse). */
+function parsePath(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const part of path.split('.')) {
+    for (const [i, piece] of part.split(/\[(\d+)\]/).entries()) {
+      if (piece !== '') segments.push(i % 2 === 1 ? Number(piece) : piece);
+    }
+  }
+  return segments;
 }
 
 export async function loadStackConfig(file: string): Promise<StackConfig> {

@@ -89,12 +89,3 @@ export async function startAdminStack(
     },
   };
 }
-
-/** Polls until `check()` is true (at most `timeoutMs`). */
-export async function until(check: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -1,7 +1,10 @@
 import http from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BALANCER_EVENT_KINDS, type BalancerEvent } from '../events.ts';
-import { type AdminStack, startAdminStack, until } from './admin.fixture.ts';
+import { type AdminStack, startAdminStack } from './admin.fixture.ts';
+
+/** How long the admin server gets to reach a state a test waits for, checked every 50 ms. */
+const SETTLE = { timeout: 2_000, interval: 50 };
 
 /** Reads raw SSE text from /events until `enough(text)` holds, then disconnects. */
 function readRaw(
@@ -44,7 +47,9 @@ describe('GET /events', () => {
 
   it('streams admin actions live, in order, over AdminClient.events', async () => {
     const received = take(stack.client.events(), 6);
-    await until(() => stack.admin.openStreams === 1);
+    await vi.waitFor(() => {
+      expect(stack.admin.openStreams, 'the event stream to be open').toBe(1);
+    }, SETTLE);
     await stack.client.disable('web', 'app1');
     await stack.client.disable('web', 'app2');
     await stack.client.setWeight('web', 'app3', 5);
@@ -61,7 +66,9 @@ describe('GET /events', () => {
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(events[3]).toMatchObject({ kind: 'weight-changed', pool: 'web', from: 1, to: 5 });
     // Breaking out of the loop closes the connection and unsubscribes on the server.
-    await until(() => stack.admin.openStreams === 0);
+    await vi.waitFor(() => {
+      expect(stack.admin.openStreams, 'the event stream to be closed on the server').toBe(0);
+    }, SETTLE);
   });
 
   it('sends retry, ids and event names in the SSE wire format', async () => {
@@ -83,7 +90,9 @@ describe('GET /events', () => {
 
     const controller = new AbortController();
     const replayed = take(stack.client.events({ since: 2, signal: controller.signal }), 2);
-    await until(() => stack.admin.openStreams === 1);
+    await vi.waitFor(() => {
+      expect(stack.admin.openStreams, 'the event stream to be open').toBe(1);
+    }, SETTLE);
     web?.drain('app3'); // 4 server-draining, 5 server-drained
     expect((await replayed).map((e) => [e.seq, e.kind])).toEqual([
       [3, 'weight-changed'],
@@ -94,7 +103,9 @@ describe('GET /events', () => {
 
   it('filters by ?kinds and rejects unknown kinds', async () => {
     const received = take(stack.client.events({ since: 0, kinds: ['failover-to-backup', 'failback'] }), 2);
-    await until(() => stack.admin.openStreams === 1);
+    await vi.waitFor(() => {
+      expect(stack.admin.openStreams, 'the event stream to be open').toBe(1);
+    }, SETTLE);
     const web = stack.pools.get('web');
     web?.disable('app1');
     web?.disable('app2');
@@ -115,19 +126,27 @@ describe('GET /events', () => {
     const loop = (async () => {
       for await (const event of stack.client.events({ signal: controller.signal })) seen.push(event);
     })();
-    await until(() => stack.admin.openStreams === 1);
+    await vi.waitFor(() => {
+      expect(stack.admin.openStreams, 'the event stream to be open').toBe(1);
+    }, SETTLE);
     stack.pools.get('api')?.drain('api1');
-    await until(() => seen.length >= 2);
+    await vi.waitFor(() => {
+      expect(seen.length, 'two events from the drain').toBeGreaterThanOrEqual(2);
+    }, SETTLE);
     controller.abort();
     await expect(loop).resolves.toBeUndefined();
-    await until(() => stack.admin.openStreams === 0);
+    await vi.waitFor(() => {
+      expect(stack.admin.openStreams, 'the event stream to be closed on the server').toBe(0);
+    }, SETTLE);
   });
 
   it('waitForEvent resolves with a matching event and times out otherwise', async () => {
     const waiting = stack.client.waitForEvent((e) => e.kind === 'server-disabled' && e.server === 'api1', {
       timeoutMs: 5_000,
     });
-    await until(() => stack.admin.openStreams === 1);
+    await vi.waitFor(() => {
+      expect(stack.admin.openStreams, 'the event stream to be open').toBe(1);
+    }, SETTLE);
     stack.pools.get('web')?.disable('app2');
     stack.pools.get('api')?.disable('api1');
     await expect(waiting).resolves.toMatchObject({ kind: 'server-disabled', pool: 'api', server: 'api1' });
@@ -144,7 +163,9 @@ describe('GET /events', () => {
     const first = stack.client.events()[Symbol.asyncIterator]();
     const pending = first.next();
     const loop = take(stack.client.events({ since: 0 }), 100);
-    await until(() => stack.admin.openStreams === 2);
+    await vi.waitFor(() => {
+      expect(stack.admin.openStreams, 'both event streams to be open').toBe(2);
+    }, SETTLE);
     const started = Date.now();
     await stack.admin.close();
     expect(Date.now() - started).toBeLessThan(1_000);

@@ -12,10 +12,20 @@ export const FAILURE_CAP_MS = 30_000;
  * first answer comes back.
  */
 const UNMEASURED_PENALTY = 1e9;
+/**
+ * A server not measured for decay / 10 (1s by default), idle, and whose last try succeeded costs
+ * 0: it gets one probe (a failing one waits for its penalty to decay instead).
+ * Without it, two servers leave power of two choices no choice, and one slow answer (a cold
+ * start, a fault long gone) starves a server until its estimate decays below the other's: ~35s
+ * for 100ms against 3ms with a 10s decay. A probe a second costs a slow server one request.
+ */
+const PROBE_AFTER_FRACTION = 0.1;
 
 interface Estimate {
   value: number;
   at: number;
+  /** The last try failed: no early probe, the failure penalty's decay decides (backoff). */
+  failing: boolean;
 }
 
 /**
@@ -24,7 +34,7 @@ interface Estimate {
  * toward zero, so a server once slow is probed again eventually. Cost = estimate × (in flight
  * + 1), in flight as the pool counts it; the cheaper of two random candidates wins. A server
  * never measured costs 0 while idle, so it gets probed; after its first answer it competes like
- * the rest.
+ * the rest. One not measured for a tenth of the decay is probed again the same way.
  */
 export function latency(
   random: () => number,
@@ -33,6 +43,7 @@ export function latency(
 ): BalancingAlgorithm {
   const estimates = new Map<string, Estimate>();
   const decayed = (e: Estimate, nowMs: number) => e.value * Math.exp(-Math.max(0, nowMs - e.at) / decayMs);
+  const probeAfterMs = decayMs * PROBE_AFTER_FRACTION;
 
   return {
     name: 'latency',
@@ -41,6 +52,7 @@ export function latency(
       return pickTwo(candidates, random, (c) => {
         const e = estimates.get(c.name);
         if (!e) return c.inflight === 0 ? 0 : UNMEASURED_PENALTY + c.inflight;
+        if (c.inflight === 0 && !e.failing && nowMs - e.at >= probeAfterMs) return 0;
         return decayed(e, nowMs) * (c.inflight + 1);
       });
     },
@@ -50,12 +62,15 @@ export function latency(
       const sample = ok
         ? latencyMs
         : Math.min(FAILURE_CAP_MS, Math.max(latencyMs, FAILURE_FLOOR_MS, 2 * (e ? decayed(e, nowMs) : 0)));
-      if (!e || sample >= e.value) {
-        estimates.set(server, { value: sample, at: nowMs });
+      // An answer to a probe (nothing measured for probeAfterMs) replaces the stale estimate:
+      // blended in at a tenth of its weight it would take ~35 probes to clear one slow spell.
+      const stale = e !== undefined && ok && nowMs - e.at >= probeAfterMs;
+      if (!e || stale || sample >= e.value) {
+        estimates.set(server, { value: sample, at: nowMs, failing: !ok });
         return;
       }
       const w = Math.exp(-Math.max(0, nowMs - e.at) / decayMs);
-      estimates.set(server, { value: e.value * w + sample * (1 - w), at: nowMs });
+      estimates.set(server, { value: e.value * w + sample * (1 - w), at: nowMs, failing: !ok });
     },
     updateServers(all) {
       const names = new Set(all.map((c) => c.name));

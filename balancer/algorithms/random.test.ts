@@ -81,6 +81,27 @@ describe('latency (peak EWMA)', () => {
     expect(many).toBeLessThan(120_000); // capped, so it is still probed within minutes
   });
 
+  it('probes a server once slow about every second instead of starving it until its estimate decays', () => {
+    let t = 0;
+    const algorithm = make('latency', [], () => t);
+    algorithm.observe?.('a', 100, true); // one slow answer (a cold start, a fault since gone)
+    algorithm.observe?.('b', 3, true);
+    const list = [server('a'), server('b')];
+    const picksOfA: number[] = [];
+    for (; t < 5000; t += 5) {
+      const picked = algorithm.pick(list, ctx())?.name as string;
+      if (picked === 'a') picksOfA.push(t);
+      // a answers slowly while t < 2500 (still faulty), then fast like b
+      algorithm.observe?.(picked, picked === 'a' && t < 2500 ? 100 : 3, true);
+    }
+    // Probed once a second while slow: it costs one request a second, not its share.
+    const whileSlow = picksOfA.filter((at) => at < 2500);
+    expect(whileSlow.length).toBeGreaterThanOrEqual(2);
+    expect(whileSlow.length).toBeLessThanOrEqual(3);
+    // Fast again: the next probe finds out and it competes for traffic again within ~1s.
+    expect(picksOfA.filter((at) => at >= 3600).length).toBeGreaterThan(50);
+  });
+
   it('probes a new server once, without flooding it before its first answer', () => {
     let t = 0;
     const algorithm = make('latency', [], () => t);

@@ -1,13 +1,7 @@
 /** The balancer config: load (YAML/JSON, `${VAR}`), validate with field paths and lines, normalise. */
 
-export { formatPath } from '../../core/validation/messages.ts';
 export { DEFAULTS } from './defaults.ts';
-export {
-  checkListenAddress,
-  formatListenAddress,
-  isLoopback,
-  parseListenAddress,
-} from './listen-address.ts';
+export { formatListenAddress, isLoopback, parseListenAddress } from './listen-address.ts';
 export { loadConfigFile, parseConfigText } from './load.ts';
 export { normalizeConfig } from './normalize.ts';
 export type * from './raw-types.ts';

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HealthConfig, HttpHealthConfig } from '../config/types.ts';
 import { ActiveHealthChecker } from './active-health-checker.ts';
 import type { ProbeResult } from './probe-result.ts';
-import { closedPort, type ProbeTarget, sleep, startProbeTarget, waitFor } from './probe-target.fixture.ts';
+import { closedPort, type ProbeTarget, sleep, startProbeTarget, within } from './probe-target.fixture.ts';
 
 const base: HttpHealthConfig = {
   type: 'http',
@@ -44,7 +44,7 @@ describe('ActiveHealthChecker', () => {
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
-  const target = async (): Promise<ProbeTarget> => {
+  const startTarget = async (): Promise<ProbeTarget> => {
     const t = await startProbeTarget();
     cleanups.push(() => t.close());
     return t;
@@ -56,15 +56,22 @@ describe('ActiveHealthChecker', () => {
   };
 
   it('marks a failing server down once, within the bound, and up once after rise successes', async () => {
-    const t = await target();
+    const t = await startTarget();
     const h = started(harness());
     h.checker.add({ name: 'app1', url: t.url });
-    expect(await waitFor(() => h.probes.length >= 2, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(h.probes.length, 'two probes').toBeGreaterThanOrEqual(2);
+    }, within(1000));
     expect(h.transitions).toEqual([]);
 
     t.mode = 'fail';
     const failedAt = performance.now();
-    expect(await waitFor(() => h.transitions.length === 1, DOWN_BOUND + TOLERANCE)).toBe(true);
+    await vi.waitFor(
+      () => {
+        expect(h.transitions, 'app1 marked down within the bound').toHaveLength(1);
+      },
+      within(DOWN_BOUND + TOLERANCE),
+    );
     const down = h.transitions[0] as Transition;
     expect(down).toMatchObject({ server: 'app1', healthy: false });
     expect(down.reason).toBe('2 consecutive failures: HTTP 500 (expected 200-399)');
@@ -78,7 +85,12 @@ describe('ActiveHealthChecker', () => {
 
     t.mode = 'ok';
     const fixedAt = performance.now();
-    expect(await waitFor(() => h.transitions.length === 2, UP_BOUND + TOLERANCE)).toBe(true);
+    await vi.waitFor(
+      () => {
+        expect(h.transitions, 'app1 marked up again within the bound').toHaveLength(2);
+      },
+      within(UP_BOUND + TOLERANCE),
+    );
     const up = h.transitions[1] as Transition;
     expect(up).toMatchObject({ server: 'app1', healthy: true, reason: '2 consecutive successes: HTTP 200' });
     console.log(`recovery: up in ${(up.at - fixedAt).toFixed(0)}ms (bound ${UP_BOUND}ms)`);
@@ -88,13 +100,20 @@ describe('ActiveHealthChecker', () => {
   });
 
   it('detects a hanging server by timeout and never overlaps probes', async () => {
-    const t = await target();
+    const t = await startTarget();
     const h = started(harness());
     h.checker.add({ name: 'app1', url: t.url });
-    expect(await waitFor(() => h.probes.length >= 1, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(h.probes.length, 'a first probe').toBeGreaterThanOrEqual(1);
+    }, within(1000));
     t.mode = 'hang';
     const hungAt = performance.now();
-    expect(await waitFor(() => h.transitions.length === 1, DOWN_BOUND + TOLERANCE)).toBe(true);
+    await vi.waitFor(
+      () => {
+        expect(h.transitions, 'app1 marked down by timeout within the bound').toHaveLength(1);
+      },
+      within(DOWN_BOUND + TOLERANCE),
+    );
     const down = h.transitions[0] as Transition;
     expect(down.reason).toBe('2 consecutive failures: timeout after 100ms');
     console.log(`hang: detected in ${(down.at - hungAt).toFixed(0)}ms (bound ${DOWN_BOUND}ms)`);
@@ -104,7 +123,7 @@ describe('ActiveHealthChecker', () => {
   });
 
   it('runs probes back to back, never two at once, when the timeout exceeds the interval', async () => {
-    const t = await target();
+    const t = await startTarget();
     t.mode = 'hang';
     const h = started(harness({ ...base, interval: 100, fastInterval: 50, timeout: 300 }));
     h.checker.add({ name: 'app1', url: t.url });
@@ -118,25 +137,34 @@ describe('ActiveHealthChecker', () => {
   });
 
   it('brings an initially unhealthy server up after rise successes', async () => {
-    const t = await target();
+    const t = await startTarget();
     const h = started(harness());
     h.checker.add({ name: 'app1', url: t.url }, false);
     expect(h.checker.status('app1')?.healthy).toBe(false);
-    expect(await waitFor(() => h.transitions.length === 1, UP_BOUND + TOLERANCE)).toBe(true);
+    await vi.waitFor(
+      () => {
+        expect(h.transitions, 'the initially unhealthy server brought up').toHaveLength(1);
+      },
+      within(UP_BOUND + TOLERANCE),
+    );
     expect(h.transitions[0]).toMatchObject({ healthy: true });
     expect(h.checker.status('app1')).toMatchObject({ healthy: true, consecutiveFail: 0 });
   });
 
   it('stop() aborts the probe in flight and nothing is probed afterwards', async () => {
-    const t = await target();
+    const t = await startTarget();
     t.mode = 'hang';
     const h = started(harness({ ...base, timeout: 5000 }));
     h.checker.add({ name: 'app1', url: t.url });
-    expect(await waitFor(() => t.inflight === 1, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(t.inflight, 'a probe in flight').toBe(1);
+    }, within(1000));
     const t0 = performance.now();
     await h.checker.stop();
     expect(performance.now() - t0).toBeLessThan(200);
-    expect(await waitFor(() => t.inflight === 0, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(t.inflight, 'the aborted probe to be over on the server').toBe(0);
+    }, within(1000));
     const seen = t.requests;
     await sleep(600);
     expect(t.requests).toBe(seen);
@@ -144,11 +172,14 @@ describe('ActiveHealthChecker', () => {
   });
 
   it('remove() stops probing that server only', async () => {
-    const [a, b] = [await target(), await target()];
+    const [a, b] = [await startTarget(), await startTarget()];
     const h = started(harness());
     h.checker.add({ name: 'a', url: a.url });
     h.checker.add({ name: 'b', url: b.url });
-    expect(await waitFor(() => a.requests >= 1 && b.requests >= 1, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(a.requests, 'a probe of a').toBeGreaterThanOrEqual(1);
+      expect(b.requests, 'a probe of b').toBeGreaterThanOrEqual(1);
+    }, within(1000));
     h.checker.remove('a');
     expect(h.checker.status('a')).toBeUndefined();
     await sleep(50);
@@ -159,15 +190,22 @@ describe('ActiveHealthChecker', () => {
   });
 
   it('setHealthy() overrides silently and restarts the streaks', async () => {
-    const t = await target();
+    const t = await startTarget();
     const h = started(harness());
     h.checker.add({ name: 'app1', url: t.url });
-    expect(await waitFor(() => (h.checker.status('app1')?.consecutiveOk ?? 0) >= 1, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(h.checker.status('app1')?.consecutiveOk ?? 0, 'a successful probe').toBeGreaterThanOrEqual(1);
+    }, within(1000));
     expect(h.checker.setHealthy('app1', false)).toBe(true);
     expect(h.checker.status('app1')).toMatchObject({ healthy: false, consecutiveOk: 0, consecutiveFail: 0 });
     expect(h.transitions).toEqual([]);
     // Probes still succeed, so the checker brings it back through a normal (announced) rise.
-    expect(await waitFor(() => h.transitions.length === 1, UP_BOUND + TOLERANCE)).toBe(true);
+    await vi.waitFor(
+      () => {
+        expect(h.transitions, 'app1 brought back up').toHaveLength(1);
+      },
+      within(UP_BOUND + TOLERANCE),
+    );
     expect(h.transitions[0]).toMatchObject({ healthy: true });
     expect(h.checker.setHealthy('nope', true)).toBe(false);
   });
@@ -178,7 +216,12 @@ describe('ActiveHealthChecker', () => {
       harness({ type: 'tcp', interval: 200, fastInterval: 100, timeout: 100, rise: 2, fall: 2 }),
     );
     h.checker.add({ name: 'gone', url: `http://127.0.0.1:${port}` });
-    expect(await waitFor(() => h.transitions.length === 1, DOWN_BOUND + TOLERANCE)).toBe(true);
+    await vi.waitFor(
+      () => {
+        expect(h.transitions, 'the refused server marked down').toHaveLength(1);
+      },
+      within(DOWN_BOUND + TOLERANCE),
+    );
     expect(h.transitions[0]?.reason).toBe('2 consecutive failures: connect ECONNREFUSED');
   });
 

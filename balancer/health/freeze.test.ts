@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import type { HttpHealthConfig } from '../config/types.ts';
 import { ActiveHealthChecker } from './active-health-checker.ts';
-import { waitFor } from './probe-target.fixture.ts';
+import { within } from './probe-target.fixture.ts';
 import { probeTcp } from './tcp-probe.ts';
 
 const SERVER = `require('node:http').createServer((q, s) => s.end('ok'))
@@ -48,12 +48,19 @@ it('an http check detects a SIGSTOP-frozen process (a tcp check cannot) and sees
   });
   checker.add({ name: 'child', url });
   checker.start();
-  expect(await waitFor(() => (checker?.status('child')?.consecutiveOk ?? 0) >= 2, 2000)).toBe(true);
+  await vi.waitFor(() => {
+    expect(checker?.status('child')?.consecutiveOk ?? 0, 'two successful probes').toBeGreaterThanOrEqual(2);
+  }, within(2000));
 
   child.kill('SIGSTOP');
   const frozenAt = performance.now();
   const downBound = cfg.fall * cfg.interval + cfg.timeout;
-  expect(await waitFor(() => transitions.length === 1, downBound + TOLERANCE)).toBe(true);
+  await vi.waitFor(
+    () => {
+      expect(transitions, 'the frozen process marked down').toHaveLength(1);
+    },
+    within(downBound + TOLERANCE),
+  );
   expect(transitions[0]).toMatchObject({
     healthy: false,
     reason: '2 consecutive failures: timeout after 100ms',
@@ -67,7 +74,12 @@ it('an http check detects a SIGSTOP-frozen process (a tcp check cannot) and sees
   child.kill('SIGCONT');
   const resumedAt = performance.now();
   const upBound = cfg.interval + (cfg.rise - 1) * cfg.fastInterval + cfg.timeout;
-  expect(await waitFor(() => transitions.length === 2, upBound + TOLERANCE)).toBe(true);
+  await vi.waitFor(
+    () => {
+      expect(transitions, 'the resumed process marked up').toHaveLength(2);
+    },
+    within(upBound + TOLERANCE),
+  );
   expect(transitions[1]).toMatchObject({ healthy: true, reason: '2 consecutive successes: HTTP 200' });
   console.log(`SIGCONT: up in ${((transitions[1]?.at ?? 0) - resumedAt).toFixed(0)}ms (bound ${upBound}ms)`);
 });

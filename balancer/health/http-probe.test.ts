@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpHealthConfig } from '../config/types.ts';
 import { probeHttp } from './http-probe.ts';
-import { closedPort, type ProbeTarget, startProbeTarget, waitFor } from './probe-target.fixture.ts';
+import { closedPort, type ProbeTarget, startProbeTarget, within } from './probe-target.fixture.ts';
 
 const cfg = (over: Partial<HttpHealthConfig> = {}): HttpHealthConfig => ({
   type: 'http',
@@ -37,7 +37,9 @@ describe('probeHttp', () => {
     expect(r).toMatchObject({ ok: true, reason: 'HTTP 200' });
     expect(r.latencyMs).toBeGreaterThan(0);
     expect(target.userAgents).toEqual(['faultline-health/1']);
-    expect(await waitFor(() => target.inflight === 0, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(target.inflight, 'the probe request to be over on the server').toBe(0);
+    }, within(1000));
   });
 
   it('is not ok on 503, with the status and the expected range in the reason', async () => {
@@ -70,7 +72,10 @@ describe('probeHttp', () => {
     expect(r).toMatchObject({ ok: false, reason: 'timeout after 200ms' });
     expect(took).toBeGreaterThanOrEqual(190);
     expect(took).toBeLessThan(200 + 300);
-    expect(await waitFor(() => target.abandoned === 1 && target.inflight === 0, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(target.abandoned, 'the server to see the probe give up').toBe(1);
+      expect(target.inflight, 'the probe request to be over on the server').toBe(0);
+    }, within(1000));
   });
 
   it('bounds a body that never ends by the same timeout', async () => {
@@ -88,7 +93,9 @@ describe('probeHttp', () => {
       cfg({ timeout: 200 }),
     );
     expect(r).toMatchObject({ ok: false, reason: 'timeout after 200ms' });
-    expect(await waitFor(() => closed === 1, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(closed, 'the server to see the connection closed').toBe(1);
+    }, within(1000));
   });
 
   it('fails fast when the connection is refused', async () => {
@@ -107,7 +114,9 @@ describe('probeHttp', () => {
     const r = await probeHttp(new URL(target.url), cfg({ timeout: 5000 }), controller.signal);
     expect(r).toMatchObject({ ok: false, reason: 'aborted' });
     expect(r.latencyMs).toBeLessThan(1000);
-    expect(await waitFor(() => target.inflight === 0, 1000)).toBe(true);
+    await vi.waitFor(() => {
+      expect(target.inflight, 'the probe request to be over on the server').toBe(0);
+    }, within(1000));
   });
 });
 

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { cachedLookup } from '../../core/net/cached-lookup.ts';
 import type { HttpHealthConfig } from '../config/types.ts';
-import { describeError, type ProbeResult, probeDeadline, socketHost, socketPort } from './probe-result.ts';
+import { describeError, type ProbeResult, runProbe, socketHost, socketPort } from './probe-result.ts';
 
 type HttpProbeConfig = Pick<HttpHealthConfig, 'path' | 'expectStatus' | 'timeout'>;
 
@@ -13,26 +13,11 @@ type HttpProbeConfig = Pick<HttpHealthConfig, 'path' | 'expectStatus' | 'timeout
  * body arrived completely. Never rejects; every failure is `ok: false` with a reason.
  */
 export function probeHttp(base: URL, cfg: HttpProbeConfig, signal?: AbortSignal): Promise<ProbeResult> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve({ ok: false, latencyMs: 0, reason: 'aborted' });
-    const prefix = base.pathname.replace(/\/+$/, '');
-    const path = `${prefix}${cfg.path.startsWith('/') ? '' : '/'}${cfg.path}`;
-    const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const path = `${prefix}${cfg.path.startsWith('/') ? '' : '/'}${cfg.path}`;
+  const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
+  return runProbe(cfg.timeout, signal, (finish) => {
     let connected = false;
-    let done = false;
-    const finish = (ok: boolean, reason: string): void => {
-      if (done) return;
-      done = true;
-      cancelDeadline();
-      signal?.removeEventListener('abort', onAbort);
-      req.destroy();
-      resolve({ ok, latencyMs: performance.now() - started, reason });
-    };
-    const onAbort = (): void => finish(false, 'aborted');
-    const cancelDeadline = probeDeadline(cfg.timeout, () => finish(false, `timeout after ${cfg.timeout}ms`));
-    signal?.addEventListener('abort', onAbort, { once: true });
-
     const req = request({
       host: socketHost(base),
       port: socketPort(base),
@@ -55,5 +40,6 @@ export function probeHttp(base: URL, cfg: HttpProbeConfig, signal?: AbortSignal)
       res.resume();
     });
     req.end();
+    return () => req.destroy();
   });
 }

@@ -44,3 +44,36 @@ export function probeDeadline(timeoutMs: number, onTimeout: () => void): () => v
     clearTimeout(timer);
   };
 }
+
+/** Reports a probe's verdict; the first call wins. */
+export type ProbeVerdict = (ok: boolean, reason: string) => void;
+
+/**
+ * One probe from start to verdict: `start` begins it and returns what tears it down (destroy its
+ * socket). The verdict comes once, from `start`'s own `finish`, the deadline, or `signal`.
+ */
+export function runProbe(
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  start: (finish: ProbeVerdict) => () => void,
+): Promise<ProbeResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve({ ok: false, latencyMs: 0, reason: 'aborted' });
+    let done = false;
+    let teardown: (() => void) | undefined;
+    const finish: ProbeVerdict = (ok, reason) => {
+      if (done) return;
+      done = true;
+      cancelDeadline();
+      signal?.removeEventListener('abort', onAbort);
+      teardown?.();
+      resolve({ ok, latencyMs: performance.now() - started, reason });
+    };
+    const onAbort = (): void => finish(false, 'aborted');
+    const cancelDeadline = probeDeadline(timeoutMs, () => finish(false, `timeout after ${timeoutMs}ms`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    teardown = start(finish);
+    if (done) teardown();
+  });
+}

@@ -60,12 +60,8 @@ export { refusingPort as closedPort } from '../../test/fixtures/ports.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `condition` every 10ms until true or `timeoutMs` passes; returns whether it became true. */
-export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (condition()) return true;
-    await sleep(10);
-  }
-  return condition();
-}
+/**
+ * `vi.waitFor` options: give up after `timeout` ms, checking every 10 ms. The timeout is often the
+ * detection bound under test; a coarser interval would quietly tighten it.
+ */
+export const within = (timeout: number) => ({ timeout, interval: 10 });

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { cachedLookup } from '../../core/net/cached-lookup.ts';
-import { describeError, type ProbeResult, probeDeadline } from './probe-result.ts';
+import { describeError, type ProbeResult, runProbe } from './probe-result.ts';
 
 /**
  * Opens a TCP connection and closes it again; ok when the handshake completes within `timeoutMs`.
@@ -16,23 +16,10 @@ export function probeTcp(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve({ ok: false, latencyMs: 0, reason: 'aborted' });
+  return runProbe(timeoutMs, signal, (finish) => {
     const socket = connect({ host, port, lookup: cachedLookup });
-    let done = false;
-    const finish = (ok: boolean, reason: string): void => {
-      if (done) return;
-      done = true;
-      cancelDeadline();
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve({ ok, latencyMs: performance.now() - started, reason });
-    };
-    const onAbort = (): void => finish(false, 'aborted');
-    const cancelDeadline = probeDeadline(timeoutMs, () => finish(false, `timeout after ${timeoutMs}ms`));
-    signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => finish(true, 'connected'));
     socket.once('error', (err) => finish(false, describeError(err, 'connect')));
+    return () => socket.destroy();
   });
 }

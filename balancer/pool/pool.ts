@@ -1,4 +1,5 @@
 import { now } from '../../core/clock.ts';
+import { FaultlineError } from '../../core/errors.ts';
 import { createAlgorithm } from '../algorithms/index.ts';
 import type { BalancingAlgorithm, PickContext } from '../algorithms/types.ts';
 import type { PoolConfig } from '../config/types.ts';
@@ -16,8 +17,11 @@ export type AcquireResult =
   | { ok: true; server: BackendServer }
   | { ok: false; code: 'no_healthy_server' | 'queue_full' | 'queue_timeout' | 'cancelled' };
 
-export class UnknownServerError extends Error {
-  readonly code = 'FL_UNKNOWN_SERVER';
+export class UnknownServerError extends FaultlineError {
+  constructor(message: string) {
+    super('FL_UNKNOWN_SERVER', message);
+    this.name = 'UnknownServerError';
+  }
 }
 
 /**

@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { toxicFault } from './toxic-fault.ts';
+import { toxicFault, toxicParams } from './toxic-fault.ts';
 
-export const bandwidthFault = toxicFault('bandwidth', 'limit throughput to rate KB/s', {
-  rate: z.number({ error: 'must be a whole number of KB/s >= 0' }).int().min(0),
-});
+export const bandwidthFault = toxicFault(
+  'bandwidth',
+  'limit throughput to rate KB/s',
+  toxicParams({
+    rate: z.number({ error: 'must be a whole number of KB/s >= 0' }).int().min(0),
+  }),
+);

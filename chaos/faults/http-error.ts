@@ -1,14 +1,9 @@
 import { z } from 'zod';
-import type { Fault } from '../types.ts';
-import { KNOB_DEFAULTS, precheckControlApi, restoreKnobs, setKnobs } from './knob-fault.ts';
-
-export type HttpErrorParams = {
-  rate: number;
-  status: number;
-};
+import { defineFault } from '../types.ts';
+import { DEFAULT_KNOBS, precheckControlApi, restoreKnobs, setKnobs } from './knob-fault.ts';
 
 /** The sample backend answers a share (`rate`) of requests with `status`. */
-export const httpErrorFault: Fault<HttpErrorParams> = {
+export const httpErrorFault = defineFault({
   name: 'http_error',
   summary: 'the sample backend answers a share of requests with an error status',
   params: z.strictObject({
@@ -23,6 +18,6 @@ export const httpErrorFault: Fault<HttpErrorParams> = {
   precheck: precheckControlApi,
   describe: (target, p) => `${target.name} answers ${p.status} to ${Math.round(p.rate * 100)}% of requests`,
   planRevert: (target) =>
-    restoreKnobs(target, { errorRate: KNOB_DEFAULTS.errorRate, errorStatus: KNOB_DEFAULTS.errorStatus }),
+    restoreKnobs(target, { errorRate: DEFAULT_KNOBS.errorRate, errorStatus: DEFAULT_KNOBS.errorStatus }),
   inject: (target, p) => setKnobs(target, { errorRate: p.rate, errorStatus: p.status }),
-};
+});

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Fault } from '../types.ts';
 import { bandwidthFault } from './bandwidth.ts';
 import { downFault } from './down.ts';
@@ -15,8 +16,7 @@ import { slowCloseFault } from './slow-close.ts';
 import { stopFault } from './stop.ts';
 import { timeoutFault } from './timeout.ts';
 
-/** Every fault, by its snake_case name. */
-// Each fault has its own params type; the registry only hands them out by name.
+/** Every fault, by its snake_case name. Each keeps its own name and params types (see FaultParams). */
 const FAULTS = [
   killFault,
   stopFault,
@@ -33,13 +33,26 @@ const FAULTS = [
   httpErrorFault,
   httpLatencyFault,
   httpHangFault,
-] as unknown as readonly Fault[];
+] as const satisfies readonly Fault[];
+
+type RegisteredFault = (typeof FAULTS)[number];
+
+/** The name of a registered fault: `'kill' | 'latency' | ...`. */
+export type FaultName = RegisteredFault['name'];
+
+/**
+ * Fault name → the params a user writes for it: the input type of the fault's own schema
+ * (durations as `'250ms'` or ms, defaulted fields optional). The same schema validates them
+ * when a drill loads or the CLI injects, so the type and the check cannot disagree.
+ * A fault without params maps to `Record<string, never>`.
+ */
+export type FaultParams = { [F in RegisteredFault as F['name']]: z.input<F['params']> };
 
 export function findFault(name: string): Fault | undefined {
   return FAULTS.find((f) => f.name === name);
 }
 
-export function faultNames(): string[] {
+export function faultNames(): FaultName[] {
   return FAULTS.map((f) => f.name);
 }
 

@@ -1,6 +1,10 @@
-import { durationParam, toxicFault } from './toxic-fault.ts';
+import { durationParam, toxicFault, toxicParams } from './toxic-fault.ts';
 
-export const latencyFault = toxicFault('latency', 'delay data by latency ± jitter', {
-  latency: durationParam(),
-  jitter: durationParam().default(0),
-});
+export const latencyFault = toxicFault(
+  'latency',
+  'delay data by latency ± jitter',
+  toxicParams({
+    latency: durationParam(),
+    jitter: durationParam().default(0),
+  }),
+);

@@ -1,5 +1,9 @@
-import { durationParam, toxicFault } from './toxic-fault.ts';
+import { durationParam, toxicFault, toxicParams } from './toxic-fault.ts';
 
-export const resetPeerFault = toxicFault('reset_peer', 'reset connections (TCP RST) after timeout', {
-  timeout: durationParam().default(0),
-});
+export const resetPeerFault = toxicFault(
+  'reset_peer',
+  'reset connections (TCP RST) after timeout',
+  toxicParams({
+    timeout: durationParam().default(0),
+  }),
+);

@@ -1,5 +1,9 @@
-import { durationParam, toxicFault } from './toxic-fault.ts';
+import { durationParam, toxicFault, toxicParams } from './toxic-fault.ts';
 
-export const slowCloseFault = toxicFault('slow_close', 'delay closing connections by delay', {
-  delay: durationParam(),
-});
+export const slowCloseFault = toxicFault(
+  'slow_close',
+  'delay closing connections by delay',
+  toxicParams({
+    delay: durationParam(),
+  }),
+);

@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import { durationField } from '../../core/validation/fields.ts';
 import { ToxicProxyClient } from '../toxic-proxy/index.ts';
-import type { Fault, Target } from '../types.ts';
+import { defineFault, type Target } from '../types.ts';
 
-/** Params shared by every network fault (Toxiproxy's envelope). */
+/** Params shared by every network fault (Toxiproxy's envelope), apart from each toxic's own. */
 const envelope = {
   stream: z
     .enum(['upstream', 'downstream'], { error: 'must be "upstream" or "downstream"' })
     .default('downstream'),
   toxicity: z.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).default(1),
 };
+
+/** The envelope once parsed: what `toxicFault` needs of any network fault's params. */
+type Envelope = { stream: 'upstream' | 'downstream'; toxicity: number };
+
+/**
+ * A network fault's params schema: its toxic's own `attributes` plus the envelope. Unknown
+ * names are rejected. Each fault file calls it once; its type is that fault's params type.
+ */
+export const toxicParams = <Attributes extends z.ZodRawShape>(attributes: Attributes) =>
+  z.strictObject({ ...attributes, ...envelope });
 
 /** A duration param: `250ms`, `2s`, or milliseconds (the rule every duration follows). */
 export const durationParam = () => durationField();
@@ -23,25 +33,24 @@ function noProxy(target: Target): string {
   return `target ${target.name} has no toxic proxy in front of it: network faults need one (the local stack and the compose stack put one in front of every backend)`;
 }
 
+/** The toxic's own attributes: the params without the envelope. */
+function attributesOf({ stream: _, toxicity: __, ...attributes }: Envelope & Record<string, unknown>) {
+  return attributes;
+}
+
 /**
  * A network fault that adds one toxic of `type` to the target's proxy. Its name on the proxy
  * is fixed (`faultline_<type>_<stream>`), so the ledger knows what to remove before it exists.
  */
-export interface ToxicParams {
-  stream: 'upstream' | 'downstream';
-  toxicity: number;
-  [attribute: string]: unknown;
-}
-
-export function toxicFault(type: string, summary: string, attributes: z.ZodRawShape): Fault<ToxicParams> {
-  const params = z.strictObject({ ...attributes, ...envelope });
-  type Params = ToxicParams;
-  const toxicName = (p: Params) => `faultline_${type}_${p.stream}`;
-  const attributesOf = (p: Params) => Object.fromEntries(Object.keys(attributes).map((k) => [k, p[k]]));
-  return {
+export function toxicFault<
+  const Type extends string,
+  Params extends z.ZodType<Envelope & Record<string, unknown>>,
+>(type: Type, summary: string, params: Params) {
+  const toxicName = (p: Envelope) => `faultline_${type}_${p.stream}`;
+  return defineFault({
     name: type,
     summary,
-    params: params as unknown as z.ZodType<Params>,
+    params,
     precheck: (target) => (target.proxy ? undefined : noProxy(target)),
     describe: (target, p) =>
       `add toxic ${type} ${JSON.stringify(attributesOf(p))} on ${p.stream} of ${target.name}'s proxy` +
@@ -62,5 +71,5 @@ export function toxicFault(type: string, summary: string, attributes: z.ZodRawSh
         attributes: attributesOf(p),
       });
     },
-  };
+  });
 }

@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import { FaultlineError } from '../../core/errors.ts';
 import type { RevertRecord, Target, TargetProvider } from '../types.ts';
+import { TargetNotFoundError } from './errors.ts';
 
 export const PROJECT_LABEL = 'com.docker.compose.project';
 export const SERVICE_LABEL = 'com.docker.compose.service';
@@ -105,10 +106,7 @@ export class DockerTargetProvider implements TargetProvider {
       (c) => c.Labels[SERVICE_LABEL] === name || c.Names.some((n) => n.replace(/^\//, '') === name),
     );
     if (!found) {
-      throw new FaultlineError(
-        'FL_TARGET_NOT_FOUND',
-        `no container "${name}" in compose project ${this.project} (targets: ${(await this.names()).join(', ') || 'none'})`,
-      );
+      throw new TargetNotFoundError(name, await this.names(), `compose project ${this.project}`);
     }
     if (found.Labels[TARGET_LABEL] !== 'true') {
       throw new FaultlineError(

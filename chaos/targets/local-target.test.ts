@@ -27,7 +27,7 @@ afterEach(async () => {
   await killDetached();
 });
 
-async function stack(...names: string[]) {
+async function startStack(...names: string[]) {
   const backends = await Promise.all(names.map((n) => spawnBackend(n)));
   return LocalTargetProvider.fromBackends(backends);
 }
@@ -43,7 +43,7 @@ async function answers(url: string, name: string): Promise<void> {
 
 describe('LocalTargetProvider', () => {
   it('lists its targets and refuses an unknown name, naming the ones there are', async () => {
-    const provider = await stack('app1', 'app2');
+    const provider = await startStack('app1', 'app2');
     expect(await provider.names()).toEqual(['app1', 'app2']);
     const error = await provider.resolve('nope').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetNotFoundError);
@@ -58,7 +58,7 @@ describe('LocalTargetProvider', () => {
 
 describe('process faults on real child processes', () => {
   it('kill: the process is gone, connections refused; the revert starts it again on its port', async () => {
-    const provider = await stack('app1');
+    const provider = await startStack('app1');
     const target = await provider.resolve('app1');
     const old = provider.current('app1');
     const record = viaLedger(killFault.planRevert(target, {}));
@@ -86,7 +86,7 @@ describe('process faults on real child processes', () => {
   });
 
   it('stop: graceful exit; the revert starts it again', async () => {
-    const provider = await stack('app1');
+    const provider = await startStack('app1');
     const target = await provider.resolve('app1');
     const old = provider.current('app1');
     const record = viaLedger(stopFault.planRevert(target, {}));
@@ -99,7 +99,7 @@ describe('process faults on real child processes', () => {
   });
 
   it('kill revert with a stranger on the port: nothing started, and the log names who listens', async () => {
-    const provider = await stack('app1');
+    const provider = await startStack('app1');
     const target = await provider.resolve('app1');
     const old = provider.current('app1');
     const record = viaLedger(killFault.planRevert(target, {}));
@@ -115,7 +115,7 @@ describe('process faults on real child processes', () => {
   });
 
   it('restart: a new process answers on the same port, and the provider hands it out', async () => {
-    const provider = await stack('app1');
+    const provider = await startStack('app1');
     const target = await provider.resolve('app1');
     const old = provider.current('app1');
     const record = restartFault.planRevert(target, {});
@@ -130,7 +130,7 @@ describe('process faults on real child processes', () => {
   });
 
   it('pause: requests get no answer; the resume record (even after the injector is gone) thaws it', async () => {
-    const provider = await stack('app1');
+    const provider = await startStack('app1');
     const backend = provider.current('app1');
     // The injector writes the record, freezes, then dies: only the JSON record is left.
     const ledgerLine = JSON.stringify(pauseFault.planRevert(await provider.resolve('app1'), {}));
@@ -149,7 +149,7 @@ describe('process faults on real child processes', () => {
   });
 
   it('a resume record whose pid names another process instance, or none, signals nothing', async () => {
-    const provider = await stack('app1', 'app2');
+    const provider = await startStack('app1', 'app2');
     const frozen = provider.current('app1');
     const target = await provider.resolve('app1');
     await target.pause();
@@ -166,7 +166,7 @@ describe('process faults on real child processes', () => {
   });
 
   it('partition without a toxic proxy fails before injecting, with a clear message', async () => {
-    const provider = await stack('app1');
+    const provider = await startStack('app1');
     const target = await provider.resolve('app1');
     expect(partitionFault.precheck?.(target)).toBe(
       'partition needs a toxic proxy in front of local target app1, or a docker target',
@@ -180,7 +180,7 @@ describe('process faults on real child processes', () => {
 
 describe('a session that kills and reverts keeps tracking the process it started again', () => {
   it('kill, revert, then pause: the pause freezes the new process, and its revert thaws it', async () => {
-    const provider = await stack('app1');
+    const provider = await startStack('app1');
     const old = provider.current('app1');
     const session = new ChaosSession(
       new Ledger(join(mkdtempSync(join(tmpdir(), 'faultline-own-')), 'ledger.jsonl')),

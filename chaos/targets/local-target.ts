@@ -91,7 +91,6 @@ export class LocalTargetProvider implements TargetProvider {
 class LocalProcessTarget implements Target {
   readonly kind = 'local-process' as const;
   readonly proxy?: ProxyRef;
-  partition?: () => Promise<void>;
 
   constructor(
     private readonly provider: LocalTargetProvider,
@@ -101,20 +100,7 @@ class LocalProcessTarget implements Target {
     private readonly hasControlApi: boolean,
     private readonly stackFile: string | undefined,
   ) {
-    if (proxy) {
-      this.proxy = proxy;
-      // Proxy down (Toxiproxy's enabled=false): new connections refused, open ones cut.
-      this.partition = async () => {
-        const url = `${proxy.controlUrl}/proxies/${encodeURIComponent(proxy.name)}`;
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ enabled: false }),
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!res.ok) throw new Error(`toxic proxy POST ${url} answered ${res.status}: ${await res.text()}`);
-      };
-    }
+    if (proxy) this.proxy = proxy;
   }
 
   private get process(): ChildProcessHandle {
@@ -158,12 +144,8 @@ class LocalProcessTarget implements Target {
         // '' where /proc is missing (not Linux): applyRevert then never signals (it cannot prove the instance).
         return { kind: 'resume-process', name: this.name, pid: b.pid, startedAt: b.startTime };
       case 'partition':
-        if (!this.proxy) {
-          throw new Error(
-            `partition needs a toxic proxy in front of local target ${this.name}, or a docker target`,
-          );
-        }
-        return { kind: 'enable-proxy', controlUrl: this.proxy.controlUrl, proxy: this.proxy.name };
+        // The partition fault takes a local target's toxic proxy down (the down fault's revert).
+        throw new Error(`a local target has no network of its own to leave: ${this.name}`);
     }
   }
 }

@@ -1,7 +1,6 @@
 import { FaultlineError } from '../../core/errors.ts';
 import { type ProcessInstance, signalInstance, waitForExit } from '../../core/process/identity.ts';
 import { applyRevert } from '../revert.ts';
-import { ToxicProxyClient } from '../toxic-proxy/index.ts';
 import type { RevertRecord, Target } from '../types.ts';
 import { recordedInstance, type StackProcess } from './stack-state.ts';
 
@@ -23,16 +22,8 @@ export class PidTarget implements Target {
   ) {
     this.name = entry.name;
     if (entry.controlUrl) this.controlUrl = entry.controlUrl;
-    if (entry.proxy) {
-      this.proxy = entry.proxy;
-      const proxy = entry.proxy;
-      this.partition = async () => {
-        await new ToxicProxyClient(proxy.controlUrl).setEnabled(proxy.name, false);
-      };
-    }
+    if (entry.proxy) this.proxy = entry.proxy;
   }
-
-  partition?: () => Promise<void>;
 
   private instance(): ProcessInstance {
     return recordedInstance(this.stackFile, this.name) ?? this.entry;
@@ -83,12 +74,8 @@ export class PidTarget implements Target {
         return { kind: 'resume-process', name: this.name, pid, startedAt: startTime };
       }
       case 'partition':
-        if (!this.entry.proxy) throw new Error(`${this.name} has no toxic proxy in front of it`);
-        return {
-          kind: 'enable-proxy',
-          controlUrl: this.entry.proxy.controlUrl,
-          proxy: this.entry.proxy.name,
-        };
+        // The partition fault takes a local target's toxic proxy down (the down fault's revert).
+        throw new Error(`a local target has no network of its own to leave: ${this.name}`);
     }
   }
 }

@@ -1,9 +1,15 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FaultlineError } from '../../core/errors.ts';
-import { instanceState, type ProcessInstance, StaleTargetError } from '../../core/process/identity.ts';
+import {
+  assertProcessIdentity,
+  instanceState,
+  type ProcessInstance,
+  StaleTargetError,
+} from '../../core/process/identity.ts';
 import { assertPrivateFile, makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.ts';
 import type { LocalProcessSpec, TargetProvider } from '../types.ts';
+import { TargetNotFoundError } from './errors.ts';
 import { PidTarget } from './pid-target.ts';
 
 export const DEFAULT_STACK_STATE = '.faultline/stack.json';
@@ -123,6 +129,7 @@ export function recordedInstance(file: string, name: string): ProcessInstance | 
 
 /** Targets of the local stack another faultline process started, by the instances it recorded. */
 export async function openLocalStackTargets(file: string): Promise<TargetProvider> {
+  assertProcessIdentity('a fault on a local process');
   const state = readStackState(file);
   const byName = new Map(state.processes.map((p) => [p.name, p]));
   return {
@@ -131,10 +138,7 @@ export async function openLocalStackTargets(file: string): Promise<TargetProvide
     resolve: async (name) => {
       const entry = byName.get(name);
       if (!entry) {
-        throw new FaultlineError(
-          'FL_TARGET_NOT_FOUND',
-          `no target named "${name}" in the local stack (targets: ${[...byName.keys()].join(', ')})`,
-        );
+        throw new TargetNotFoundError(name, [...byName.keys()]);
       }
       // Refused before anything is planned: a stale record must not even reach the ledger.
       if (instanceState(entry) === 'replaced') throw new StaleTargetError(name, entry, file);

@@ -7,6 +7,7 @@ import { openLocalStackTargets, stackStatePath } from '../../chaos/targets/stack
 import { checkDuration } from '../../core/duration.ts';
 import { FaultlineError } from '../../core/errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { onSignals } from '../signals.ts';
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
 const ledgerFlag = (file?: string) => (file ? ` --ledger ${file}` : '');
@@ -40,17 +41,13 @@ function revertOnSignal(session: ChaosSession, ledgerFile: string, ledgerOption?
     reverting.catch(() => {}); // awaited (and reported) by the command itself
     notify();
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  const dispose = onSignals(handler);
   return {
     signalled,
     get reverting() {
       return reverting;
     },
-    dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
+    dispose,
   };
 }
 

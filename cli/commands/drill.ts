@@ -5,12 +5,12 @@ import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { leftToRevert } from '../../chaos/session.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { FaultlineError } from '../../core/errors.ts';
+import { importDrillFile, resolveDrillFiles } from '../../drills/drill-files.ts';
 import type { Journal } from '../../drills/journal/types.ts';
-import { loadDrillFile, resolveDrillFiles } from '../../drills/load-drill.ts';
 import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
 import { describeAction } from '../../drills/runner/method.ts';
 import { newRunId, runDrill } from '../../drills/runner/run-drill.ts';
-import type { LoadedDrill } from '../../drills/validate.ts';
+import type { DrillPlan } from '../../drills/validate.ts';
 import {
   ComposeDrillStack,
   composeProblems,
@@ -18,6 +18,7 @@ import {
   type StackKind,
 } from '../../stack/index.ts';
 import { EXIT } from '../exit-codes.ts';
+import { onSignals } from '../signals.ts';
 
 interface DrillOptions {
   target: StackKind;
@@ -38,8 +39,8 @@ export function registerDrillCommand(program: Command): void {
     .description('run drills (default: the built-in catalog) on the embedded local stack and write reports')
     .argument('[drills...]', 'built-in drill names or paths to *.drill.ts files')
     .option(
-      '--target <target>',
-      'where to run: local (child processes, default) or compose',
+      '--target <stack>',
+      'the stack the drills target: local (child processes, default) or compose (containers)',
       (value: string) => {
         if (value !== 'local' && value !== 'compose')
           throw new InvalidArgumentError('must be "local" or "compose"');
@@ -66,8 +67,8 @@ export function registerDrillCommand(program: Command): void {
     .option('--ledger <file>', 'fault ledger (default .faultline/ledger.jsonl, or $FAULTLINE_LEDGER)')
     .option('--no-progress', 'no live progress line')
     .action(async (names: string[], options: DrillOptions) => {
-      const drills: LoadedDrill[] = [];
-      for (const file of resolveDrillFiles(names)) drills.push(await loadDrillFile(file));
+      const drills: DrillPlan[] = [];
+      for (const file of resolveDrillFiles(names)) drills.push(await importDrillFile(file));
       if (options.target === 'compose') {
         const problems = drills.flatMap((d) =>
           composeProblems(d.stack).map((p) => `  ${relative(process.cwd(), d.file) || d.file}: ${p}`),
@@ -91,12 +92,10 @@ export function registerDrillCommand(program: Command): void {
     });
 }
 
-async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<number> {
+async function runAll(drills: DrillPlan[], options: DrillOptions): Promise<number> {
   const interrupt = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
+  const onSignal = (signal: NodeJS.Signals, count: number) => {
+    if (count === 1) {
       process.stderr.write(
         `\nreceived ${signal}: reverting every fault, then stopping (again to quit at once)\n`,
       );
@@ -110,8 +109,7 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
       process.exit(EXIT.interrupted);
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopListening = onSignals(onSignal);
   const live = options.progress && process.stdout.isTTY === true;
   const journals: Journal[] = [];
   let compose: ComposeDrillStack | undefined;
@@ -131,7 +129,7 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
       const { journal } = await runDrill(drill, {
         stack: options.target,
         ...(compose
-          ? { openStack: (stack: LoadedDrill['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
+          ? { openStack: (stack: DrillPlan['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
           : {}),
         signal: interrupt.signal,
         runId,
@@ -158,8 +156,7 @@ async function runAll(drills: LoadedDrill[], options: DrillOptions): Promise<num
     try {
       await compose?.close();
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stopListening();
     }
   }
   if (journals.length > 1) printTotals(journals);
@@ -200,7 +197,7 @@ function printTotals(journals: readonly Journal[]): void {
   }
 }
 
-function printPlan(d: LoadedDrill, target: DrillOptions['target']): void {
+function printPlan(d: DrillPlan, target: DrillOptions['target']): void {
   out(`\n${d.name}: ${d.description}`);
   out(`  file        ${relative(process.cwd(), d.file) || d.file}`);
   const backends = d.stack.backends

@@ -17,6 +17,19 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/**
+ * Throws FL_PLATFORM_UNSUPPORTED unless process instances can be told apart here: local
+ * processes are recorded by pid and kernel start time from /proc, which only Linux has.
+ * Elsewhere a start time would be recorded empty and a revert later skipped, so refuse at once.
+ */
+export function assertProcessIdentity(what: string, platform: NodeJS.Platform = process.platform): void {
+  if (platform === 'linux' && processStartTime(process.pid) !== undefined) return;
+  throw new FaultlineError(
+    'FL_PLATFORM_UNSUPPORTED',
+    `${what} needs Linux: it tells process instances apart by their start time in /proc, and this is ${platform}${platform === 'linux' ? ' without a readable /proc' : ''}. Run the drill on the compose stack instead (--target compose, Docker).`,
+  );
+}
+
 /** One process instance: a pid alone may be recycled, pid plus kernel start time may not. */
 export interface ProcessInstance {
   pid: number;

@@ -4,10 +4,14 @@
  * killed, frozen and started again on the same port by faults and tests.
  *
  * Start failures (bad env, port in use, no listening line within the timeout) reject with a
- * ChildStartError that carries the exit code and the child's stderr.
+ * ChildStartError (FL_PROCESS_START_FAILED) that carries the exit code and the child's stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { FaultlineError } from '../errors.ts';
 import { PARENT_PIPE_ENV } from '../exit-with-parent.ts';
+import { portAnswers } from '../net/ports.ts';
 import { type ProcessInstance, processStartTime, signalInstance } from './identity.ts';
 
 /** How to start a process: plain data, so another process (`faultline revert`) can do it too. */
@@ -83,17 +87,40 @@ export interface SpawnChildOptions {
   label?: string;
 }
 
-/** The process did not come up; `exitCode` is null if it was still running (timeout). */
-export class ChildStartError extends Error {
-  readonly code = 'ERR_CHILD_START';
+/**
+ * The process did not come up: FL_PROCESS_START_FAILED, a user's error (bad env, port in use),
+ * not a bug. `exitCode` is null if it was still running (timeout) or never spawned; `stderr` is
+ * all it wrote. The message is `message` plus what the child said on stderr, stack frames left
+ * out: one line when the child said one line (the sample backend on a bad env or a port in use).
+ */
+export class ChildStartError extends FaultlineError {
+  override readonly code = 'FL_PROCESS_START_FAILED' as const;
   constructor(
     message: string,
     readonly exitCode: number | null,
     readonly stderr: string,
   ) {
-    super(stderr.trim() ? `${message}\n--- stderr ---\n${stderr.trimEnd()}` : message);
+    super('FL_PROCESS_START_FAILED', withChildOutput(message, stderr));
     this.name = 'ChildStartError';
   }
+}
+
+/** At most this many lines of the child's stderr go into the message (the last ones). */
+const STDERR_LINES_SHOWN = 20;
+
+function withChildOutput(message: string, stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '' && !/^\s+at /.test(line) && !/^Node\.js v\d/.test(line));
+  if (lines.length === 0) return message;
+  if (lines.length === 1) return `${message}: ${(lines[0] as string).trim()}`;
+  const shown = lines.slice(-STDERR_LINES_SHOWN);
+  const omitted = lines.length - shown.length;
+  return [
+    `${message}; its stderr${omitted > 0 ? ` (last ${shown.length} lines)` : ''}:`,
+    ...shown.map((line) => `  ${line}`),
+  ].join('\n');
 }
 
 const live = new Set<ChildProcess>();
@@ -289,4 +316,52 @@ export async function killAllChildren(): Promise<void> {
       await gone;
     }),
   );
+}
+
+/**
+ * Starts `launch` detached (own session, no pipes, output to `logFile` or nowhere) so that it
+ * outlives this process, as `faultline revert` must, and resolves with its instance once it
+ * accepts connections on `port`. Rejects with why it did not: it exited, could not be spawned,
+ * or nothing listened within `timeoutMs` (then it is killed).
+ */
+export async function startDetached(
+  launch: LaunchSpec,
+  options: { port: number; logFile?: string; timeoutMs: number },
+): Promise<ProcessInstance> {
+  let out: number | 'ignore' = 'ignore';
+  if (options.logFile) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    out = openSync(options.logFile, 'a');
+  }
+  const child = spawn(launch.command, launch.args, {
+    cwd: launch.cwd,
+    env: { PATH: process.env.PATH ?? '', ...launch.env },
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  if (typeof out === 'number') closeSync(out);
+  let failure: Error | undefined;
+  child.once('error', (err) => {
+    failure = err;
+  });
+  child.once('exit', (code, signal) => {
+    failure ??= new Error(`exited (${signal ? `signal ${signal}` : `code ${code}`}) before listening`);
+  });
+  child.unref();
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline && !failure) {
+    if (await portAnswers(options.port)) {
+      const startTime = child.pid === undefined ? undefined : processStartTime(child.pid);
+      if (child.pid !== undefined && startTime !== undefined) return { pid: child.pid, startTime };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!failure && child.pid !== undefined) {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  throw failure ?? new Error(`nothing listened on port ${options.port} within ${options.timeoutMs}ms`);
 }

@@ -1,4 +1,5 @@
 import type { BalancerEvent } from '../../balancer/index.ts';
+import type { StackKind } from '../../stack/index.ts';
 import type { TimeWindow } from '../recording.ts';
 import type { SlaResult } from '../sla/types.ts';
 
@@ -55,7 +56,8 @@ export interface Journal {
   version: 1;
   runId: string;
   drill: { name: string; description: string; file: string };
-  target: 'local' | 'compose';
+  /** The stack it ran on. */
+  stack: StackKind;
   status: RunStatus;
   /** An SLA or the steady state after did not hold. */
   deviated: boolean;

@@ -15,7 +15,7 @@ afterEach(async () => {
   }
 });
 
-async function serve(handler: http.RequestListener): Promise<string> {
+async function startServer(handler: http.RequestListener): Promise<string> {
   const server = http.createServer(handler);
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -42,7 +42,7 @@ describe('startLoad (open model)', () => {
 
   it('measures latency from the intended send time: a stall shows up in every request queued behind it', async () => {
     let first = true;
-    const url = await serve((_req, res) => {
+    const url = await startServer((_req, res) => {
       if (first) {
         first = false;
         setTimeout(() => res.end('slow'), 300);
@@ -61,7 +61,7 @@ describe('startLoad (open model)', () => {
   });
 
   it('records the answering server, gateway error codes, timeouts and refused connections', async () => {
-    const url = await serve((req, res) => {
+    const url = await startServer((req, res) => {
       if (req.url === '/fail') {
         res.writeHead(502, { 'x-faultline-error': 'upstream_reset' });
         res.end();
@@ -96,7 +96,7 @@ describe('startLoad (open model)', () => {
   });
 
   it('a request already past its timeout when the client gets to it is recorded as client_behind, not sent', async () => {
-    const url = await serve((_req, res) => res.end('ok'));
+    const url = await startServer((_req, res) => res.end('ok'));
     const load = startLoad({ url, rate: 100, maxDurationMs: 500, timeoutMs: 100 });
     // The client's event loop is stuck for 300 ms: requests due in the first 200 ms of it
     // can no longer be answered within their 100 ms timeout.
@@ -115,7 +115,7 @@ describe('startLoad (open model)', () => {
   });
 
   it('is bounded: maxRequests, stop() and an abort signal end the scheduling', async () => {
-    const url = await serve((_req, res) => res.end('ok'));
+    const url = await startServer((_req, res) => res.end('ok'));
     expect(await startLoad({ url, rate: 200, maxDurationMs: 5000, maxRequests: 25 }).done).toHaveLength(25);
 
     const stopped = startLoad({ url, rate: 200, maxDurationMs: 10_000 });

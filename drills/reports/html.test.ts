@@ -133,7 +133,7 @@ describe('renderHtml in headless Chromium', () => {
     expect(summary).toContain('primary-crash');
     expect(summary).toMatch(/deviated\s*yes/);
     expect(summary).toMatch(/duration\s*14\.1 s/);
-    expect(summary).toMatch(/target\s*local/);
+    expect(summary).toMatch(/stack\s*local/);
 
     expect(problems).toEqual([]);
     await page.close();

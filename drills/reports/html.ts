@@ -73,9 +73,9 @@ export function renderHtml(journal: Journal): string {
 <dt>status</dt><dd class="status-${journal.status}">${journal.status}</dd>
 <dt>deviated</dt><dd>${journal.deviated ? 'yes: an SLA or the steady state after did not hold' : 'no'}</dd>
 <dt>duration</dt><dd>${(journal.durationMs / 1000).toFixed(1)} s</dd>
-<dt>target</dt><dd>${journal.target}</dd>
+<dt>stack</dt><dd>${journal.stack}</dd>
 <dt>run</dt><dd>${escapeHtml(journal.runId)} · ${escapeHtml(journal.startedAt)}</dd>
-<dt>load</dt><dd>${l.sent} requests at ${l.achievedRps}/s (target ${l.rate}/s), ${l.errors} failed, p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms</dd>
+<dt>load</dt><dd>${l.sent} requests at ${l.achievedRps}/s (asked for ${l.rate}/s), ${l.errors} failed, p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms</dd>
 ${journal.reason ? `<dt>reason</dt><dd class="failed">${escapeHtml(journal.reason)}</dd>` : ''}
 </dl>
 </header>

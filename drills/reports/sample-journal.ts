@@ -119,7 +119,7 @@ export function sampleJournal(): Journal {
       description: 'The weight-2 primary dies under load; clients must not notice.',
       file: 'drills/catalog/primary-crash.drill.ts',
     },
-    target: 'local',
+    stack: 'local',
     status: 'completed',
     deviated: true,
     startedAt: new Date(ORIGIN - 1200).toISOString(),

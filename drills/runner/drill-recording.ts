@@ -5,7 +5,7 @@ import type { TimeGrid } from '../recorder/time-grid.ts';
 import type { RequestRecord, TimeWindow } from '../recording.ts';
 import { RECOVERY_BUCKET_MS, recoveryPercentiles, TOUCH_LOOKBACK_MS } from '../sla/evaluate.ts';
 import { findStep } from '../sla/references.ts';
-import type { LoadedDrill, LoadedStep } from '../validate.ts';
+import type { DrillPlan, PlanStep } from '../validate.ts';
 
 /**
  * A drill's requests as it runs: each one streamed to `requests.jsonl` (when a file is given)
@@ -20,7 +20,7 @@ export class DrillRecording {
   private closed: Promise<RequestsLogSummary | undefined> | undefined;
 
   constructor(
-    private readonly drill: LoadedDrill,
+    private readonly drill: DrillPlan,
     private readonly bucketMs: number,
   ) {
     this.recorder = new StreamingRecorder({ timeoutMs: drill.load.timeoutMs });
@@ -52,7 +52,7 @@ export class DrillRecording {
   }
 
   /** A step's start, end or revert, timed just now (method.ts `onTime`). */
-  readonly stepTimed = (at: number, what: 'start' | 'end' | 'revert', step: LoadedStep): void => {
+  readonly stepTimed = (at: number, what: 'start' | 'end' | 'revert', step: PlanStep): void => {
     this.recorder.mark(at);
     if (what !== 'start') return;
     this.recorder.mark(at - TOUCH_LOOKBACK_MS);
@@ -79,7 +79,7 @@ export class DrillRecording {
 }
 
 /** Steps a `recovery` SLA counts from (named, or the only fault step). */
-function recoveryAnchorsOf(drill: LoadedDrill): Set<string> {
+function recoveryAnchorsOf(drill: DrillPlan): Set<string> {
   const faults = drill.steps.filter((s) => s.action.kind === 'fault');
   const anchors = new Set<string>();
   for (const sla of drill.sla) {

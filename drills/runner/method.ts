@@ -1,15 +1,15 @@
 import type { ChaosSession, InjectedFault } from '../../chaos/session.ts';
 import { formatDuration } from '../../core/duration.ts';
-import type { RunningStack } from '../../stack/index.ts';
+import { type RunningStack, STACK_POOL } from '../../stack/index.ts';
 import type { DrillAction } from '../define.ts';
 import type { ActionRecord } from '../journal/types.ts';
 import type { StepTiming } from '../sla/types.ts';
-import type { LoadedStep } from '../validate.ts';
+import type { PlanStep } from '../validate.ts';
 import { now, sleepUntil, waitForEvent } from './clock.ts';
 import { runShell } from './shell.ts';
 
 export interface MethodContext {
-  steps: readonly LoadedStep[];
+  steps: readonly PlanStep[];
   target: RunningStack;
   session: ChaosSession;
   /** Aborts the method: interrupted, or an abort condition held. */
@@ -23,16 +23,13 @@ export interface MethodContext {
    * Called the moment a step's start, end or background revert is timed, with that time: the
    * recorder marks it as a window boundary before any request intended after it is counted.
    */
-  onTime?: (at: number, what: 'start' | 'end' | 'revert', step: LoadedStep) => void;
-  pool?: string;
+  onTime?: (at: number, what: 'start' | 'end' | 'revert', step: PlanStep) => void;
 }
 
 export interface MethodOutcome {
   actions: ActionRecord[];
   /** Why the method stopped early: a step failed or timed out. */
   error?: string;
-  /** Held faults reverted in the background, by step name. */
-  revertedAt: Map<string, number>;
 }
 
 /**
@@ -43,7 +40,6 @@ export interface MethodOutcome {
 export async function runMethod(ctx: MethodContext, methodStart: number): Promise<MethodOutcome> {
   const actions: ActionRecord[] = [];
   const injected = new Map<string, InjectedFault[]>();
-  const revertedAt = new Map<string, number>();
   const holds: Promise<void>[] = [];
   let previousStart = methodStart;
   let error: string | undefined;
@@ -113,12 +109,11 @@ export async function runMethod(ctx: MethodContext, methodStart: number): Promis
     actions.push(skipped(step, '', error ? 'an earlier step failed' : 'the run stopped first'));
   }
   await Promise.allSettled(holds);
-  for (const a of actions) if (a.revertedAt !== undefined) revertedAt.set(a.name, a.revertedAt);
   ctx.onStep?.(undefined);
-  return { actions, revertedAt, ...(error ? { error } : {}) };
+  return { actions, ...(error ? { error } : {}) };
 }
 
-function skipped(step: LoadedStep, trigger: string, why: string): ActionRecord {
+function skipped(step: PlanStep, trigger: string, why: string): ActionRecord {
   const t = now();
   return {
     name: step.name,
@@ -135,7 +130,7 @@ function skipped(step: LoadedStep, trigger: string, why: string): ActionRecord {
 
 async function holdThenRevert(
   ctx: MethodContext,
-  step: LoadedStep,
+  step: PlanStep,
   until: number,
   injected: Map<string, InjectedFault[]>,
   record: ActionRecord,
@@ -154,7 +149,7 @@ async function holdThenRevert(
 
 async function act(
   ctx: MethodContext,
-  step: LoadedStep,
+  step: PlanStep,
   injected: Map<string, InjectedFault[]>,
 ): Promise<{ description: string; output?: string }> {
   const action = step.action;
@@ -181,7 +176,7 @@ async function act(
       };
     }
     case 'admin': {
-      const pool = action.pool ?? ctx.pool ?? 'web';
+      const pool = action.pool ?? STACK_POOL;
       const snapshot = await ctx.target.admin[action.op](pool, action.server);
       return {
         description: `${action.op} ${pool}/${action.server} through the admin API`,
@@ -217,13 +212,13 @@ export function describeAction(action: DrillAction): string {
  * revert, else the next step's start, else the end of the method.
  */
 export function stepTimings(
-  steps: readonly LoadedStep[],
+  steps: readonly PlanStep[],
   actions: readonly ActionRecord[],
   methodEnd: number,
 ): StepTiming[] {
   const ran = actions.filter((a) => a.status !== 'skipped');
   return ran.map((a, i) => {
-    const step = steps.find((s) => s.name === a.name) as LoadedStep;
+    const step = steps.find((s) => s.name === a.name) as PlanStep;
     const revertStep = ran.find(
       (r) =>
         r.kind === 'revert' &&

@@ -10,7 +10,7 @@ import type { RequestsLogSummary } from '../recorder/requests-log.ts';
 import type { TimeWindow } from '../recording.ts';
 import { evaluateOn, evaluateSla } from '../sla/index.ts';
 import type { SlaContext, SlaResult } from '../sla/types.ts';
-import type { LoadedDrill } from '../validate.ts';
+import type { DrillPlan } from '../validate.ts';
 import { now, sleepUntil } from './clock.ts';
 import { DrillRecording } from './drill-recording.ts';
 import { runMethod, stepTimings } from './method.ts';
@@ -30,7 +30,7 @@ export interface RunOptions {
    * Brings up the drill's stack. Default: the embedded local stack. `--target compose` passes
    * the compose stack's (which is up already and reconfigures its balancer per drill).
    */
-  openStack?: (stack: LoadedDrill['stack']) => Promise<RunningStack>;
+  openStack?: (stack: DrillPlan['stack']) => Promise<RunningStack>;
   /** Aborting it interrupts the run (SIGINT): faults are reverted, status `interrupted`. */
   signal?: AbortSignal;
   ledgerFile?: string;
@@ -67,7 +67,7 @@ export function newRunId(drill: string, at = new Date()): string {
  * nothing injected) → method under continuous load → steady state after → revert every
  * fault (always) → journal. Never throws for a run that went wrong: the journal says how.
  */
-export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Promise<RunResult> {
+export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Promise<RunResult> {
   const log = options.log ?? (() => {});
   const startedAt = new Date();
   const t0 = now();
@@ -276,7 +276,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
     version: 1,
     runId: options.runId ?? newRunId(drill.name, startedAt),
     drill: { name: drill.name, description: drill.description, file: drill.file },
-    target: options.stack ?? 'local',
+    stack: options.stack ?? 'local',
     status,
     deviated,
     ...(reason ? { reason } : {}),
@@ -299,7 +299,7 @@ export async function runDrill(drill: LoadedDrill, options: RunOptions = {}): Pr
 }
 
 function evaluateSlas(
-  drill: LoadedDrill,
+  drill: DrillPlan,
   base: SlaContext,
   actions: ActionRecord[],
   phases: Journal['phases'],

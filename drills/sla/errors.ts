@@ -1,11 +1,12 @@
+import { FaultlineError } from '../../core/errors.ts';
+
 /** An SLA or threshold string that does not parse; the message names the rule it broke. */
-export class SlaSyntaxError extends Error {
-  readonly code = 'FL_SLA_INVALID';
+export class SlaSyntaxError extends FaultlineError {
   constructor(
     readonly text: string,
     rule: string,
   ) {
-    super(`"${text}": ${rule}`);
+    super('FL_SLA_INVALID', `"${text}": ${rule}`);
     this.name = 'SlaSyntaxError';
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { stringify } from 'yaml';
+import { BackendControlClient } from '../../backends/control-client.ts';
 import { AdminClient, type RawBalancerConfig } from '../../balancer/index.ts';
 import {
   CONTROL_PORT_LABEL,
@@ -16,7 +17,7 @@ import {
   SERVICE_LABEL,
 } from '../../chaos/targets/docker-target.ts';
 import { FaultlineError } from '../../core/errors.ts';
-import { freePortOutsideEphemeral } from '../../core/net/free-port.ts';
+import { freePortOutsideEphemeral } from '../../core/net/ports.ts';
 import { stackBalancerConfig } from '../balancer-config.ts';
 import { BalancerEventFeed } from '../event-feed.ts';
 import { type RunningStack, waitUntilServing } from '../running-stack.ts';
@@ -267,9 +268,7 @@ export class ComposeDrillStack {
         const url = c && publishedUrl(c, Number(c.Labels[CONTROL_PORT_LABEL]));
         if (!url) return;
         // The container may still be starting: its knobs are at their defaults then anyway.
-        await fetch(`${url}/_faultline/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) })
-          .then((r) => r.text())
-          .catch(() => {});
+        await new BackendControlClient(url).reset().catch(() => {});
       }),
     );
   }

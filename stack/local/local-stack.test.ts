@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BalancerEvent } from '../../balancer/index.ts';
 import { Ledger } from '../../chaos/ledger.ts';
 import { ChaosSession } from '../../chaos/session.ts';
@@ -40,13 +40,8 @@ async function servedWithin(url: string, timeoutMs: number): Promise<string> {
   }
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** How long the stack's events get to arrive, checked every 50 ms. */
+const SETTLE = { timeout: 5000, interval: 50 };
 
 const session = (s: LocalStack) =>
   new ChaosSession(
@@ -64,7 +59,12 @@ describe('the local stack runs the balancer as a child process', () => {
     expect(await stack.targets.names()).toEqual(['app1', 'app2', 'app3', BALANCER_TARGET]);
     expect(stack.state().processes.map((p) => p.name)).toContain(BALANCER_TARGET);
     expect(await servedWithin(stack.url, 5000)).toMatch(/^app[12]$/);
-    await until(() => events.some((e) => e.kind === 'balancer-started'), 'balancer-started');
+    await vi.waitFor(() => {
+      expect(
+        events.map((e) => e.kind),
+        'balancer-started',
+      ).toContain('balancer-started');
+    }, SETTLE);
     // the balancer is no sample backend: http faults refuse it before doing anything
     expect((await stack.targets.resolve(BALANCER_TARGET)).controlUrl).toBeUndefined();
   });
@@ -89,10 +89,12 @@ describe('the local stack runs the balancer as a child process', () => {
     // its events, and it is the one listening on the address
     expect(stack.balancerProcess?.pid).not.toBe(killed?.pid);
     expect(findListeningPid(Number(new URL(stack.url).port))).toBe(stack.balancerProcess?.pid);
-    await until(
-      () => events.filter((e) => e.kind === 'balancer-started').length === startedBefore + 1,
-      'balancer-started of the new process',
-    );
+    await vi.waitFor(() => {
+      expect(
+        events.filter((e) => e.kind === 'balancer-started'),
+        'balancer-started of the new process',
+      ).toHaveLength(startedBefore + 1);
+    }, SETTLE);
   });
 
   it('pause balancer: requests get no answer; the revert thaws it and they are served', async () => {
@@ -113,15 +115,19 @@ describe('the local stack runs the balancer as a child process', () => {
     expect(stack.balancerProcess?.pid).not.toBe(before);
     expect(await servedWithin(stack.url, 10_000)).toMatch(/^app[12]$/);
     // Its stdout may be read a moment after its first answer: wait for the line, do not race it.
-    await until(
-      () => events.filter((e) => e.kind === 'balancer-started').length === 2,
-      'the second balancer-started',
-    ).catch((err) => {
-      const fresh = stack.balancerProcess;
-      throw new Error(
-        `${err.message}: ${JSON.stringify(events.map((e) => [e.kind, e.seq, Math.round(e.at)]))}; new pid ${fresh?.pid} printed ${JSON.stringify(fresh?.output())}, parsed ${JSON.stringify(fresh?.events())}; the first (pid ${first?.pid}) printed ${JSON.stringify(first?.output())}`,
-      );
-    });
+    await vi
+      .waitFor(() => {
+        expect(
+          events.filter((e) => e.kind === 'balancer-started'),
+          'the second balancer-started',
+        ).toHaveLength(2);
+      }, SETTLE)
+      .catch((err) => {
+        const fresh = stack.balancerProcess;
+        throw new Error(
+          `${err.message}: ${JSON.stringify(events.map((e) => [e.kind, e.seq, Math.round(e.at)]))}; new pid ${fresh?.pid} printed ${JSON.stringify(fresh?.output())}, parsed ${JSON.stringify(fresh?.events())}; the first (pid ${first?.pid}) printed ${JSON.stringify(first?.output())}`,
+        );
+      });
     await stack.backend('app1').kill();
     await stack.backend('app2').kill();
     const failover = await new Promise<BalancerEvent>((resolve, reject) => {

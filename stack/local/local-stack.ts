@@ -13,7 +13,13 @@ import {
 import { ToxicProxyServer } from '../../chaos/toxic-proxy/index.ts';
 import { now } from '../../core/clock.ts';
 import { FaultlineError } from '../../core/errors.ts';
-import { instanceState, processStartTime, signalInstance, waitForExit } from '../../core/process/identity.ts';
+import {
+  assertProcessIdentity,
+  instanceState,
+  processStartTime,
+  signalInstance,
+  waitForExit,
+} from '../../core/process/identity.ts';
 import { type ChildProcessHandle, instanceOf } from '../../core/process/launcher.ts';
 import { stackBalancerConfig } from '../balancer-config.ts';
 import { BalancerEventFeed } from '../event-feed.ts';
@@ -83,6 +89,7 @@ export class LocalStack {
   }
 
   static async start(options: LocalStackOptions): Promise<LocalStack> {
+    assertProcessIdentity('the local stack');
     const started: ChildProcessHandle[] = [];
     let proxies: ToxicProxyServer | undefined;
     let proxyControl: { url: string; close(): Promise<void> } | undefined;

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdminClient, type BalancerEvent } from '../../balancer/index.ts';
 import { Ledger } from '../../chaos/ledger.ts';
 import { ChaosSession } from '../../chaos/session.ts';
 import { DockerTargetProvider } from '../../chaos/targets/docker-target.ts';
-import { freePortOutsideEphemeral } from '../../core/net/free-port.ts';
+import { freePortOutsideEphemeral } from '../../core/net/ports.ts';
 import { startLoad } from '../../drills/load/open-model.ts';
 import { isFailure } from '../../drills/recording.ts';
 
@@ -43,23 +43,12 @@ function sh(command: string, args: string[], options: { env?: NodeJS.ProcessEnv 
   });
 }
 
-async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/**
+ * How long the stack gets to reach a state a test waits for, checked every 100 ms. A probe that
+ * throws (a request refused) is turned into the value it asserts on, so a timeout still says what
+ * was awaited and what was seen last.
+ */
+const SETTLE = { timeout: 30_000, interval: 100 };
 
 async function servedBy(): Promise<string | undefined> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -75,13 +64,15 @@ function session(options: { toxicProxies?: boolean } = {}): ChaosSession {
 }
 
 const eventAfter = (kind: string, server: string | undefined, since: number, timeoutMs = 10_000) =>
-  until(
-    () =>
-      events.find(
+  vi.waitFor(
+    () => {
+      const found = events.find(
         (e) => e.kind === kind && e.at >= since && (!server || ('server' in e && e.server === server)),
-      ),
-    `${kind} ${server ?? ''}`,
-    timeoutMs,
+      );
+      expect(found, `${kind} ${server ?? ''}`).toBeDefined();
+      return found as BalancerEvent;
+    },
+    { ...SETTLE, timeout: timeoutMs },
   );
 
 async function running(name: string): Promise<boolean> {
@@ -135,10 +126,11 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}/`;
   proxyControlUrl = `http://127.0.0.1:${proxyPort}`;
   admin = new AdminClient(`http://127.0.0.1:${adminPort}`, { token: TOKEN });
-  await until(
-    async () => ((await servedBy())?.startsWith('app') ? true : undefined),
-    'the balancer to serve',
-    60_000,
+  await vi.waitFor(
+    async () => {
+      expect(await servedBy().catch(String), 'the balancer to serve').toEqual(expect.stringMatching(/^app/));
+    },
+    { ...SETTLE, timeout: 60_000 },
   );
   void (async () => {
     for await (const e of admin.events({ signal: stopEvents.signal })) events.push(e);
@@ -174,14 +166,13 @@ afterAll(async () => {
 
 // Each test starts from the whole pool in rotation: a test must not see the tail of the one before.
 beforeEach(async () => {
-  await until(
-    async () => {
-      const pool = await admin.pool('web');
-      return pool.servers.every((server) => server.state === 'up') ? true : undefined;
-    },
-    'every server of the pool to be up',
-    30_000,
-  );
+  await vi.waitFor(async () => {
+    const notUp = await admin.pool('web').then(
+      (pool) => pool.servers.filter((server) => server.state !== 'up').map((s) => `${s.name} ${s.state}`),
+      (err) => [String(err)],
+    );
+    expect(notUp, 'every server of the pool to be up').toEqual([]);
+  }, SETTLE);
 }, 40_000);
 
 describe('the compose stack on a real engine', () => {
@@ -219,7 +210,9 @@ describe('the compose stack on a real engine', () => {
     expect(await eventAfter('server-down', 'app1', at)).toBeDefined();
     await chaos.revertAll();
     await eventAfter('server-up', 'app1', at, 30_000);
-    await until(async () => ((await servedBy()) === 'app1' ? true : undefined), 'app1 to serve again');
+    await vi.waitFor(async () => {
+      expect(await servedBy().catch(String), 'app1 to serve again').toBe('app1');
+    }, SETTLE);
   });
 
   it('paused container: the balancer takes it out within its health bound; unpaused it returns', async () => {
@@ -237,15 +230,14 @@ describe('the compose stack on a real engine', () => {
     const at = Date.now();
     await Promise.all(['app1', 'app2'].map(async (s) => chaos.inject(await chaos.prepare('stop', s, {}))));
     await eventAfter('failover-to-backup', undefined, at, 20_000);
-    expect(
-      await until(async () => ((await servedBy()) === 'app3' ? 'app3' : undefined), 'app3 to serve'),
-    ).toBe('app3');
+    await vi.waitFor(async () => {
+      expect(await servedBy().catch(String), 'app3 to serve').toBe('app3');
+    }, SETTLE);
     await chaos.revertAll();
     await eventAfter('failback', undefined, at, 30_000);
-    await until(
-      async () => (['app1', 'app2'].includes((await servedBy()) ?? '') ? true : undefined),
-      'failback',
-    );
+    await vi.waitFor(async () => {
+      expect(await servedBy().catch(String), 'failback').toEqual(expect.stringMatching(/^app[12]$/));
+    }, SETTLE);
   }, 60_000);
 
   it('network disconnect: detected, and reconnected it returns', async () => {
@@ -293,10 +285,14 @@ describe('the compose stack on a real engine', () => {
     expect(reverted.failed).toEqual([]);
     expect(reverted.results.map((r) => r.outcome)).toEqual(['reverted', 'nothing-to-do']);
     // Knobs set on a container that stays up, behind a moved port: put back where it is now.
-    const moved = await until(
-      async () => ((await fetch(`${(await provider().resolve('app2')).controlUrl}/`)).ok ? true : undefined),
-      'app2 to answer on its new port',
-    );
+    const moved = await vi.waitFor(async () => {
+      const ok = await provider()
+        .resolve('app2')
+        .then((target) => fetch(`${target.controlUrl}/`))
+        .then((res) => res.ok, String);
+      expect(ok, 'app2 to answer on its new port').toBe(true);
+      return ok;
+    }, SETTLE);
     expect(moved).toBe(true);
     await chaos.inject(await chaos.prepare('http_error', 'app2', { rate: 1, status: 503 }));
     const again = await chaos.revertAll();
@@ -332,10 +328,13 @@ describe('the compose stack on a real engine', () => {
       code: 'FL_TARGET_NOT_OPTED_IN',
     });
     await chaos.revertAll();
-    await until(
-      async () => ((await servedBy())?.startsWith('app') ? true : undefined),
-      'the stack to serve again',
-      60_000,
+    await vi.waitFor(
+      async () => {
+        expect(await servedBy().catch(String), 'the stack to serve again').toEqual(
+          expect.stringMatching(/^app/),
+        );
+      },
+      { ...SETTLE, timeout: 60_000 },
     );
   }, 120_000);
 

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StackState } from '../../chaos/targets/stack-state.ts';
-import { startNode, until } from '../fixtures/cli-process.ts';
+import { startNode } from '../fixtures/cli-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/faultline.js');
@@ -15,6 +15,8 @@ const ledgerFile = join(dir, 'ledger.jsonl');
 const env = { ...process.env, FAULTLINE_STACK: stackFile, FAULTLINE_LEDGER: ledgerFile };
 
 const start = (args: string[]) => startNode(args, { cwd: ROOT, env });
+/** How long a child process gets to print what a test waits for, checked every 50 ms. */
+const SETTLE = { timeout: 15_000, interval: 50 };
 
 /** Status of GET url, or 'no answer' if none within timeoutMs. */
 async function probe(url: string, timeoutMs = 600): Promise<number | 'no answer' | 'refused'> {
@@ -33,7 +35,10 @@ const stray: ChildProcess[] = [];
 
 beforeAll(async () => {
   demo = start([BIN, 'demo']);
-  await until(() => existsSync(stackFile) && demo.out().includes('stack '), 'the demo stack');
+  await vi.waitFor(() => {
+    expect(existsSync(stackFile), 'the demo stack file').toBe(true);
+    expect(demo.out(), 'the demo stack').toContain('stack ');
+  }, SETTLE);
   state = JSON.parse(readFileSync(stackFile, 'utf8')) as StackState;
 }, 30_000);
 
@@ -72,7 +77,9 @@ describe('faultline chaos / revert against the running demo stack', () => {
 
   it('--for injects, holds, and reverts by itself', async () => {
     const r = start([BIN, 'chaos', 'pause', 'app2', '--for', '1s']);
-    await until(() => r.out().includes('injected'), 'injection');
+    await vi.waitFor(() => {
+      expect(r.out(), 'injection').toContain('injected');
+    }, SETTLE);
     expect(await probe(backendUrl('app2'))).toBe('no answer');
     expect(await r.exited).toBe(0);
     expect(await probe(backendUrl('app2'), 3000)).toBe(200);
@@ -80,7 +87,9 @@ describe('faultline chaos / revert against the running demo stack', () => {
 
   it('partition takes the backend off the network (its proxy) and --for puts it back', async () => {
     const r = start([BIN, 'chaos', 'partition', 'app2', '--for', '1s']);
-    await until(() => r.out().includes('injected'), 'injection');
+    await vi.waitFor(() => {
+      expect(r.out(), 'injection').toContain('injected');
+    }, SETTLE);
     const during = await (await fetch(`${state.proxyControlUrl}/proxies/app2`)).json();
     expect(during.enabled).toBe(false);
     expect(await r.exited).toBe(0);
@@ -90,7 +99,9 @@ describe('faultline chaos / revert against the running demo stack', () => {
 
   it('SIGINT while a fault is held reverts it and exits 130', async () => {
     const r = start([BIN, 'chaos', 'latency', 'app1', '-p', 'latency=300ms', '--for', '60s']);
-    await until(() => r.out().includes('injected'), 'injection');
+    await vi.waitFor(() => {
+      expect(r.out(), 'injection').toContain('injected');
+    }, SETTLE);
     const during = await (await fetch(`${state.proxyControlUrl}/proxies/app1/toxics`)).json();
     expect(JSON.stringify(during)).toContain('faultline_latency_downstream');
     r.child.kill('SIGINT');
@@ -111,7 +122,9 @@ describe('faultline chaos / revert against the running demo stack', () => {
       'latency:app2:{"latency":"400ms"}',
     ]);
     stray.push(injector.child);
-    await until(() => injector.out().includes('injected'), `injector (${injector.err()})`);
+    await vi.waitFor(() => {
+      expect(injector.out(), `injector (${injector.err()})`).toContain('injected');
+    }, SETTLE);
     injector.child.kill('SIGKILL');
     await injector.exited;
 

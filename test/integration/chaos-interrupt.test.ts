@@ -9,10 +9,10 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { StackState } from '../../chaos/targets/stack-state.ts';
 import { processStartTime, waitForExit } from '../../core/process/identity.ts';
-import { startNode, until } from '../fixtures/cli-process.ts';
+import { startNode } from '../fixtures/cli-process.ts';
 import { answers, ROOT, stackEntry, startListener, writeStackFile } from '../fixtures/local-process.ts';
 
 const BIN = join(ROOT, 'bin/faultline.js');
@@ -25,6 +25,8 @@ const env = { ...process.env, FAULTLINE_STACK: stackFile, FAULTLINE_LEDGER: ledg
 const LINGER_MS = '2500';
 
 const start = (args: string[]) => startNode([BIN, ...args], { cwd: ROOT, env });
+/** How long a child process gets to reach what a test waits for, checked every 50 ms. */
+const SETTLE = { timeout: 15_000, interval: 50 };
 
 const sigterms = () => (existsSync(mark) ? readFileSync(mark, 'utf8').trim().split('\n').length : 0);
 /** What the slow processes wrote about themselves, and whether the recorded one runs: for failure messages. */
@@ -66,7 +68,9 @@ describe('Ctrl-C while an injection is in flight', () => {
 
     const r = start(['chaos', 'stop', 'slowpoke']);
     // SIGTERM delivered, the process still serving: `stop` is in flight for LINGER_MS.
-    await until(() => sigterms() === 1, `SIGTERM to the slow process (${r.err()})`);
+    await vi.waitFor(() => {
+      expect(sigterms(), `SIGTERM to the slow process (${r.err()})`).toBe(1);
+    }, SETTLE);
     r.child.kill('SIGINT');
     expect(await r.exited, r.err()).toBe(130);
     expect(r.out()).toContain(
@@ -85,9 +89,13 @@ describe('Ctrl-C while an injection is in flight', () => {
   it('a second Ctrl-C quits at once, says what is left, and `faultline revert` finishes it', async () => {
     const before = recorded();
     const r = start(['chaos', 'stop', 'slowpoke']);
-    await until(() => sigterms() === 2, `SIGTERM to the slow process (${r.err()})`);
+    await vi.waitFor(() => {
+      expect(sigterms(), `SIGTERM to the slow process (${r.err()})`).toBe(2);
+    }, SETTLE);
     r.child.kill('SIGINT');
-    await until(() => r.out().includes('received SIGINT'), 'the first SIGINT');
+    await vi.waitFor(() => {
+      expect(r.out(), 'the first SIGINT').toContain('received SIGINT');
+    }, SETTLE);
     r.child.kill('SIGINT');
     expect(await r.exited).toBe(130);
     expect(r.err()).toContain('received SIGINT again: quitting without finishing the revert');

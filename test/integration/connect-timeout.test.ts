@@ -15,7 +15,7 @@ afterEach(async () => {
  * A real process whose listen backlog is full and which accepts nothing (frozen with SIGSTOP):
  * the kernel drops further SYNs, so a connect attempt hangs until the client gives up.
  */
-async function unreachableBacklog(): Promise<number> {
+async function startFullBacklogListener(): Promise<number> {
   const child = spawn(
     process.execPath,
     [
@@ -44,7 +44,7 @@ async function unreachableBacklog(): Promise<number> {
 
 describe('connect timeout', () => {
   it('a connect that times out is retried on another server, for a POST too', async () => {
-    const port = await unreachableBacklog();
+    const port = await startFullBacklogListener();
     let received = '';
     const ok = http.createServer((req, res) => {
       req.on('data', (c) => (received += c));

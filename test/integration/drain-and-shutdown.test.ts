@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { countBy, failures, runLoad } from '../../drills/load/http-load.ts';
+import { countBy, failures, runLoad } from '../fixtures/load.ts';
 import { FAST_HEALTH, Stack } from '../fixtures/stack.ts';
 
 let stack: Stack | undefined;
@@ -21,30 +21,27 @@ describe('drain and graceful shutdown', () => {
       pool: { health: { ...FAST_HEALTH, interval: '1s', timeout: '800ms' } },
     });
     const s = stack;
-    // When the drain took effect, on the load's clock: the admin call has answered. Ticks sent
-    // late by a busy event loop (a burst after a stall) may still reach app1 before that.
+    // When the drain took effect, on the load's clock: the admin call has answered. Requests
+    // due earlier but sent late by a busy event loop may still reach app1: judge by send time.
     let drainedAt = Number.POSITIVE_INFINITY;
-    let drainSent = false;
-    const loadStart = performance.now();
     const load = runLoad({
       url: s.url,
       rate: 60,
       durationMs: 2000,
       requests: [{ path: '/' }, { method: 'POST', path: '/orders', body: '{}' }],
-      onTick: (t) => {
-        if (t >= 700 && !drainSent) {
-          drainSent = true;
+      after: {
+        ms: 700,
+        run: (elapsed) =>
           void s.admin.drain('web', 'app1').then(() => {
-            drainedAt = performance.now() - loadStart;
-          });
-        }
+            drainedAt = elapsed();
+          }),
       },
     });
     await sleep(900);
     expect(s.balancer.pool('web').byName('app1').adminState).toBe('draining');
     const results = await load;
     expect(failures(results)).toEqual([]);
-    const late = results.filter((r) => r.at > drainedAt);
+    const late = results.filter((r) => r.sentAt > drainedAt);
     expect(late.length).toBeGreaterThan(20);
     expect(countBy(late, (r) => r.servedBy).app1 ?? 0).toBe(0);
     const drained = await s.waitFor((e) => e.kind === 'server-drained' && e.server === 'app1');

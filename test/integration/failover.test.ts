@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { countBy, failures, runLoad } from '../../drills/load/http-load.ts';
+import { countBy, failures, runLoad } from '../fixtures/load.ts';
 import { FAST_HEALTH, Stack } from '../fixtures/stack.ts';
 
 let stack: Stack | undefined;
@@ -17,18 +17,12 @@ describe('failover under load (real child processes)', () => {
       backends: [{ name: 'app1', weight: 3 }, { name: 'app2' }, { name: 'app3', backup: true }],
     });
     const s = stack;
-    let killed = false;
     const results = await runLoad({
       url: s.url,
       rate: 100,
       durationMs: 3000,
       requests: MIXED,
-      onTick: (t) => {
-        if (t >= 1000 && !killed) {
-          killed = true;
-          void s.backend('app1').kill();
-        }
-      },
+      after: { ms: 1000, run: () => void s.backend('app1').kill() },
     });
     const failed = failures(results);
     // A POST already inside app1 when it died may fail (it reached the backend); nothing else may.

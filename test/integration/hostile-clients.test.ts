@@ -18,7 +18,7 @@ async function start(config: Record<string, unknown>): Promise<Balancer> {
   return balancer;
 }
 
-async function echoBalancer(extra: Record<string, unknown> = {}) {
+async function startEchoBalancer(extra: Record<string, unknown> = {}) {
   const echo = await startEchoBackend();
   cleanups.push(() => echo.close());
   const balancer = await start({
@@ -66,7 +66,7 @@ const MALFORMED: [string, string][] = [
 
 describe('malformed and hostile requests', () => {
   it.each(MALFORMED)('%s: 400 with a JSON body, nothing forwarded', async (_name, bytes) => {
-    const { port, echo } = await echoBalancer();
+    const { port, echo } = await startEchoBalancer();
     const reply = await rawExchange(port, bytes);
     expect(reply.status, reply.text).toBe(400);
     expect(errorCode(reply)).toBe('bad_request');
@@ -77,7 +77,7 @@ describe('malformed and hostile requests', () => {
   });
 
   it('answers 431 to a 64 KiB header, 200 to one within maxHeaderSize', async () => {
-    const { port } = await echoBalancer();
+    const { port } = await startEchoBalancer();
     const big = await rawExchange(
       port,
       `GET / HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
@@ -92,7 +92,7 @@ describe('malformed and hostile requests', () => {
   });
 
   it('never lets Connection strip Host, Content-Length or Transfer-Encoding', async () => {
-    const { port } = await echoBalancer();
+    const { port } = await startEchoBalancer();
     const byLength = await rawExchange(
       port,
       'POST /c HTTP/1.1\r\nHost: shop.test\r\nConnection: host, content-length, close\r\nContent-Length: 5\r\n\r\nhello',
@@ -148,7 +148,7 @@ describe('malformed and hostile requests', () => {
 
 describe('slow and greedy clients', () => {
   it('answers 408 to a slowloris client within the header timeout while others are served', async () => {
-    const { port } = await echoBalancer({ timeouts: { clientHeaders: '600ms', clientRequest: '2s' } });
+    const { port } = await startEchoBalancer({ timeouts: { clientHeaders: '600ms', clientRequest: '2s' } });
     const trickle: (string | number)[] = ['GET / HTTP/1.1\r\nHost: t\r\n'];
     for (let i = 0; i < 60; i++) trickle.push(100, 'X');
     const started = performance.now();
@@ -177,7 +177,7 @@ describe('slow and greedy clients', () => {
   });
 
   it('answers 408 and closes when a body trickles past the request timeout', async () => {
-    const { port, echo } = await echoBalancer({
+    const { port, echo } = await startEchoBalancer({
       timeouts: { clientHeaders: '300ms', clientRequest: '800ms' },
     });
     const parts: (string | number)[] = ['POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n'];
@@ -191,7 +191,7 @@ describe('slow and greedy clients', () => {
   });
 
   it('closes connections beyond limits.maxConnections at once and serves again below it', async () => {
-    const { port } = await echoBalancer({ limits: { maxConnections: 3 } });
+    const { port } = await startEchoBalancer({ limits: { maxConnections: 3 } });
     const idle = await Promise.all(
       [0, 1, 2].map(
         () =>

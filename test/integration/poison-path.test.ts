@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 /** Serves `/` and breaks `/poison`: headers and part of the body, then a TCP reset. */
-async function backendWithPoisonPath(name: string, healthStatus = 200): Promise<string> {
+async function startPoisonPathBackend(name: string, healthStatus = 200): Promise<string> {
   const server = http.createServer((req, res) => {
     res.setHeader('x-backend', name);
     if (req.url === '/health') {
@@ -52,8 +52,8 @@ function get(url: string, servedBy: string[] = []): Promise<number | string> {
 
 describe('one poison path does not take the pool out', () => {
   it('20+ resets mid-response on /poison: GET / keeps answering 200; the pool panics, then recovers', async () => {
-    const a = await backendWithPoisonPath('a');
-    const b = await backendWithPoisonPath('b');
+    const a = await startPoisonPathBackend('a');
+    const b = await startPoisonPathBackend('b');
     // Defaults for outlier detection, breaker and panic threshold: the case as a user meets it.
     const balancer = await Balancer.start(
       normalizeConfig({
@@ -102,9 +102,9 @@ describe('one poison path does not take the pool out', () => {
   }, 20_000);
 
   it('a server down by active checks gets nothing, even while the others panic', async () => {
-    const a = await backendWithPoisonPath('a');
-    const b = await backendWithPoisonPath('b');
-    const dead = await backendWithPoisonPath('dead', 503);
+    const a = await startPoisonPathBackend('a');
+    const b = await startPoisonPathBackend('b');
+    const dead = await startPoisonPathBackend('dead', 503);
     const balancer = await Balancer.start(
       normalizeConfig({
         listen: '127.0.0.1:0',

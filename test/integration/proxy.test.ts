@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function upstream(
+async function startUpstream(
   name: string,
   handler?: Handler,
 ): Promise<{ url: string; server: http.Server; port: number }> {
@@ -32,7 +32,7 @@ async function upstream(
   return { url: `http://127.0.0.1:${port}`, server, port };
 }
 
-async function balancer(
+async function startBalancer(
   pool: Record<string, unknown>,
   extra: Record<string, unknown> = {},
 ): Promise<Balancer> {
@@ -49,10 +49,10 @@ async function balancer(
 }
 
 /** A pool of `flaky` (answered by `handler`) and `good`, round-robin, breaker off, plus `pool`. */
-async function flakyAndGood(handler: Handler, pool: Record<string, unknown>): Promise<Balancer> {
-  const flaky = await upstream('flaky', handler);
-  const good = await upstream('good');
-  return balancer({
+async function startFlakyAndGood(handler: Handler, pool: Record<string, unknown>): Promise<Balancer> {
+  const flaky = await startUpstream('flaky', handler);
+  const good = await startUpstream('good');
+  return startBalancer({
     algorithm: 'round-robin',
     servers: [
       { name: 'flaky', url: flaky.url },
@@ -89,13 +89,13 @@ function request(url: string, options: http.RequestOptions & { body?: string } =
 describe('the request path', () => {
   it('adds X-Forwarded-*, X-Real-IP, a request id; strips hop-by-hop; names the server', async () => {
     let seen: http.IncomingHttpHeaders = {};
-    const a = await upstream('a', (req, res) => {
+    const a = await startUpstream('a', (req, res) => {
       seen = req.headers;
       res.setHeader('keep-alive', 'timeout=99');
       res.setHeader('x-custom', 'kept');
       res.end('ok');
     });
-    const b = await balancer({ servers: [{ name: 'a', url: a.url }] });
+    const b = await startBalancer({ servers: [{ name: 'a', url: a.url }] });
     const reply = await request(`${b.url}/p?q=1`, {
       headers: {
         host: 'shop.test',
@@ -123,7 +123,7 @@ describe('the request path', () => {
 
   it('retries a POST refused by a dead server on another server, body intact', async () => {
     const bodies: string[] = [];
-    const live = await upstream('live', (req, res) => {
+    const live = await startUpstream('live', (req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
@@ -132,7 +132,7 @@ describe('the request path', () => {
       });
     });
     const dead = await refusingPort();
-    const b = await balancer({
+    const b = await startBalancer({
       algorithm: 'round-robin',
       servers: [
         { name: 'dead', url: `http://127.0.0.1:${dead}` },
@@ -154,11 +154,11 @@ describe('the request path', () => {
 
   it('does not replay a POST after the backend took it and hung; a GET is retried', async () => {
     let hits = 0;
-    const hang = await upstream('hang', () => {
+    const hang = await startUpstream('hang', () => {
       hits++; // never answers
     });
-    const ok = await upstream('ok');
-    const b = await balancer(
+    const ok = await startUpstream('ok');
+    const b = await startBalancer(
       {
         algorithm: 'round-robin',
         servers: [
@@ -181,14 +181,14 @@ describe('the request path', () => {
 
   it('never replays a request once response bytes reached the client', async () => {
     let hits = 0;
-    const dies = await upstream('dies', (_req, res) => {
+    const dies = await startUpstream('dies', (_req, res) => {
       hits++;
       res.writeHead(200, { 'content-length': '100' });
       res.write('partial');
       setTimeout(() => res.socket?.destroy(), 50);
     });
-    const ok = await upstream('ok');
-    const b = await balancer({
+    const ok = await startUpstream('ok');
+    const b = await startBalancer({
       algorithm: 'round-robin',
       servers: [
         { name: 'dies', url: dies.url },
@@ -206,11 +206,11 @@ describe('the request path', () => {
   });
 
   it('cuts a response whose backend stalls longer than the idle timeout', async () => {
-    const stalls = await upstream('stalls', (_req, res) => {
+    const stalls = await startUpstream('stalls', (_req, res) => {
       res.writeHead(200, { 'content-length': '100' });
       res.write('first bytes');
     });
-    const b = await balancer(
+    const b = await startBalancer(
       { servers: [{ name: 'stalls', url: stalls.url }] },
       { timeouts: { idle: '300ms' } },
     );
@@ -227,7 +227,7 @@ describe('the request path', () => {
 
   it('answers 502 / 503 / 404 with JSON bodies that say what happened', async () => {
     const dead = await refusingPort();
-    const b = await balancer(
+    const b = await startBalancer(
       { servers: [{ name: 'dead', url: `http://127.0.0.1:${dead}` }], retries: 0 },
       {
         routes: [{ host: '*', path: '/app', pool: 'web' }],
@@ -252,7 +252,7 @@ describe('the request path', () => {
 
   it('ejects a server after consecutive 5xx and brings it back after the cool-down', async () => {
     let failing = true;
-    const b = await flakyAndGood(
+    const b = await startFlakyAndGood(
       (_req, res) => {
         res.statusCode = failing ? 500 : 200;
         res.end();
@@ -279,7 +279,7 @@ describe('the request path', () => {
     const gate = new Promise<void>((r) => {
       openGate = r;
     });
-    const b = await flakyAndGood(
+    const b = await startFlakyAndGood(
       (req, res) => {
         if (req.url === '/health') {
           res.statusCode = healthy ? 200 : 503;
@@ -322,12 +322,12 @@ describe('the request path', () => {
   it('opens the breaker on the failure ratio and closes it after a good trial', async () => {
     let n = 0;
     let healthy = false;
-    const half = await upstream('half', (_req, res) => {
+    const half = await startUpstream('half', (_req, res) => {
       res.statusCode = healthy || n++ % 2 === 0 ? 200 : 503;
       res.end();
     });
-    const other = await upstream('other');
-    const b = await balancer({
+    const other = await startUpstream('other');
+    const b = await startBalancer({
       algorithm: 'round-robin',
       servers: [
         { name: 'half', url: half.url },
@@ -350,7 +350,7 @@ describe('the request path', () => {
   it('caps connections per server and queues the rest, answering 503 when the queue is full', async () => {
     let concurrent = 0;
     let peak = 0;
-    const slow = await upstream('slow', (_req, res) => {
+    const slow = await startUpstream('slow', (_req, res) => {
       concurrent++;
       peak = Math.max(peak, concurrent);
       setTimeout(() => {
@@ -358,7 +358,7 @@ describe('the request path', () => {
         res.end('done');
       }, 150);
     });
-    const b = await balancer({
+    const b = await startBalancer({
       servers: [{ name: 'slow', url: slow.url, maxConnections: 2 }],
       queue: { size: 3, timeout: '2s' },
     });
@@ -372,8 +372,8 @@ describe('the request path', () => {
   });
 
   it('routes by host and path prefix to different pools', async () => {
-    const api = await upstream('api');
-    const web = await upstream('web');
+    const api = await startUpstream('api');
+    const web = await startUpstream('web');
     const b = await Balancer.start(
       normalizeConfig({
         listen: '127.0.0.1:0',
@@ -401,11 +401,11 @@ describe('the request path', () => {
   });
 
   it('relays WebSocket upgrades', async () => {
-    const a = await upstream('ws');
+    const a = await startUpstream('ws');
     const wss = new WebSocketServer({ server: a.server });
     wss.on('connection', (socket) => socket.on('message', (m) => socket.send(`echo:${m}`)));
     cleanups.push(() => new Promise<void>((r) => wss.close(() => r())));
-    const b = await balancer({ servers: [{ name: 'ws', url: a.url }] });
+    const b = await startBalancer({ servers: [{ name: 'ws', url: a.url }] });
     const client = new WebSocket(`${b.url.replace('http', 'ws')}/ws`);
     const reply = await new Promise<string>((resolve, reject) => {
       client.on('open', () => client.send('hi'));

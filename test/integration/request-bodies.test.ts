@@ -7,7 +7,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function echoBalancer(extra: Record<string, unknown> = {}) {
+async function startEchoBalancer(extra: Record<string, unknown> = {}) {
   const echo = await startEchoBackend();
   cleanups.push(() => echo.close());
   const balancer = await Balancer.start(
@@ -27,7 +27,7 @@ const head = (method: string, headers: string) =>
 
 describe('request bodies reach the backend byte for byte', () => {
   it('a chunked POST arrives whole, framed by Content-Length, never both', async () => {
-    const { port } = await echoBalancer();
+    const { port } = await startEchoBalancer();
     const body = Buffer.from('hello chunked world, in three pieces');
     const reply = await rawExchange(port, [
       head('POST', 'Transfer-Encoding: chunked\r\n'),
@@ -42,7 +42,7 @@ describe('request bodies reach the backend byte for byte', () => {
   });
 
   it('Content-Length bodies, empty bodies and chunked DELETE keep their bytes', async () => {
-    const { port } = await echoBalancer();
+    const { port } = await startEchoBalancer();
     const body = Buffer.from('{"n":1}');
     const cases: [string, string, Buffer, number][] = [
       ['PUT', `Content-Length: ${body.length}\r\n`, body, body.length],
@@ -61,7 +61,7 @@ describe('request bodies reach the backend byte for byte', () => {
   });
 
   it('streams a chunked body beyond the default maxBodySize (1 MiB) through, whole', async () => {
-    const { port, echo } = await echoBalancer();
+    const { port, echo } = await startEchoBalancer();
     const body = Buffer.alloc(3 * 1024 * 1024 + 17);
     for (let i = 0; i < body.length; i++) body[i] = (i * 31 + 7) & 0xff;
     const reply = await rawExchange(port, [
@@ -84,7 +84,7 @@ describe('request bodies reach the backend byte for byte', () => {
   });
 
   it('a body that breaks off mid-stream reaches no backend whole and does not count against it', async () => {
-    const { port, echo, balancer } = await echoBalancer({ limits: { maxBodySize: '64KiB' } });
+    const { port, echo, balancer } = await startEchoBalancer({ limits: { maxBodySize: '64KiB' } });
     const reply = await rawExchange(port, [
       head('POST', 'Transfer-Encoding: chunked\r\n'),
       chunked(Buffer.alloc(100 * 1024, 0x63), 10_000).subarray(0, -5), // no last chunk
@@ -101,7 +101,9 @@ describe('request bodies reach the backend byte for byte', () => {
   });
 
   it('answers 413 for a body beyond maxBodySize when oversizedBody is reject', async () => {
-    const { port, echo } = await echoBalancer({ limits: { maxBodySize: '64KiB', oversizedBody: 'reject' } });
+    const { port, echo } = await startEchoBalancer({
+      limits: { maxBodySize: '64KiB', oversizedBody: 'reject' },
+    });
     const big = Buffer.alloc(200 * 1024, 0x61);
     const byLength = await rawExchange(port, [head('POST', `Content-Length: ${big.length}\r\n`), big]);
     expect(byLength.status).toBe(413);
@@ -117,7 +119,9 @@ describe('request bodies reach the backend byte for byte', () => {
   });
 
   it('answers Expect: 100-continue with 100, or at once with 413 for a body it will refuse', async () => {
-    const { port, echo } = await echoBalancer({ limits: { maxBodySize: '64KiB', oversizedBody: 'reject' } });
+    const { port, echo } = await startEchoBalancer({
+      limits: { maxBodySize: '64KiB', oversizedBody: 'reject' },
+    });
     const refused = await rawExchange(port, [
       head('POST', 'Expect: 100-continue\r\nContent-Length: 100000\r\n'),
     ]);
@@ -135,7 +139,7 @@ describe('request bodies reach the backend byte for byte', () => {
   });
 
   it('streams rather than buffers once the replay budget is spent', async () => {
-    const { port, balancer } = await echoBalancer({
+    const { port, balancer } = await startEchoBalancer({
       limits: { maxBodySize: '64KiB', replayBufferBudget: '64KiB' },
     });
     const body = Buffer.alloc(48 * 1024, 0x62);

@@ -22,7 +22,7 @@ afterEach(async () => {
   }
 });
 
-function run(args: string[], env: Record<string, string> = {}) {
+function startToxicProxy(args: string[], env: Record<string, string> = {}) {
   const { FAULTLINE_TOXIC_TOKEN: _, ...inherited } = process.env;
   const proc = startNode([BIN, 'toxic-proxy', ...args], { cwd: ROOT, env: { ...inherited, ...env } });
   children.push(proc.child);
@@ -30,7 +30,7 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 /** The control URL from the `listening` line, rewritten to 127.0.0.1 (the test's only target). */
-async function controlUrl(proc: ReturnType<typeof run>): Promise<string> {
+async function controlUrl(proc: ReturnType<typeof startToxicProxy>): Promise<string> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const line = proc
@@ -49,7 +49,7 @@ async function controlUrl(proc: ReturnType<typeof run>): Promise<string> {
 
 describe('faultline toxic-proxy', () => {
   it('refuses a non-loopback --control without a token or an opt-in, with one clear message', async () => {
-    const proc = run(['--control', '0.0.0.0:0']);
+    const proc = startToxicProxy(['--control', '0.0.0.0:0']);
     expect(await proc.exited).toBe(2);
     expect(proc.err()).toMatch(/--control 0\.0\.0\.0:0 is not a loopback address/);
     expect(proc.err()).toMatch(/--token or FAULTLINE_TOXIC_TOKEN/);
@@ -59,7 +59,7 @@ describe('faultline toxic-proxy', () => {
   }, 30_000);
 
   it('on loopback by default: refuses remote upstreams but allows its --upstream ones', async () => {
-    const proc = run(['--control', '127.0.0.1:0', '--upstream', 'app1:8080']);
+    const proc = startToxicProxy(['--control', '127.0.0.1:0', '--upstream', 'app1:8080']);
     const url = await controlUrl(proc);
     const refused = await request(`${url}/proxies`, {
       method: 'POST',
@@ -87,7 +87,7 @@ describe('faultline toxic-proxy', () => {
         a.replace(/^--control=(.+):8474$/, '--control=$1:0').replace(/=0\.0\.0\.0:\d+=/, '=127.0.0.1:0='),
       );
     expect(args).toContain('--control=0.0.0.0:0');
-    const proc = run(args);
+    const proc = startToxicProxy(args);
     const url = await controlUrl(proc);
     expect((await request(`${url}/proxies`)).status).toBe(200);
     expect((await request(`${url}/proxies`, { headers: { host: 'toxiproxy:8474' } })).status).toBe(403);
@@ -105,7 +105,7 @@ describe('faultline toxic-proxy', () => {
   }, 30_000);
 
   it('with a token from FAULTLINE_TOXIC_TOKEN: callers must send it', async () => {
-    const proc = run(['--control', '127.0.0.1:0'], { FAULTLINE_TOXIC_TOKEN: 'cli-token' });
+    const proc = startToxicProxy(['--control', '127.0.0.1:0'], { FAULTLINE_TOXIC_TOKEN: 'cli-token' });
     const url = await controlUrl(proc);
     expect((await request(`${url}/proxies`)).status).toBe(401);
     expect((await request(`${url}/proxies`, { headers: { authorization: 'Bearer cli-token' } })).status).toBe(

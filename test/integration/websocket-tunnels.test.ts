@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Balancer, type BalancerEvent, normalizeConfig } from '../../balancer/index.ts';
 
@@ -10,14 +10,8 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs}ms: ${what}`);
-    await sleep(10);
-  }
-}
+/** How long the balancer gets to reach a state a test waits for, checked every 50 ms. */
+const SETTLE = { timeout: 2000, interval: 50 };
 
 interface Upstream {
   url: string;
@@ -28,7 +22,7 @@ interface Upstream {
 }
 
 /** A WebSocket echo server on port 0; sends "hello" first; plain GETs answer "plain". */
-async function wsUpstream(): Promise<Upstream> {
+async function startWsUpstream(): Promise<Upstream> {
   const server = http.createServer((_req, res) => res.end('plain'));
   const wss = new WebSocketServer({ server });
   const sockets = new Set<WebSocket>();
@@ -52,7 +46,7 @@ async function wsUpstream(): Promise<Upstream> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, wss, sockets };
 }
 
-async function balancer(pool: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+async function startBalancer(pool: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   const b = await Balancer.start(
     normalizeConfig({
       listen: '127.0.0.1:0',
@@ -125,40 +119,55 @@ function rawUpgrade(
 
 describe('WebSocket tunnels', () => {
   it('a client that leaves while queued frees its place: the next client is served', async () => {
-    const up = await wsUpstream();
-    const b = await balancer({
+    const up = await startWsUpstream();
+    const b = await startBalancer({
       servers: [{ name: 'ws', url: up.url, maxConnections: 1 }],
       queue: { size: 10, timeout: '2s' },
     });
     const pool = b.pool('web');
     const first = await openClient(b.url);
     const leaver = rawUpgrade(b.url);
-    await until('the second upgrade waits in the queue', () => pool.queued === 1);
+    await vi.waitFor(() => {
+      expect(pool.queued, 'the second upgrade waits in the queue').toBe(1);
+    }, SETTLE);
     leaver.socket.destroy();
-    await until('the queue forgets the client that left', () => pool.queued === 0, 500);
+    await vi.waitFor(
+      () => {
+        expect(pool.queued, 'the queue forgets the client that left').toBe(0);
+      },
+      { ...SETTLE, timeout: 500 },
+    );
     first.close();
-    await until('the first tunnel released its slot', () => pool.byName('ws').inflight === 0);
+    await vi.waitFor(() => {
+      expect(pool.byName('ws').inflight, 'the first tunnel released its slot').toBe(0);
+    }, SETTLE);
     const next = await openClient(b.url);
     next.send('x');
     expect(String(await new Promise((r) => next.once('message', r)))).toBe('echo:x');
     next.close();
-    await until('the slot is free again', () => pool.byName('ws').inflight === 0);
+    await vi.waitFor(() => {
+      expect(pool.byName('ws').inflight, 'the slot is free again').toBe(0);
+    }, SETTLE);
   });
 
   it('bytes a client sends before its tunnel opens (while queued) reach the backend, in order', async () => {
-    const up = await wsUpstream();
-    const b = await balancer({
+    const up = await startWsUpstream();
+    const b = await startBalancer({
       servers: [{ name: 'ws', url: up.url, maxConnections: 1 }],
       queue: { size: 10, timeout: '2s' },
     });
     const pool = b.pool('web');
     const first = await openClient(b.url);
     const eager = rawUpgrade(b.url, clientFrame('one'));
-    await until('the upgrade waits in the queue', () => pool.queued === 1);
+    await vi.waitFor(() => {
+      expect(pool.queued, 'the upgrade waits in the queue').toBe(1);
+    }, SETTLE);
     eager.socket.write(clientFrame('two'));
     await sleep(50);
     first.close();
-    await until('both frames echoed', () => eager.received().includes('echo:two'));
+    await vi.waitFor(() => {
+      expect(eager.received(), 'both frames echoed').toContain('echo:two');
+    }, SETTLE);
     const text = eager.received();
     expect(text.startsWith('HTTP/1.1 101 ')).toBe(true);
     expect(text.indexOf('echo:one')).toBeGreaterThan(0);
@@ -182,7 +191,7 @@ describe('WebSocket tunnels', () => {
       server.close();
     });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const b = await balancer({
+    const b = await startBalancer({
       servers: [{ name: 'mute', url }],
       websocket: { handshakeTimeout: '300ms' },
     });
@@ -194,15 +203,17 @@ describe('WebSocket tunnels', () => {
     expect(raw.received()).toContain('x-faultline-error: upstream_header_timeout');
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(2000);
-    await until('the backend side is closed', () => heldClosed);
+    await vi.waitFor(() => {
+      expect(heldClosed, 'the backend side is closed').toBe(true);
+    }, SETTLE);
     expect(b.pool('web').byName('mute').inflight).toBe(0);
     // A handshake that never came back is the server's failure (before the upgrade).
     expect(b.pool('web').byName('mute').counters.failures).toBe(1);
   });
 
   it('no bytes either way for idleTimeout closes both sides; traffic keeps a tunnel open', async () => {
-    const up = await wsUpstream();
-    const b = await balancer({
+    const up = await startWsUpstream();
+    const b = await startBalancer({
       servers: [{ name: 'ws', url: up.url }],
       websocket: { idleTimeout: '300ms' },
     });
@@ -220,13 +231,17 @@ describe('WebSocket tunnels', () => {
     expect(closedAt).toBeGreaterThan(0);
     expect(closedAt - quietSince).toBeGreaterThanOrEqual(250);
     expect(closedAt - quietSince).toBeLessThan(1500);
-    await until('the backend side is closed too', () => up.sockets.size === 0);
-    await until('the slot is released', () => b.pool('web').byName('ws').inflight === 0);
+    await vi.waitFor(() => {
+      expect(up.sockets.size, 'the backend side is closed too').toBe(0);
+    }, SETTLE);
+    await vi.waitFor(() => {
+      expect(b.pool('web').byName('ws').inflight, 'the slot is released').toBe(0);
+    }, SETTLE);
   });
 
   it('graceful stop counts open tunnels as in flight and closes them at the deadline', async () => {
-    const up = await wsUpstream();
-    const b = await balancer({ servers: [{ name: 'ws', url: up.url }] });
+    const up = await startWsUpstream();
+    const b = await startBalancer({ servers: [{ name: 'ws', url: up.url }] });
     const events: BalancerEvent[] = [];
     b.events.subscribe((e) => events.push(e));
     const client = await openClient(b.url);
@@ -242,12 +257,14 @@ describe('WebSocket tunnels', () => {
     expect(closedAt - started).toBeGreaterThanOrEqual(550);
     expect(closedAt - started).toBeLessThan(2000);
     expect((await stopped) - started).toBeLessThan(2500);
-    await until('the backend side is closed too', () => up.sockets.size === 0);
+    await vi.waitFor(() => {
+      expect(up.sockets.size, 'the backend side is closed too').toBe(0);
+    }, SETTLE);
   });
 
   it('graceful stop ends as soon as the last tunnel closes by itself', async () => {
-    const up = await wsUpstream();
-    const b = await balancer({ servers: [{ name: 'ws', url: up.url }] });
+    const up = await startWsUpstream();
+    const b = await startBalancer({ servers: [{ name: 'ws', url: up.url }] });
     const client = await openClient(b.url);
     const started = Date.now();
     const stopped = b.stop({ deadlineMs: 5000 }).then(() => Date.now());
@@ -257,8 +274,8 @@ describe('WebSocket tunnels', () => {
   });
 
   it('the backend dies mid-tunnel: client closed, no HTTP text in the stream, not held against the server', async () => {
-    const up = await wsUpstream();
-    const b = await balancer({
+    const up = await startWsUpstream();
+    const b = await startBalancer({
       servers: [{ name: 'ws', url: up.url }],
       // One counted failure would eject the server and open its breaker.
       outlier: { consecutiveGatewayFailures: 1, consecutive5xx: 1 },
@@ -267,7 +284,10 @@ describe('WebSocket tunnels', () => {
     const events: BalancerEvent[] = [];
     b.events.subscribe((e) => events.push(e));
     const raw = rawUpgrade(b.url);
-    await until('the tunnel is open', () => raw.received().includes('hello') && up.sockets.size === 1);
+    await vi.waitFor(() => {
+      expect(raw.received(), 'the tunnel is open').toContain('hello');
+      expect(up.sockets.size, 'the tunnel is open').toBe(1);
+    }, SETTLE);
     const [backendSide] = [...up.sockets];
     (backendSide as unknown as { _socket: net.Socket })._socket.resetAndDestroy();
     await Promise.race([raw.closed, sleep(3000)]);
@@ -275,7 +295,9 @@ describe('WebSocket tunnels', () => {
     const text = raw.received();
     expect(text.startsWith('HTTP/1.1 101 ')).toBe(true);
     expect(text.indexOf('HTTP/', 1)).toBe(-1);
-    await until('the slot is released', () => b.pool('web').byName('ws').inflight === 0);
+    await vi.waitFor(() => {
+      expect(b.pool('web').byName('ws').inflight, 'the slot is released').toBe(0);
+    }, SETTLE);
     const server = b.pool('web').byName('ws');
     expect(server.counters.failures).toBe(0);
     expect(server.state).toBe('up');
@@ -284,8 +306,8 @@ describe('WebSocket tunnels', () => {
   });
 
   it('the client resets mid-tunnel: backend side closed, not held against the server', async () => {
-    const up = await wsUpstream();
-    const b = await balancer({
+    const up = await startWsUpstream();
+    const b = await startBalancer({
       servers: [{ name: 'ws', url: up.url }],
       outlier: { consecutiveGatewayFailures: 1, consecutive5xx: 1 },
       breaker: { minRequests: 1, failureRatio: 0.5 },
@@ -293,10 +315,17 @@ describe('WebSocket tunnels', () => {
     const events: BalancerEvent[] = [];
     b.events.subscribe((e) => events.push(e));
     const raw = rawUpgrade(b.url);
-    await until('the tunnel is open', () => raw.received().includes('hello') && up.sockets.size === 1);
+    await vi.waitFor(() => {
+      expect(raw.received(), 'the tunnel is open').toContain('hello');
+      expect(up.sockets.size, 'the tunnel is open').toBe(1);
+    }, SETTLE);
     raw.socket.resetAndDestroy();
-    await until('the backend side is closed', () => up.sockets.size === 0);
-    await until('the slot is released', () => b.pool('web').byName('ws').inflight === 0);
+    await vi.waitFor(() => {
+      expect(up.sockets.size, 'the backend side is closed').toBe(0);
+    }, SETTLE);
+    await vi.waitFor(() => {
+      expect(b.pool('web').byName('ws').inflight, 'the slot is released').toBe(0);
+    }, SETTLE);
     const server = b.pool('web').byName('ws');
     expect(server.counters.failures).toBe(0);
     expect(server.state).toBe('up');

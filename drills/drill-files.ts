@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, FaultlineError } from '../core/errors.ts';
 import { CATALOG } from './catalog/index.ts';
-import { type LoadedDrill, validateDrill } from './validate.ts';
+import { type DrillPlan, validateDrill } from './validate.ts';
 
 const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));
 
@@ -29,7 +29,7 @@ export function resolveDrillFiles(args: readonly string[], cwd = process.cwd()):
 }
 
 /** Imports a drill module and validates its default export (file and field in every message). */
-export async function loadDrillFile(file: string): Promise<LoadedDrill> {
+export async function importDrillFile(file: string): Promise<DrillPlan> {
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: unknown };

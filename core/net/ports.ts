@@ -12,7 +12,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function portAccepts(port: number, host: string): Promise<boolean> {
+function portBindable(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer().once('error', () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
@@ -44,7 +44,21 @@ export async function freePortOutsideEphemeral(host = '127.0.0.1', tries = 50): 
   const [from, to] = low > 21_000 ? [20_000, low - 1] : [high + 1, 65_535];
   for (let i = 0; i < tries; i++) {
     const port = from + Math.floor(Math.random() * (to - from + 1));
-    if (await portAccepts(port, host)) return port;
+    if (await portBindable(port, host)) return port;
   }
   return freePort(host);
+}
+
+/** Whether a TCP connection to 127.0.0.1:`port` succeeds: something listens and accepts. */
+export function portAnswers(port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
