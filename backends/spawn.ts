@@ -1,26 +1,5 @@
-/**
- * Sample backends as real child processes on 127.0.0.1: the local stack and the tests kill,
- * freeze and restart them.
- *
- * ```ts
- * import { afterEach } from 'vitest';
- * import { killAllBackends, respawnBackend, spawnBackend } from '../backends/spawn.ts';
- *
- * afterEach(killAllBackends);                       // no leaked processes, even frozen ones
- *
- * const app1 = await spawnBackend('app1', { LATENCY_MS: '50' });   // PORT=0, 127.0.0.1
- * app1.url;                 // http://127.0.0.1:43123
- * app1.freeze(); app1.thaw();                       // SIGSTOP / SIGCONT
- * await app1.kill();                                // SIGKILL, resolves once it exited
- * const again = await respawnBackend(app1);         // same name, env and port
- * const code = await again.stop();                  // SIGTERM, graceful drain; exit code (0)
- * ```
- *
- * Start failures (bad env, port in use, no listening line within the timeout) reject with a
- * BackendStartError: a FaultlineError with code FL_PROCESS_START_FAILED that carries the exit
- * code and the child's stderr.
- */
-import { fileURLToPath } from 'node:url';
+import { freshBuild } from '../core/build-state.js';
+import { PACKAGE_ROOT, packagePath } from '../core/paths.ts';
 import {
   type ChildProcessHandle,
   ChildStartError,
@@ -30,8 +9,7 @@ import {
 } from '../core/process/launcher.ts';
 import { BACKEND_ENV_VARS } from './env.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BACKEND_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const BACKEND_MAIN = packagePath('backends', 'main.ts');
 
 export type BackendProcess = ChildProcessHandle;
 export type { ChildExit as BackendExit } from '../core/process/launcher.ts';
@@ -49,8 +27,9 @@ export function backendLaunchSpec(
 ): LaunchSpec {
   return {
     command: process.execPath,
-    args: ['--import', 'tsx', BACKEND_MAIN],
-    cwd: REPO_ROOT,
+    // Built JavaScript while dist/ is fresh: no TypeScript transform at every start.
+    args: ((built) => (built ? [built] : ['--import', 'tsx', BACKEND_MAIN]))(freshBuild('backend')),
+    cwd: PACKAGE_ROOT,
     env: { ...env, BACKEND_NAME: name, HOST: '127.0.0.1', PORT: String(port) },
   };
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so drill files written in TypeScript load the same way.
-import { register } from 'node:module';
-import { register as registerTsx } from 'tsx/esm/api';
+// Runs the CLI as built into dist/ (scripts/bundle.mjs, run by `npm install`) while that build
+// is fresh; else the TypeScript through tsx. Either way drill files load through tsx.
+import { freshBuild, registerDrillLoaders } from '../core/build-state.js';
 
-registerTsx();
-// Registered last, so it runs first: 'faultline' resolves to the drill API wherever the drill file is.
-register('./resolve-faultline.js', import.meta.url);
-await import('../cli/main.ts');
+const built = freshBuild('faultline');
+if (built) {
+  await import(built);
+} else {
+  await registerDrillLoaders();
+  await import('../cli/main.ts');
+}

@@ -1,11 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { ConfigError, FaultlineError } from '../core/errors.ts';
+import { packagePath } from '../core/paths.ts';
 import { CATALOG } from './catalog/index.ts';
 import { type DrillPlan, validateDrill } from './validate.ts';
 
-const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));
+const CATALOG_DIR = packagePath('drills', 'catalog');
 
 export function catalogFile(name: string): string {
   return resolve(CATALOG_DIR, `${name}.drill.ts`);

@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// Compiles the two programs the container images run into plain JavaScript, so a container
+// Compiles the programs the container images and the CLI run into plain JavaScript, so a container
 // starts without tsx (no esbuild service process and no TypeScript transform at every start):
 //   dist/faultline.mjs   the `faultline` command line (the balancer and toxic proxy services)
 //   dist/backend.mjs     the sample backend
+//   dist/drill-api.mjs   what drill files import as 'faultline'
+// bin/faultline.js, the backend launcher and the 'faultline' resolver use them while they are
+// newer than every source file (core/build-state.js), else the TypeScript through tsx.
 // Packages stay imports from node_modules. `npm run build`; the Dockerfiles run it too.
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const entries = { faultline: 'cli/main.ts', backend: 'backends/main.ts' };
+const entries = { faultline: 'cli/main.ts', backend: 'backends/main.ts', 'drill-api': 'drills/index.ts' };
 const only = process.argv.slice(2);
 
 // The HTML report inlines the timeline chart, compiled from drills/reports/timeline-chart/*.ts.

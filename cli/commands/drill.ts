@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { describeEvent } from '../../balancer/index.ts';
 import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { leftToRevert } from '../../chaos/session.ts';
+import { registerDrillLoaders } from '../../core/build-state.js';
 import { formatDuration } from '../../core/duration.ts';
 import { FaultlineError } from '../../core/errors.ts';
 import { importDrillFile, resolveDrillFiles } from '../../drills/drill-files.ts';
@@ -68,6 +69,7 @@ export function registerDrillCommand(program: Command): void {
     .option('--no-progress', 'no live progress line')
     .action(async (names: string[], options: DrillOptions) => {
       const drills: DrillPlan[] = [];
+      await registerDrillLoaders();
       for (const file of resolveDrillFiles(names)) drills.push(await importDrillFile(file));
       if (options.target === 'compose') {
         const problems = drills.flatMap((d) =>

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import packaged from '@sparticuz/chromium';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Journal } from '../journal/types.ts';
@@ -10,7 +11,26 @@ import { renderHtml } from './html.ts';
 import { sampleJournal } from './sample-journal.ts';
 import { writeReports } from './write.ts';
 
-const CHROMIUM = process.env.FAULTLINE_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * The browser: FAULTLINE_CHROMIUM when set, else the Chromium that @sparticuz/chromium ships in
+ * its npm package (unpacked to the temp folder at first use), so `npm test` needs nothing
+ * installed by hand.
+ */
+async function findChromium(): Promise<{ executablePath: string; args: string[] }> {
+  const own = process.env.FAULTLINE_CHROMIUM;
+  if (own) {
+    if (!existsSync(own)) throw new Error(`FAULTLINE_CHROMIUM=${own}: no such file`);
+    // Chromium refuses to start its sandbox as root (CI containers).
+    return { executablePath: own, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] };
+  }
+  // Its Lambda flags minus those that would change what the test sees: one process for every
+  // page (a second page crashes it), web security off, and headless mode (Playwright sets it).
+  const unwanted = /^--(single-process|disable-web-security|allow-running-insecure-content|headless)/;
+  return {
+    executablePath: await packaged.executablePath(),
+    args: packaged.args.filter((a) => !unwanted.test(a)),
+  };
+}
 
 interface OpenedReport {
   page: Page;
@@ -36,15 +56,8 @@ async function openReport(file: string): Promise<OpenedReport> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: the HTML report test needs a real browser. ` +
-        'Install it with `apt-get install -y chromium` (Debian/Ubuntu) or point FAULTLINE_CHROMIUM at a Chromium binary.',
-    );
-  }
-  // Chromium refuses to start its sandbox as root (CI containers).
-  const args = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
-  browser = await chromium.launch({ executablePath: CHROMIUM, args, headless: true });
+  const { executablePath, args } = await findChromium();
+  browser = await chromium.launch({ executablePath, args, headless: true });
   dir = await mkdtemp(join(tmpdir(), 'faultline-report-'));
 });
 

@@ -2,11 +2,6 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { FaultlineError } from '../../core/errors.ts';
 
-/** The image the Dockerfiles build on when nothing else is said (a normal official Node image). */
-export const DEFAULT_NODE_IMAGE = 'node:20-slim';
-/** What scripts/build-offline-base.sh makes where no registry is reachable. */
-export const OFFLINE_NODE_IMAGE = 'faultline/node-offline:20';
-
 export interface ComposeCommand {
   /** `docker` (v2 plugin) or `docker-compose` (v1). */
   bin: string;
@@ -14,12 +9,12 @@ export interface ComposeCommand {
   pre: string[];
 }
 
-interface RunResult {
+export interface RunResult {
   stdout: string;
   stderr: string;
 }
 
-function run(
+export function run(
   bin: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
@@ -44,7 +39,7 @@ function run(
 }
 
 /** The last lines of a failed command's output: what a person needs to see, not all of it. */
-function tail(text: string, lines = 12): string {
+export function tail(text: string, lines = 12): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
@@ -125,46 +120,5 @@ export class ComposeProject {
   /** Stops and removes the project's containers and networks. */
   async down(): Promise<void> {
     await this.compose(['down', '-v', '--remove-orphans', '-t', '2'], 'tear the stack down', 120_000);
-  }
-}
-
-/**
- * The Node base image to build on: $FAULTLINE_NODE_IMAGE when set; the official image when
- * the engine has it or can pull it; else the offline base of scripts/build-offline-base.sh,
- * when it was built. Throws FL_COMPOSE_FAILED saying how to make one when none can be had.
- */
-export async function chooseNodeImage(
-  hasImage: (image: string) => Promise<boolean>,
-  pull: (image: string) => Promise<void>,
-  log: (line: string) => void = () => {},
-): Promise<string> {
-  const wanted = process.env.FAULTLINE_NODE_IMAGE;
-  if (wanted) {
-    if (await hasImage(wanted)) return wanted;
-    try {
-      await pull(wanted);
-      return wanted;
-    } catch (err) {
-      throw new FaultlineError(
-        'FL_COMPOSE_FAILED',
-        `FAULTLINE_NODE_IMAGE=${wanted}: the engine has no such image and cannot pull it (${(err as Error).message})`,
-        { cause: err },
-      );
-    }
-  }
-  if (await hasImage(DEFAULT_NODE_IMAGE)) return DEFAULT_NODE_IMAGE;
-  try {
-    await pull(DEFAULT_NODE_IMAGE);
-    return DEFAULT_NODE_IMAGE;
-  } catch (err) {
-    if (await hasImage(OFFLINE_NODE_IMAGE)) {
-      log(`${DEFAULT_NODE_IMAGE} cannot be pulled; building on the offline base ${OFFLINE_NODE_IMAGE}`);
-      return OFFLINE_NODE_IMAGE;
-    }
-    throw new FaultlineError(
-      'FL_COMPOSE_FAILED',
-      `the base image ${DEFAULT_NODE_IMAGE} is not on this engine and cannot be pulled (${(err as Error).message}); where no registry is reachable, build one from this machine's node: scripts/build-offline-base.sh (or set FAULTLINE_NODE_IMAGE)`,
-      { cause: err },
-    );
   }
 }

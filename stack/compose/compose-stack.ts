@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { stringify } from 'yaml';
 import { BackendControlClient } from '../../backends/control-client.ts';
@@ -18,15 +17,17 @@ import {
 } from '../../chaos/targets/docker-target.ts';
 import { FaultlineError } from '../../core/errors.ts';
 import { freePortOutsideEphemeral } from '../../core/net/ports.ts';
+import { PACKAGE_ROOT } from '../../core/paths.ts';
 import { stackBalancerConfig } from '../balancer-config.ts';
 import { BalancerEventFeed } from '../event-feed.ts';
 import { type RunningStack, waitUntilServing } from '../running-stack.ts';
 import { BALANCER_TARGET, DRILL_HEALTH } from '../sample.ts';
 import type { StackSpec } from '../stack-spec.ts';
-import { ComposeProject, chooseNodeImage, detectComposeCommand } from './compose-project.ts';
+import { chooseNodeImage, dockerImageEngine } from './base-image.ts';
+import { ComposeProject, detectComposeCommand } from './compose-project.ts';
 
 /** The repository root: where docker-compose.yml and the Dockerfiles are. */
-const COMPOSE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const COMPOSE_DIR = PACKAGE_ROOT;
 export const DEFAULT_COMPOSE_PROJECT = 'faultline-drill';
 /** The services of docker-compose.yml that are sample backends, with their proxy's port. */
 const COMPOSE_BACKENDS: Record<string, { proxyPort: number }> = {
@@ -122,22 +123,6 @@ function writeBalancerConfig(configDir: string, stack: StackSpec): void {
   writeFileSync(join(configDir, 'balancer.yaml'), stringify(composeBalancerConfig(stack)));
 }
 
-async function hasImage(docker: Docker, image: string): Promise<boolean> {
-  try {
-    await docker.getImage(image).inspect();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function pullImage(docker: Docker, image: string): Promise<void> {
-  const stream = await docker.pull(image);
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
-  });
-}
-
 /**
  * The docker-compose stack, brought up once for a run of drills: each drill gets the balancer
  * config its stack asks for (the balancer container restarts on it), its faults act on the
@@ -161,11 +146,7 @@ export class ComposeDrillStack {
     const log = options.log ?? (() => {});
     const docker = await connectDocker();
     const command = await detectComposeCommand();
-    const image = await chooseNodeImage(
-      (i) => hasImage(docker, i),
-      (i) => pullImage(docker, i),
-      log,
-    );
+    const image = await chooseNodeImage(dockerImageEngine(docker), log);
     const token = randomBytes(16).toString('hex');
     const configDir = mkdtempSync(join(tmpdir(), 'faultline-compose-'));
     const name = options.project ?? DEFAULT_COMPOSE_PROJECT;

@@ -1,17 +1,16 @@
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { RawBalancerConfig } from '../../balancer/index.ts';
+import { PACKAGE_ROOT, packagePath } from '../../core/paths.ts';
 import { type ChildProcessHandle, type LaunchSpec, spawnChild } from '../../core/process/launcher.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FAULTLINE_BIN = fileURLToPath(new URL('../../bin/faultline.js', import.meta.url));
+const FAULTLINE_BIN = packagePath('bin', 'faultline.js');
 
 /** `faultline balancer -c FILE --log-format json`: the balancer as users run it. */
 export function balancerLaunchSpec(configFile: string): LaunchSpec {
   return {
     command: process.execPath,
     args: [FAULTLINE_BIN, 'balancer', '--config', configFile, '--log-format', 'json'],
-    cwd: REPO_ROOT,
+    cwd: PACKAGE_ROOT,
     env: {},
   };
 }

@@ -90,8 +90,11 @@ describe('the drill lifecycle on the local stack', () => {
     );
     expect(journal.status).toBe('aborted');
     expect(journal.reason).toMatch(/^abort condition error_rate>50% held: error_rate \d+\.\d+%/);
-    // long before the 20 s method would have ended
-    expect(journal.durationMs).toBeLessThan(15_000);
+    // The method (which ends once the reverts are done) stopped long before its 20 s were up.
+    // Not the whole run: stack start-up and the reverts' restarts take what the machine's load
+    // makes them take (19 s in all once, on a loaded CI machine).
+    const method = journal.phases.method as { start: number; end: number };
+    expect(method.end - method.start).toBeLessThan(15_000);
     expect(journal.reverts.map((r) => r.outcome)).toEqual(['reverted', 'reverted', 'reverted']);
     expect(new Ledger(ledger).outstanding()).toEqual([]);
     expect(journal.deviated).toBe(true);

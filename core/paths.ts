@@ -1,0 +1,12 @@
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './build-state.js';
+
+export { PACKAGE_ROOT };
+
+/**
+ * A file of the package by its path from the root. Not `new URL(rel, import.meta.url)`: once
+ * bundled into dist/faultline.mjs, every module's import.meta.url is the bundle's.
+ */
+export function packagePath(...parts: string[]): string {
+  return join(PACKAGE_ROOT, ...parts);
+}
