@@ -16,8 +16,13 @@ import { at, defineDrill, down, revert } from 'faultline';
  * time (2s) whatever the health checks say, so it gets nothing in the gaps after blips 2, 3 and
  * 4 although it passes its rise checks in each. Without damping it is ejected at least once per
  * blip and served in every gap; without passive detection it is never ejected and traffic
- * follows the health checks (test/integration/catalog-weakened.test.ts runs both). Ejection times are shortened (1s, at most 2s) so app2 is back in
- * rotation before the drill ends.
+ * follows the health checks (test/integration/catalog-weakened.test.ts runs both). Ejection
+ * times are shortened (1s, at most 2s) so app2 is back in rotation before the drill ends.
+ *
+ * One refused connection ejects (consecutiveGatewayFailures: 1), so passive detection sees each
+ * blip before the health checks do: app2 gets a request every ~20ms, and two failed probes take
+ * at least 50ms. With the default of 3 the two raced; when the checks won blip 2, app2 had no
+ * traffic to fail, its second ejection came only at blip 3, and gap 2 was served (CI, once).
  */
 const flap = (n: number) => [
   at(`${1000 + 600 * n}ms`, down('app2'), { as: `flap${n + 1}` }),
@@ -39,7 +44,7 @@ export default defineDrill({
         rise: 2,
         fall: 2,
       },
-      outlier: { baseEjectionTime: '1s', maxEjectionTime: '2s' },
+      outlier: { consecutiveGatewayFailures: 1, baseEjectionTime: '1s', maxEjectionTime: '2s' },
     },
   },
   load: { rate: 200 },

@@ -84,7 +84,7 @@ const CASES: Case[] = [
     // than a gap, so every blip ejects it and every gap lets it back.
     drill: 'flapping',
     without: 'flap damping (100ms ejections)',
-    pool: { outlier: { baseEjectionTime: '100ms', maxEjectionTime: '100ms' } },
+    pool: { outlier: { consecutiveGatewayFailures: 1, baseEjectionTime: '100ms', maxEjectionTime: '100ms' } },
     breaches: ['events(ejected, app2)<=3 overall', 'served_by(app2)==0 during gap2'],
   },
   {
