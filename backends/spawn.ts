@@ -1,3 +1,24 @@
+/**
+ * Sample backends as real child processes on 127.0.0.1: the local stack and the tests kill,
+ * freeze and restart them.
+ *
+ * ```ts
+ * import { afterEach } from 'vitest';
+ * import { killAllBackends, respawnBackend, spawnBackend } from '../backends/spawn.ts';
+ *
+ * afterEach(killAllBackends);                       // no leaked processes, even frozen ones
+ *
+ * const app1 = await spawnBackend('app1', { LATENCY_MS: '50' });   // PORT=0, 127.0.0.1
+ * app1.url;                 // http://127.0.0.1:43123
+ * app1.freeze(); app1.thaw();                       // SIGSTOP / SIGCONT
+ * await app1.kill();                                // SIGKILL, resolves once it exited
+ * const again = await respawnBackend(app1);         // same name, env and port
+ * const code = await again.stop();                  // SIGTERM, graceful drain; exit code (0)
+ * ```
+ *
+ * Start failures (bad env, port in use, no listening line within the timeout) reject with a
+ * BackendStartError (FL_PROCESS_START_FAILED) that carries the exit code and the child's stderr.
+ */
 import { freshBuild } from '../core/build-state.js';
 import { PACKAGE_ROOT, packagePath } from '../core/paths.ts';
 import {
@@ -10,6 +31,12 @@ import {
 import { BACKEND_ENV_VARS } from './env.ts';
 
 const BACKEND_MAIN = packagePath('backends', 'main.ts');
+
+/** Built JavaScript while dist/ is fresh (no TypeScript transform at every start), else tsx. */
+function backendArgs(): string[] {
+  const built = freshBuild('backend');
+  return built ? [built] : ['--import', 'tsx', BACKEND_MAIN];
+}
 
 export type BackendProcess = ChildProcessHandle;
 export type { ChildExit as BackendExit } from '../core/process/launcher.ts';
@@ -27,8 +54,7 @@ export function backendLaunchSpec(
 ): LaunchSpec {
   return {
     command: process.execPath,
-    // Built JavaScript while dist/ is fresh: no TypeScript transform at every start.
-    args: ((built) => (built ? [built] : ['--import', 'tsx', BACKEND_MAIN]))(freshBuild('backend')),
+    args: backendArgs(),
     cwd: PACKAGE_ROOT,
     env: { ...env, BACKEND_NAME: name, HOST: '127.0.0.1', PORT: String(port) },
   };
@@ -40,7 +66,7 @@ export interface SpawnOptions {
 }
 
 /**
- * Starts `node --import tsx backends/main.ts` with BACKEND_NAME=name, HOST=127.0.0.1, PORT=0,
+ * Starts the sample backend (dist/backend.mjs, or backends/main.ts through tsx) with BACKEND_NAME=name, HOST=127.0.0.1, PORT=0,
  * then `env` on top (pass `PORT` to reuse a port). Resolves when it printed its listening line.
  */
 export function spawnBackend(
