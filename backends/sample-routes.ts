@@ -4,10 +4,20 @@ import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { KnobController } from './knobs.ts';
 
 /** Reads and discards a request body, returning its length in bytes. */
-async function bodyLength(req: IncomingMessage): Promise<number> {
-  let length = 0;
-  for await (const chunk of req) length += (chunk as Buffer).length;
-  return length;
+function bodyLength(req: IncomingMessage): Promise<number> {
+  // Most requests (GETs) have no body: no stream to read, nothing to wait for.
+  const framed =
+    req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+  if (!framed || req.headers['content-length'] === '0') return Promise.resolve(0);
+  return new Promise((resolve, reject) => {
+    let length = 0;
+    req.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+    });
+    req.once('end', () => resolve(length));
+    req.once('error', reject);
+    req.once('close', () => reject(new Error('the client went away while sending the body')));
+  });
 }
 
 /**

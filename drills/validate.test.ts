@@ -70,6 +70,19 @@ describe('validateDrill', () => {
     expect(d.sla.map((s) => s.source)).toEqual(base().sla);
   });
 
+  it('warms up longer by default at higher rates (2 s to 10 s), and as long as the drill says', () => {
+    const warmupAt = (rate: number, warmup?: unknown) =>
+      validateDrill({ ...base(), load: { rate, ...(warmup === undefined ? {} : { warmup }) } }, FILE).load
+        .warmup;
+    expect(warmupAt(200).durationMs).toBe(2000);
+    expect(warmupAt(400).durationMs).toBe(2000);
+    expect(warmupAt(1000).durationMs).toBe(5000);
+    expect(warmupAt(2000).durationMs).toBe(10_000);
+    expect(warmupAt(5000).durationMs).toBe(10_000);
+    expect(warmupAt(2000, '1s')).toEqual({ durationMs: 1000, from: 0.1 });
+    expect(warmupAt(2000, { duration: '8s', from: 0.5 })).toEqual({ durationMs: 8000, from: 0.5 });
+  });
+
   it('loads what the compiler accepts: every typed fault step of define.typecheck.ts', () => {
     const d = validateDrill(typedDrill, FILE);
     expect(d.steps.map((s) => s.action.kind === 'fault' && s.action.fault)).toEqual([

@@ -112,14 +112,19 @@ export class Pool {
 
   /**
    * Chooses a server for one try, preferring servers not yet tried for this request.
-   * Waits in the pool's queue while every server in rotation is at its connection limit.
+   * Waits in the pool's queue while every server in rotation is at its connection limit;
+   * `cancelled` is asked for only then (most requests never wait: no signal is made for them).
    */
-  async acquire(ctx: PickContext, tried: ReadonlySet<string>, signal?: AbortSignal): Promise<AcquireResult> {
+  async acquire(
+    ctx: PickContext,
+    tried: ReadonlySet<string>,
+    cancelled?: () => AbortSignal,
+  ): Promise<AcquireResult> {
     if (this.plan().servers.length === 0) return { ok: false, code: 'no_healthy_server' };
     const take = () => this.take(ctx, tried);
     const server = take();
     if (server) return { ok: true, server };
-    const outcome = await this.queue.wait(take, signal);
+    const outcome = await this.queue.wait(take, cancelled?.());
     return outcome.ok ? { ok: true, server: outcome.value } : { ok: false, code: outcome.code };
   }
 

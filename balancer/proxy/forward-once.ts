@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Stream } from 'node:stream';
 import type { ProxyServer } from 'http-proxy-3';
 import type { ProxyErrorCode } from '../../core/errors.ts';
 import type { TimeoutsConfig } from '../config/types.ts';
@@ -23,11 +23,11 @@ interface TryState {
 }
 
 /** Routes http-proxy-3's shared `proxyReq` event to the try that owns the body stream. */
-const tries = new WeakMap<Readable, TryState>();
+const tries = new WeakMap<Stream, TryState>();
 
 export function attachTryRouting(proxy: ProxyServer): void {
   proxy.on('proxyReq', (proxyReq, _req, _res, options, socket) => {
-    const body = (options as { buffer?: Readable }).buffer;
+    const body = (options as { buffer?: Stream }).buffer;
     if (body) tries.get(body)?.onProxyReq(proxyReq, socket);
   });
 }
@@ -58,7 +58,7 @@ export function forwardOnce(
   req: IncomingMessage,
   res: ServerResponse,
   server: BackendServer,
-  body: Readable,
+  body: Stream,
   timeouts: TimeoutsConfig,
 ): Promise<TryResult> {
   return new Promise((resolve) => {

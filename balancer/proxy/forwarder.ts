@@ -128,8 +128,11 @@ export class Forwarder {
     pool.retryBudget.recordRequest();
     const ctx = { clientIp: clientAddress(req), headers: req.headers };
     const tried: string[] = [];
-    const abort = new AbortController();
-    res.once('close', () => abort.abort());
+    let signal: AbortSignal | undefined;
+    const cancelled = () => {
+      signal ??= closeSignal(res);
+      return signal;
+    };
     let lastFailure: Failure | undefined;
 
     for (let attempt = 0; attempt <= pool.config.retry.retries; attempt++) {
@@ -137,7 +140,7 @@ export class Forwarder {
         answerError('retry_budget_exhausted', tried, lastFailure?.detail);
         return;
       }
-      const acquired = await pool.acquire(ctx, new Set(tried), abort.signal);
+      const acquired = await pool.acquire(ctx, new Set(tried), cancelled);
       if (!acquired.ok) {
         if (acquired.code === 'cancelled') return;
         if (lastFailure) answerError(lastFailure.code, tried, lastFailure.detail);
@@ -255,4 +258,12 @@ export class Forwarder {
     res.writeHead(status, proxyRes.statusMessage, headers);
     proxyRes.pipe(res);
   }
+}
+
+/** Aborted when the client goes away (made only for a request that has to wait for a slot). */
+function closeSignal(res: ServerResponse): AbortSignal {
+  if (res.closed) return AbortSignal.abort();
+  const abort = new AbortController();
+  res.once('close', () => abort.abort());
+  return abort.signal;
 }

@@ -49,10 +49,10 @@ export async function freePortOutsideEphemeral(host = '127.0.0.1', tries = 50): 
   return freePort(host);
 }
 
-/** Whether a TCP connection to 127.0.0.1:`port` succeeds: something listens and accepts. */
-export function portAnswers(port: number, timeoutMs = 1000): Promise<boolean> {
+/** Whether a TCP connection to `host`:`port` (default 127.0.0.1) succeeds: something listens and accepts. */
+export function portAnswers(port: number, timeoutMs = 1000, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = net.connect({ host, port });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);

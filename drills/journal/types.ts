@@ -77,6 +77,9 @@ export interface Journal {
   load: {
     rate: number;
     sent: number;
+    /** Of `sent`, the requests of the warm-up ramp (judged by no SLA). */
+    warmupRequests?: number;
+    /** Requests per second achieved after the warm-up (over the whole run when there was none). */
     achievedRps: number;
     errors: number;
     latency: LatencySummary;

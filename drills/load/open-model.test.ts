@@ -114,6 +114,32 @@ describe('startLoad (open model)', () => {
     }
   });
 
+  it('names the oldest request still in flight, until it has an answer', async () => {
+    const parked: http.ServerResponse[] = [];
+    const url = await startServer((req, res) => {
+      if (req.url === '/slow') parked.push(res);
+      else res.end('ok');
+    });
+    const load = startLoad({
+      url,
+      rate: 50,
+      maxDurationMs: 300,
+      requests: [{ path: '/slow' }, { path: '/' }],
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(load.oldestPending()).toBeCloseTo(load.startedAt, 6);
+    for (const res of parked.splice(0)) res.end('late');
+    await new Promise((r) => setTimeout(r, 50));
+    const oldest = load.oldestPending();
+    expect(oldest === undefined || oldest > load.startedAt).toBe(true);
+    const timer = setInterval(() => {
+      for (const res of parked.splice(0)) res.end('late');
+    }, 10);
+    await load.done;
+    clearInterval(timer);
+    expect(load.oldestPending()).toBeUndefined();
+  });
+
   it('is bounded: maxRequests, stop() and an abort signal end the scheduling', async () => {
     const url = await startServer((_req, res) => res.end('ok'));
     expect(await startLoad({ url, rate: 200, maxDurationMs: 5000, maxRequests: 25 }).done).toHaveLength(25);

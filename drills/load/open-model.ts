@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { ERROR_HEADER, SERVED_BY_HEADER } from '../../balancer/index.ts';
 import { now } from '../../core/clock.ts';
 import { isFailure, type RequestRecord } from '../recording.ts';
@@ -49,6 +49,8 @@ export interface RunningLoad {
   /** Appended as requests finish; empty when `onRecord` takes them. */
   readonly records: readonly RequestRecord[];
   stats(): LiveStats;
+  /** Intended time of the oldest request still in flight; undefined when none is. */
+  oldestPending(): number | undefined;
   /** Stops scheduling; requests in flight finish (bounded by their timeout). */
   stop(): void;
   /** Every scheduled request finished; sorted by intended time (empty when `onRecord` took them). */
@@ -79,7 +81,7 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
     pipelining: 1,
     keepAliveTimeout: 30_000,
   });
-  const specs = plan.requests?.length ? plan.requests : [{}];
+  const specs = (plan.requests?.length ? plan.requests : [{}]).map(prepared);
   const schedule = arrivalSchedule(plan.rate, plan.ramp);
   const maxRequests = Math.min(
     plan.maxRequests ?? Number.POSITIVE_INFINITY,
@@ -94,47 +96,66 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
   const records: RequestRecord[] = [];
   const keep = options.onRecord ?? ((r: RequestRecord) => records.push(r));
   const recent = new RecentCompletions();
+  const deadlines = new DeadlineQueue();
   let completed = 0;
   let errors = 0;
-  const pending = new Set<Promise<void>>();
+  let inflight = 0;
   const startedAt = now();
   let next = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let finish: () => void = () => {};
-  const scheduling = new Promise<void>((resolve) => {
-    finish = resolve;
+  let settle: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => {
+    settle = resolve;
   });
+  const settleIfDone = () => {
+    if (stopped && inflight === 0) settle();
+  };
+
+  const finished = (r: RequestRecord) => {
+    completed++;
+    if (isFailure(r)) errors++;
+    recent.add(now(), r.latencyMs);
+    keep(r);
+  };
+  const answered = (r: RequestRecord) => {
+    inflight--;
+    finished(r);
+    settleIfDone();
+  };
+
+  /** After scheduling ends, requests still in flight time out on a timer of their own. */
+  const expireLater = () => {
+    const t = now();
+    deadlines.expire(t);
+    const at = deadlines.nextDeadline();
+    if (at !== undefined) setTimeout(expireLater, Math.max(1, Math.ceil(at - t)));
+  };
 
   const stop = () => {
     if (stopped) return;
     stopped = true;
     if (timer) clearTimeout(timer);
-    finish();
+    expireLater();
+    settleIfDone();
   };
   options.signal?.addEventListener('abort', stop, { once: true });
 
   const tick = () => {
     const t = now();
+    deadlines.expire(t);
     while (!stopped && next < maxRequests && startedAt + schedule.offsetOf(next) <= t) {
       const intended = startedAt + schedule.offsetOf(next);
-      const spec = specs[next % specs.length] as LoadRequestSpec;
+      const spec = specs[next % specs.length] as PreparedRequest;
       next++;
-      const finished = (r: RequestRecord) => {
-        completed++;
-        if (isFailure(r)) errors++;
-        recent.add(now(), r.latencyMs);
-        keep(r);
-      };
       // Already past its deadline, or more in flight than can be (the client fell behind): it
       // could only time out, and queueing it anyway would grow the client's memory without bound.
-      if (t - intended >= timeoutMs || pending.size >= maxInflight) {
+      if (t - intended >= timeoutMs || inflight >= maxInflight) {
         finished(behindSchedule(spec, intended, t));
         continue;
       }
-      const p = send(pool, spec, intended, timeoutMs).then(finished);
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
+      inflight++;
+      deadlines.push(send(pool, spec, intended, intended + timeoutMs, answered));
     }
     if (stopped) return;
     if (next >= maxRequests) {
@@ -147,8 +168,7 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
   tick();
 
   const done = (async () => {
-    await scheduling;
-    while (pending.size > 0) await Promise.allSettled([...pending]);
+    await allDone;
     options.signal?.removeEventListener('abort', stop);
     await pool.close().catch(() => {});
     return records.sort((a, b) => a.intended - b.intended);
@@ -159,6 +179,7 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
     records,
     stop,
     done,
+    oldestPending: () => deadlines.oldestPending(),
     stats() {
       const t = now();
       const last = recent.lastSecond(t);
@@ -167,7 +188,7 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
         sent: next,
         completed,
         errors,
-        inflight: pending.size,
+        inflight,
         rps: last.length,
         p99: percentileOf(last, 99),
       };
@@ -198,59 +219,158 @@ class RecentCompletions {
   }
 }
 
-async function send(
-  pool: Pool,
-  spec: LoadRequestSpec,
-  intended: number,
-  timeoutMs: number,
-): Promise<RequestRecord> {
-  const method = spec.method ?? 'GET';
-  const path = spec.path ?? '/';
-  const sent = now();
-  const base = { intended, sent, method, path };
-  const signal = AbortSignal.timeout(Math.max(1, Math.ceil(intended + timeoutMs - sent)));
-  try {
-    const res = await pool.request({
-      method: method as 'GET',
-      path,
-      ...(spec.body !== undefined ? { body: spec.body } : {}),
-      headers: {
-        ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...spec.headers,
-      },
-      signal,
-    });
-    await res.body.dump({ limit: Number.POSITIVE_INFINITY });
-    const servedBy = header(res.headers[SERVED_BY_HEADER]);
-    const error =
-      res.statusCode >= 500 ? (header(res.headers[ERROR_HEADER]) ?? `http_${res.statusCode}`) : undefined;
-    return {
-      ...base,
-      latencyMs: now() - intended,
-      status: res.statusCode,
-      ...(servedBy ? { servedBy } : {}),
-      ...(error ? { error } : {}),
-    };
-  } catch (err) {
-    const e = err as { name?: string; code?: string };
-    const timedOut = signal.aborted || e.name === 'TimeoutError' || e.name === 'AbortError';
-    return {
-      ...base,
-      latencyMs: now() - intended,
-      status: 0,
-      error: timedOut ? 'timeout' : (e.code ?? e.name ?? 'error'),
-    };
+/** A request spec as it goes on the wire, built once per spec rather than once per request. */
+interface PreparedRequest {
+  method: string;
+  path: string;
+  body: string | undefined;
+  headers: Record<string, string>;
+}
+
+function prepared(spec: LoadRequestSpec): PreparedRequest {
+  return {
+    method: spec.method ?? 'GET',
+    path: spec.path ?? '/',
+    body: spec.body,
+    headers: {
+      ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...spec.headers,
+    },
+  };
+}
+
+/** One request in flight: it ends once, by its answer, an error, or its deadline. */
+interface InFlight {
+  readonly intended: number;
+  readonly deadline: number;
+  readonly ended: boolean;
+  /** Ends it now as a timeout (no-op once it has ended). */
+  expire(): void;
+}
+
+/**
+ * In-flight requests by deadline. Requests are sent in order of intended time and all have the
+ * same timeout, so deadlines arrive in send order: a FIFO replaces a timer per request.
+ */
+class DeadlineQueue {
+  private items: InFlight[] = [];
+  private head = 0;
+
+  push(item: InFlight): void {
+    this.items.push(item);
+  }
+
+  expire(at: number): void {
+    while (this.head < this.items.length && (this.items[this.head] as InFlight).deadline <= at) {
+      (this.items[this.head] as InFlight).expire();
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  nextDeadline(): number | undefined {
+    return this.items[this.head]?.deadline;
+  }
+
+  /** Drops the ended requests at the front (they only wait for their deadline here). */
+  oldestPending(): number | undefined {
+    while (this.head < this.items.length && (this.items[this.head] as InFlight).ended) this.head++;
+    return this.items[this.head]?.intended;
   }
 }
 
+class RequestTimeout extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/**
+ * Sends one request through undici's dispatch API: no body stream, promise or abort signal per
+ * request (a drill sends thousands a second from the same cores as the stack it measures).
+ */
+function send(
+  pool: Pool,
+  spec: PreparedRequest,
+  intended: number,
+  deadline: number,
+  done: (record: RequestRecord) => void,
+): InFlight {
+  const sent = now();
+  let ended = false;
+  let timedOut = false;
+  let status = 0;
+  let servedBy: string | undefined;
+  let error: string | undefined;
+  let controller: Dispatcher.DispatchController | undefined;
+  const end = (failure?: string) => {
+    if (ended) return;
+    ended = true;
+    const record: RequestRecord = {
+      intended,
+      sent,
+      method: spec.method,
+      path: spec.path,
+      latencyMs: now() - intended,
+      status: failure ? 0 : status,
+    };
+    if (servedBy && !failure) record.servedBy = servedBy;
+    const why = failure ?? error;
+    if (why) record.error = why;
+    done(record);
+  };
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(c) {
+      controller = c;
+      if (timedOut) c.abort(new RequestTimeout());
+    },
+    onResponseStart(_c, statusCode, headers) {
+      status = statusCode;
+      servedBy = header(headers[SERVED_BY_HEADER]);
+      if (statusCode >= 500) error = header(headers[ERROR_HEADER]) ?? `http_${statusCode}`;
+    },
+    onResponseData() {},
+    onResponseEnd() {
+      end();
+    },
+    onResponseError(_c, err) {
+      const e = err as { name?: string; code?: string };
+      end(timedOut || e.name === 'TimeoutError' ? 'timeout' : (e.code ?? e.name ?? 'error'));
+    },
+  };
+  pool.dispatch(
+    {
+      method: spec.method as Dispatcher.HttpMethod,
+      path: spec.path,
+      headers: spec.headers,
+      ...(spec.body !== undefined ? { body: spec.body } : {}),
+    },
+    handler,
+  );
+  return {
+    intended,
+    deadline,
+    get ended() {
+      return ended;
+    },
+    expire() {
+      if (ended) return;
+      timedOut = true;
+      controller?.abort(new RequestTimeout());
+      end('timeout');
+    },
+  };
+}
+
 /** A request the client could not send in time (it fell behind): a failure, counted, not sent. */
-function behindSchedule(spec: LoadRequestSpec, intended: number, at: number): RequestRecord {
+function behindSchedule(spec: PreparedRequest, intended: number, at: number): RequestRecord {
   return {
     intended,
     sent: at,
     latencyMs: at - intended,
-    method: spec.method ?? 'GET',
-    path: spec.path ?? '/',
+    method: spec.method,
+    path: spec.path,
     status: 0,
     error: 'client_behind',
   };

@@ -142,14 +142,20 @@ export class StreamingRecorder implements RequestSource {
     });
   }
 
-  /** Totals of the whole run's load. */
-  loadSummary(rate: number): Journal['load'] {
+  /**
+   * Totals of the whole run's load. With `warmupEnd` (a mark), the achieved rate is the judged
+   * part's, after the warm-up ramp, and `warmupRequests` counts the ramp's requests.
+   */
+  loadSummary(rate: number, warmupEnd?: number): Journal['load'] {
     const t = this.total;
-    const spanS = t.requests > 0 ? (t.maxIntended - t.minIntended) / 1000 : 0;
+    const judged =
+      warmupEnd === undefined ? t : this.window({ start: warmupEnd, end: Number.POSITIVE_INFINITY });
+    const spanS = judged.requests > 0 ? (judged.maxIntended - judged.minIntended) / 1000 : 0;
     return {
       rate,
       sent: t.requests,
-      achievedRps: spanS > 0 ? round((t.requests - 1) / spanS) : 0,
+      ...(warmupEnd === undefined ? {} : { warmupRequests: t.requests - judged.requests }),
+      achievedRps: spanS > 0 ? round((judged.requests - 1) / spanS) : 0,
       errors: t.errors,
       latency: {
         p50: round(t.percentile(50)),

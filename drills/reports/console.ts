@@ -78,7 +78,7 @@ export function renderSummary(journal: Journal, options: { color?: boolean } = {
     .map(([name, n]) => `${name} ${((100 * n) / Math.max(1, l.sent - l.errors)).toFixed(1)}%`)
     .join(', ');
   lines.push(
-    `    load: ${l.sent} requests at ${l.achievedRps}/s (asked for ${l.rate}/s), ${l.errors} failed, p50 ${l.latency.p50}ms p99 ${l.latency.p99}ms max ${l.latency.max}ms${shares ? `; served by ${shares}` : ''}`,
+    `    load: ${l.sent} requests${l.warmupRequests ? ` (${l.warmupRequests} in the warm-up)` : ''}, ${l.achievedRps}/s${l.warmupRequests ? ' after warm-up' : ''} (asked for ${l.rate}/s), ${l.errors} failed, p50 ${l.latency.p50}ms p99 ${l.latency.p99}ms max ${l.latency.max}ms${shares ? `; served by ${shares}` : ''}`,
   );
   const log = journal.requestLog;
   if (log && (log.dropped > 0 || log.error)) {

@@ -75,7 +75,7 @@ export function renderHtml(journal: Journal): string {
 <dt>duration</dt><dd>${(journal.durationMs / 1000).toFixed(1)} s</dd>
 <dt>stack</dt><dd>${journal.stack}</dd>
 <dt>run</dt><dd>${escapeHtml(journal.runId)} · ${escapeHtml(journal.startedAt)}</dd>
-<dt>load</dt><dd>${l.sent} requests at ${l.achievedRps}/s (asked for ${l.rate}/s), ${l.errors} failed, p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms</dd>
+<dt>load</dt><dd>${l.sent} requests${l.warmupRequests ? ` (${l.warmupRequests} in the warm-up)` : ''}, ${l.achievedRps}/s${l.warmupRequests ? ' after warm-up' : ''} (asked for ${l.rate}/s), ${l.errors} failed, p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms</dd>
 ${journal.reason ? `<dt>reason</dt><dd class="failed">${escapeHtml(journal.reason)}</dd>` : ''}
 </dl>
 </header>

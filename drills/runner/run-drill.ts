@@ -11,7 +11,7 @@ import type { TimeWindow } from '../recording.ts';
 import { evaluateOn, evaluateSla } from '../sla/index.ts';
 import type { SlaContext, SlaResult } from '../sla/types.ts';
 import type { DrillPlan } from '../validate.ts';
-import { now, sleepUntil } from './clock.ts';
+import { now, sleep, sleepUntil } from './clock.ts';
 import { DrillRecording } from './drill-recording.ts';
 import { runMethod, stepTimings } from './method.ts';
 
@@ -164,7 +164,7 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
     );
     phases.before = { start: warm, end: warm + drill.steadyState.durationMs };
     recording.loadStarted(load.startedAt, phases.before);
-    await sleepUntil(phases.before.end + SETTLE_MS, stop.signal);
+    await settled(load, phases.before.end, drill.load.timeoutMs, stop.signal);
     steady.before = thresholdsOn('before', phases.before);
     const unsteady = steady.before.filter((r) => r.verdict !== 'passed');
     if (unsteady.length > 0) {
@@ -218,7 +218,7 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
         phase = 'after';
         phases.after = { start: phases.method.end, end: phases.method.end + drill.steadyState.durationMs };
         recording.afterPhase(phases.after);
-        await sleepUntil(phases.after.end + SETTLE_MS, stop.signal);
+        await settled(load, phases.after.end, drill.load.timeoutMs, stop.signal);
         steady.after = thresholdsOn('after', phases.after);
       }
     }
@@ -289,7 +289,7 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
     actions,
     sla,
     reverts,
-    load: recording.recorder.loadSummary(drill.load.rate),
+    load: recording.recorder.loadSummary(drill.load.rate, phases.warmup?.end),
     bucketMs: BUCKET_MS,
     timeline: phases.before && load ? recording.recorder.timeline(load.startedAt, end, BUCKET_MS) : [],
     events,
@@ -342,4 +342,24 @@ function notMeasured(
     excess: 0,
     detail: `not measured: ${why}`,
   };
+}
+
+/**
+ * Waits until every request intended before `end` has finished (answered or timed out), so a
+ * window is judged on all of its requests: a stack so slow that none had answered yet must fail
+ * its thresholds, not leave them "inconclusive". At least SETTLE_MS, at most the request timeout.
+ */
+async function settled(
+  load: RunningLoad,
+  end: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  await sleepUntil(end + SETTLE_MS, signal);
+  const deadline = end + timeoutMs + SETTLE_MS;
+  for (;;) {
+    const oldest = load.oldestPending();
+    if (oldest === undefined || oldest >= end || now() >= deadline) return;
+    await sleep(Math.min(50, Math.max(1, deadline - now())), signal);
+  }
 }

@@ -25,6 +25,7 @@ import { BALANCER_TARGET, DRILL_HEALTH } from '../sample.ts';
 import type { StackSpec } from '../stack-spec.ts';
 import { chooseNodeImage, dockerImageEngine } from './base-image.ts';
 import { ComposeProject, detectComposeCommand } from './compose-project.ts';
+import { balancerLoadAddress } from './load-address.ts';
 
 /** The repository root: where docker-compose.yml and the Dockerfiles are. */
 const COMPOSE_DIR = PACKAGE_ROOT;
@@ -141,6 +142,7 @@ export class ComposeDrillStack {
   }
 
   readonly admin: AdminClient;
+  private loggedLoadAddress = false;
 
   static async up(options: ComposeStackOptions = {}): Promise<ComposeDrillStack> {
     const log = options.log ?? (() => {});
@@ -228,11 +230,18 @@ export class ComposeDrillStack {
       stack.backends.filter((b) => !b.backup).map((b) => b.name),
       HEALTHY_TIMEOUT_MS,
     );
+    const load = await balancerLoadAddress(await this.container(BALANCER_TARGET), this.url);
+    if (load.direct && !this.loggedLoadAddress) {
+      this.loggedLoadAddress = true;
+      this.options.log?.(
+        `load goes to the balancer container at ${new URL(load.url).host}, past docker-proxy (its published port is ${this.url})`,
+      );
+    }
     const events = new BalancerEventFeed(this.admin);
     await events.connected;
     return {
       kind: 'compose',
-      url: this.url,
+      url: load.url,
       admin: this.admin,
       targets: new DockerTargetProvider(this.docker, this.project.name, { toxicProxies: stack.proxies }),
       backups: stack.backends.filter((b) => b.backup).map((b) => b.name),
