@@ -223,7 +223,8 @@ export class Forwarder {
     const { proxyRes, proxyReq } = result;
     const status = proxyRes.statusCode ?? 502;
     const headersAt = now();
-    const headers = { ...proxyRes.headers };
+    // The upstream response's own headers object: nothing else reads it, so no copy.
+    const headers = proxyRes.headers;
     stripHopByHop(headers);
     headers[SERVED_BY_HEADER] = server.name;
     if (this.shuttingDown) res.shouldKeepAlive = false;

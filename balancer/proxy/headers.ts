@@ -27,14 +27,15 @@ const NOT_NAMEABLE = new Set(['host', 'content-length', 'transfer-encoding']);
 
 /** Removes hop-by-hop headers, including any the Connection header names. Mutates `headers`. */
 export function stripHopByHop(headers: IncomingHttpHeaders, keepUpgrade = false): void {
-  const named = String(headers.connection ?? '')
-    .split(',')
-    .map((t) => t.trim().toLowerCase())
-    .filter((name) => name && !NOT_NAMEABLE.has(name));
-  for (const name of [...HOP_BY_HOP, ...named]) {
-    if (keepUpgrade && (name === 'upgrade' || name === 'connection')) continue;
-    delete headers[name];
+  const kept = (name: string) => keepUpgrade && (name === 'upgrade' || name === 'connection');
+  // Runs twice per request: no arrays, and no delete of a header that is not there.
+  if (headers.connection !== undefined) {
+    for (const token of String(headers.connection).split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name && !NOT_NAMEABLE.has(name) && !kept(name) && headers[name] !== undefined) delete headers[name];
+    }
   }
+  for (const name of HOP_BY_HOP) if (!kept(name) && headers[name] !== undefined) delete headers[name];
 }
 
 export function clientAddress(req: IncomingMessage): string {
