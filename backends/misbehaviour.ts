@@ -77,6 +77,7 @@ export function applyKnobs(deps: {
     const { hang, latencyMs, errorRate } = knobs.get();
     // No knob set (nearly every request of a drill): straight on, no promise, no timer.
     if (!hang && latencyMs <= 0 && !(errorRate > 0)) next();
-    else void misbehave(req, res, next);
+    // Returned, so Express 5 sends a rejection to the error handler as it did before.
+    else return misbehave(req, res, next);
   };
 }

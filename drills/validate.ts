@@ -42,10 +42,7 @@ export interface DrillPlan {
 export const DEFAULT_STEADY_MS = 2000;
 /**
  * The default warm-up ramp grows with the rate: 2 s up to 400 req/s, then 1 s per 200 req/s more,
- * at most 10 s (reached at 2,000 req/s). Measured at 2,000 req/s on a 2-core machine: on the
- * local stack a 2 s ramp failed steady state 3 runs of 3 (p99 550-800 ms) and 4-6 s passed 6 of
- * 6; the compose stack, whose bridge network costs more per request, needed 10 s (4-5 s failed
- * 2 runs of 3). See docs/drills.md ("Warm-up").
+ * at most 10 s (reached at 2,000 req/s). Why, with the measurements: docs/drills.md ("Warm-up").
  */
 export function defaultWarmupMs(rate: number): number {
   return Math.round(Math.min(MAX_DEFAULT_WARMUP_MS, Math.max(MIN_DEFAULT_WARMUP_MS, (rate / 200) * 1000)));

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllBackends, spawnBackend } from '../../backends/spawn.ts';
 import { refusingPort } from '../../test/fixtures/ports.ts';
@@ -139,6 +141,27 @@ describe('startLoad (open model)', () => {
     clearInterval(timer);
     expect(load.oldestPending()).toBeUndefined();
   });
+
+  it('leaves no timer behind once done: a CLI run exits with its last answer, not a timeout later', async () => {
+    const url = await startServer((_req, res) => setTimeout(() => res.end('ok'), 20));
+    // A process of its own, so that whatever keeps its event loop alive shows as a late exit.
+    // Requests are still in flight when scheduling ends, so their 5 s timeouts are armed then.
+    const script = `
+      const { startLoad } = await import(${JSON.stringify(pathToFileURL(fileURLToPath(new URL('./open-model.ts', import.meta.url))).href)});
+      await startLoad({ url: ${JSON.stringify(url)}, rate: 200, maxDurationMs: 200, timeoutMs: 5000 }).done;
+      process.stdout.write('done\\n');`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let doneAt = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('done')) doneAt = performance.now();
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(doneAt).toBeGreaterThan(0);
+    expect(performance.now() - doneAt).toBeLessThan(2000);
+  }, 20_000);
 
   it('is bounded: maxRequests, stop() and an abort signal end the scheduling', async () => {
     const url = await startServer((_req, res) => res.end('ok'));

@@ -108,8 +108,13 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
   const allDone = new Promise<void>((resolve) => {
     settle = resolve;
   });
+  /** Times out what is still in flight once scheduling has ended (no tick runs then). */
+  let expiryTimer: NodeJS.Timeout | undefined;
   const settleIfDone = () => {
-    if (stopped && inflight === 0) settle();
+    if (!stopped || inflight > 0) return;
+    // A pending expiry timer would hold the process for up to a timeout after the last answer.
+    clearTimeout(expiryTimer);
+    settle();
   };
 
   const finished = (r: RequestRecord) => {
@@ -124,12 +129,11 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
     settleIfDone();
   };
 
-  /** After scheduling ends, requests still in flight time out on a timer of their own. */
   const expireLater = () => {
     const t = now();
     deadlines.expire(t);
     const at = deadlines.nextDeadline();
-    if (at !== undefined) setTimeout(expireLater, Math.max(1, Math.ceil(at - t)));
+    if (at !== undefined) expiryTimer = setTimeout(expireLater, Math.max(1, Math.ceil(at - t)));
   };
 
   const stop = () => {
@@ -271,14 +275,19 @@ class DeadlineQueue {
     }
   }
 
+  /** Deadline of the oldest request still in flight (a timer needs no wake-up for ended ones). */
   nextDeadline(): number | undefined {
-    return this.items[this.head]?.deadline;
+    return this.oldest()?.deadline;
   }
 
-  /** Drops the ended requests at the front (they only wait for their deadline here). */
   oldestPending(): number | undefined {
+    return this.oldest()?.intended;
+  }
+
+  /** Drops the ended requests at the front: they only waited for their deadline here. */
+  private oldest(): InFlight | undefined {
     while (this.head < this.items.length && (this.items[this.head] as InFlight).ended) this.head++;
-    return this.items[this.head]?.intended;
+    return this.items[this.head];
   }
 }
 
