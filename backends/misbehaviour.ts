@@ -1,6 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RequestHandler, Response } from 'express';
 import type { KnobController } from './knobs.ts';
+import { sendJson } from './sample-routes.ts';
 
 /**
  * Requests parked by the `hang` knob: not answered, connection left open.
@@ -15,7 +16,7 @@ export class HungRequests {
   }
 
   /** Resolves true when released, false if the client went away first. */
-  park(res: Response): Promise<boolean> {
+  park(res: ServerResponse): Promise<boolean> {
     if (this.closed) return Promise.resolve(true);
     return new Promise((resolve) => {
       const settle = (released: boolean) => {
@@ -43,41 +44,39 @@ export class HungRequests {
   }
 }
 
-const gone = (res: Response): boolean => res.destroyed || res.writableEnded;
+const gone = (res: ServerResponse): boolean => res.destroyed || res.writableEnded;
+
+/** True: go on to the routes. False: the request was answered, or its client went away. */
+export type Misbehaviour = (isHealth: boolean, res: ServerResponse) => boolean | Promise<boolean>;
 
 /**
  * Applies the knobs to a request, in order: hang (park until released), latency, error rate.
  * Each knob is read when its step runs, so a runtime change affects requests already waiting.
  * `/health` gets hang and latency but not the error rate: its status is the `healthStatus` knob.
  */
-export function applyKnobs(deps: {
-  knobs: KnobController;
-  hung: HungRequests;
-  name: string;
-}): RequestHandler {
+export function applyKnobs(deps: { knobs: KnobController; hung: HungRequests; name: string }): Misbehaviour {
   const { knobs, hung, name } = deps;
-  const misbehave: RequestHandler = async (req, res, next) => {
+  const misbehave = async (isHealth: boolean, res: ServerResponse): Promise<boolean> => {
     if (knobs.get().hang) {
       const released = await hung.park(res);
-      if (!released) return;
+      if (!released) return false;
     }
     const { latencyMs } = knobs.get();
     if (latencyMs > 0) {
       await delay(latencyMs);
-      if (gone(res)) return;
+      if (gone(res)) return false;
     }
     const { errorRate, errorStatus } = knobs.get();
-    if (req.path !== '/health' && errorRate > 0 && Math.random() < errorRate) {
-      res.status(errorStatus).json({ error: 'injected_error', status: errorStatus, instance: name });
-      return;
+    if (!isHealth && errorRate > 0 && Math.random() < errorRate) {
+      sendJson(res, errorStatus, { error: 'injected_error', status: errorStatus, instance: name });
+      return false;
     }
-    next();
+    return true;
   };
-  return (req, res, next) => {
+  return (isHealth, res) => {
     const { hang, latencyMs, errorRate } = knobs.get();
     // No knob set (nearly every request of a drill): straight on, no promise, no timer.
-    if (!hang && latencyMs <= 0 && !(errorRate > 0)) next();
-    // Returned, so Express 5 sends a rejection to the error handler as it did before.
-    else return misbehave(req, res, next);
+    if (!hang && latencyMs <= 0 && !(errorRate > 0)) return true;
+    return misbehave(isHealth, res);
   };
 }

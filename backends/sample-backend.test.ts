@@ -57,6 +57,59 @@ describe('sample backend identity and routes', () => {
     expect(res.json()).toMatchObject({ instance: 'app1', method: 'PUT', path: '/upload', bodyLength: 1234 });
   });
 
+  it('matches routes as Express did: any case, one trailing slash, query strings parsed', async () => {
+    const { url } = await startInProcessBackend('app1');
+    for (const path of ['/HEALTH', '/health/', '/health?verbose=1']) {
+      const res = await request(`${url}${path}`);
+      expect([path, res.json()]).toEqual([path, { status: 'ok', instance: 'app1' }]);
+    }
+    const head = await request(`${url}/health`, { method: 'HEAD' });
+    expect([head.status, head.body]).toEqual([200, '']);
+    const echo = await request(`${url}/a/b?tag=x&tag=y&n=1&empty`);
+    expect(echo.json()).toMatchObject({ path: '/a/b', query: { tag: ['x', 'y'], n: '1', empty: '' } });
+    const control = await request(`${url}/_FAULTLINE/knobs`);
+    expect(control.json()).toEqual(DEFAULT_KNOBS);
+    const lookalike = await request(`${url}/_faultlinex`);
+    expect(lookalike.json()).toMatchObject({ path: '/_faultlinex' });
+    const counted = await getStats(url);
+    expect(counted).toMatchObject({ healthChecks: 4, requests: 2 });
+  });
+
+  it('takes an absolute-form request target and answers 500 naming itself when the body breaks', async () => {
+    const backend = await startInProcessBackend('app1');
+    const absolute = await new Promise<string>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: new URL(backend.url).port,
+        path: 'http://example.test/x?y=1',
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(JSON.parse(absolute)).toMatchObject({ path: '/x', query: { y: '1' } });
+
+    const broken = http.request(`${backend.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-length': '100' },
+    });
+    broken.on('error', () => {});
+    broken.write('x'.repeat(10));
+    await vi.waitFor(() => expect(backend.stats.snapshot().inflight).toBe(1), SETTLE);
+    broken.destroy();
+    await vi.waitFor(
+      () => expect(backend.stats.snapshot()).toMatchObject({ inflight: 0, aborted: 1 }),
+      SETTLE,
+    );
+    expect((await request(`${backend.url}/`)).status, 'the backend still answers').toBe(200);
+  });
+
   it('POST /orders answers 201 with an order id', async () => {
     const { url } = await startInProcessBackend('app2');
     const res = await request(`${url}/orders`, { method: 'POST', json: { item: 'book', qty: 2 } });

@@ -1,17 +1,17 @@
 /**
- * The sample backend: an Express app that names itself on every answer, has `/health`,
+ * The sample backend: an HTTP server that names itself on every answer, has `/health`,
  * `POST /orders`, an echo for any other route, a `/ws` echo, and misbehaviour knobs
  * (latency, error rate, hang, health status) that chaos drills turn at runtime through
- * `/_faultline/` (see README.md in this folder).
+ * the Express control API under `/_faultline/` (see README.md in this folder).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import express, { type Express } from 'express';
+import express from 'express';
 import { CONTROL_PREFIX, controlRoutes } from './control-routes.ts';
 import { createKnobs, type KnobController, type Knobs } from './knobs.ts';
 import { applyKnobs, HungRequests } from './misbehaviour.ts';
-import { errorHandler, sampleRoutes } from './sample-routes.ts';
+import { failure, requestTarget, samePath, sampleRoutes } from './sample-routes.ts';
 import { BackendStats } from './stats.ts';
 import { createWebSocketEcho, type WebSocketEcho } from './websocket-echo.ts';
 
@@ -24,7 +24,8 @@ export interface SampleBackendOptions {
 
 export interface SampleBackend {
   readonly name: string;
-  readonly app: Express;
+  /** The server's request listener: control API, knobs, then the application routes. */
+  readonly handle: RequestListener;
   readonly knobs: KnobController;
   readonly stats: BackendStats;
   readonly hung: HungRequests;
@@ -69,20 +70,38 @@ export function createSampleBackend(options: SampleBackendOptions = {}): SampleB
   const stats = new BackendStats(() => hung.count);
   const websockets = createWebSocketEcho(name, stats);
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use((_req, res, next) => {
-    res.setHeader('x-backend-instance', name);
-    next();
-  });
-  app.use(CONTROL_PREFIX, controlRoutes({ knobs, hung, stats }));
-  app.use(stats.middleware());
-  app.use(applyKnobs({ knobs, hung, name }));
-  app.use(sampleRoutes(name, knobs));
-  app.use(errorHandler(name));
+  const control = express();
+  control.disable('x-powered-by');
+  control.set('etag', false);
+  control.use(CONTROL_PREFIX, controlRoutes({ knobs, hung, stats }));
 
-  return { name, app, knobs, stats, hung, websockets };
+  const misbehave = applyKnobs({ knobs, hung, name });
+  const routes = sampleRoutes(name, knobs);
+  const fail = failure(name);
+  const handle: RequestListener = (req, res) => {
+    res.setHeader('x-backend-instance', name);
+    const target = requestTarget(req.url);
+    if (isControlPath(target.path)) {
+      control(req, res);
+      return;
+    }
+    const isHealth = (req.method === 'GET' || req.method === 'HEAD') && samePath(target.path, '/health');
+    stats.track(isHealth, res);
+    const go = misbehave(isHealth, res);
+    if (go === true) routes(req, res, target);
+    else if (go !== false) {
+      go.then(
+        (proceed) => proceed && routes(req, res, target),
+        (err: unknown) => fail(res, err),
+      );
+    }
+  };
+  return { name, handle, knobs, stats, hung, websockets };
+}
+
+function isControlPath(path: string): boolean {
+  const prefix = path.slice(0, CONTROL_PREFIX.length + 1).toLowerCase();
+  return prefix === CONTROL_PREFIX || prefix === `${CONTROL_PREFIX}/`;
 }
 
 function urlHost(host: string): string {
@@ -93,7 +112,7 @@ function urlHost(host: string): string {
 export async function startSampleBackend(options: StartOptions = {}): Promise<RunningSampleBackend> {
   const backend = createSampleBackend(options);
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(backend.app);
+  const server = createServer(backend.handle);
   let draining = false;
   // Runs before Express: answers that start while draining close their connection.
   server.prependListener('request', (_req, res) => {

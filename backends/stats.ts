@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /** What `GET /_faultline/stats` answers. Control routes are never counted. */
 export interface StatsSnapshot {
@@ -31,26 +31,22 @@ export class BackendStats {
 
   constructor(private readonly hungCount: () => number) {}
 
-  /** Express middleware counting every request that reaches it; mount it after the control routes. */
-  middleware(): RequestHandler {
-    return (req, res, next) => {
-      const isHealth = req.path === '/health';
-      if (isHealth) this.healthChecks++;
-      else this.requests++;
-      this.inflight++;
-      let finished = false;
-      res.once('finish', () => {
-        finished = true;
-        if (isHealth) return;
-        const key = String(res.statusCode);
-        this.byStatus[key] = (this.byStatus[key] ?? 0) + 1;
-      });
-      res.once('close', () => {
-        this.inflight--;
-        if (!finished) this.aborted++;
-      });
-      next();
-    };
+  /** Counts a request that reached the application routes (control routes are not counted). */
+  track(isHealth: boolean, res: ServerResponse): void {
+    if (isHealth) this.healthChecks++;
+    else this.requests++;
+    this.inflight++;
+    let finished = false;
+    res.once('finish', () => {
+      finished = true;
+      if (isHealth) return;
+      const key = String(res.statusCode);
+      this.byStatus[key] = (this.byStatus[key] ?? 0) + 1;
+    });
+    res.once('close', () => {
+      this.inflight--;
+      if (!finished) this.aborted++;
+    });
   }
 
   webSocketOpened(): void {
