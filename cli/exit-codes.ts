@@ -52,6 +52,8 @@ export const EXIT_FOR_CODE: Readonly<Record<FaultlineErrorCode, ExitCode>> = {
   FL_DRILL_NOT_FOUND: EXIT.error,
   FL_DRILL_TARGET_FAILED: EXIT.error,
   FL_SLA_INVALID: EXIT.error,
+  FL_RUNBOOK_INVALID: EXIT.error,
+  FL_RUNBOOK_NOT_FOUND: EXIT.error,
 };
 
 /** The faultline code `err` carries (every error faultline raises on purpose is a FaultlineError). */

@@ -3,6 +3,7 @@ import { registerBalancerCommand } from './commands/balancer.ts';
 import { registerChaosCommands } from './commands/chaos.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDrillCommand } from './commands/drill.ts';
+import { registerStackCommand } from './commands/stack.ts';
 import { registerToxicProxyCommand } from './commands/toxic-proxy.ts';
 import { exitCodeFor } from './exit-codes.ts';
 
@@ -19,6 +20,7 @@ registerBalancerCommand(program);
 registerDrillCommand(program);
 registerDemoCommand(program);
 registerChaosCommands(program);
+registerStackCommand(program);
 registerToxicProxyCommand(program);
 
 try {

@@ -36,7 +36,10 @@ export type FaultlineErrorCode =
   | 'FL_DRILL_INVALID'
   | 'FL_DRILL_NOT_FOUND'
   | 'FL_DRILL_TARGET_FAILED'
-  | 'FL_SLA_INVALID';
+  | 'FL_SLA_INVALID'
+  // runbooks
+  | 'FL_RUNBOOK_INVALID'
+  | 'FL_RUNBOOK_NOT_FOUND';
 
 export class FaultlineError extends Error {
   readonly code: FaultlineErrorCode;
@@ -60,7 +63,11 @@ export class ConfigError extends FaultlineError {
   constructor(
     file: string | undefined,
     issues: readonly ConfigIssue[],
-    code: 'FL_CONFIG_INVALID' | 'FL_CONFIG_ENV_MISSING' | 'FL_DRILL_INVALID' = 'FL_CONFIG_INVALID',
+    code:
+      | 'FL_CONFIG_INVALID'
+      | 'FL_CONFIG_ENV_MISSING'
+      | 'FL_DRILL_INVALID'
+      | 'FL_RUNBOOK_INVALID' = 'FL_CONFIG_INVALID',
     subject = 'balancer config',
   ) {
     const where = file ?? 'config';

@@ -7,6 +7,7 @@ export { balancerSettingsIssues } from './balancer-config.ts';
 export { ComposeDrillStack, composeProblems, DEFAULT_COMPOSE_PROJECT } from './compose/compose-stack.ts';
 export { LocalStack } from './local/local-stack.ts';
 export { openLocalStack } from './local/open-local-stack.ts';
+export { LocalServices, type ServiceOutcome, type ServiceStatus } from './local/services.ts';
 export type { RunningStack, StackKind } from './running-stack.ts';
 export { BALANCER_TARGET, SAMPLE_STACK, STACK_POOL } from './sample.ts';
 export { loadStackConfig } from './stack-file.ts';
