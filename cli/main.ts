@@ -3,6 +3,7 @@ import { registerBalancerCommand } from './commands/balancer.ts';
 import { registerChaosCommands } from './commands/chaos.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDrillCommand } from './commands/drill.ts';
+import { registerRunbookCommand } from './commands/runbook.ts';
 import { registerStackCommand } from './commands/stack.ts';
 import { registerToxicProxyCommand } from './commands/toxic-proxy.ts';
 import { exitCodeFor } from './exit-codes.ts';
@@ -21,6 +22,7 @@ registerDrillCommand(program);
 registerDemoCommand(program);
 registerChaosCommands(program);
 registerStackCommand(program);
+registerRunbookCommand(program);
 registerToxicProxyCommand(program);
 
 try {

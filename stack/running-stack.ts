@@ -14,9 +14,23 @@ export interface RunningStack {
   readonly targets: TargetProvider;
   /** The standby servers (backup tier). */
   readonly backups: string[];
+  /** What an operator following a runbook has on this stack. */
+  readonly operator: OperatorAccess;
   /** Every balancer event from now on, on the shared wall clock; returns the unsubscribe. */
   subscribe(listener: (event: BalancerEvent) => void): () => void;
   stop(): Promise<void>;
+}
+
+/** The admin API, and the command that manages the stack's services (`<services> restart app1`). */
+export interface OperatorAccess {
+  adminUrl: string;
+  adminToken?: string;
+  /** The service manager's command line: `faultline stack` (local) or `docker compose -p ...`. */
+  services: readonly string[];
+  /** Environment that command needs (the stack file, the compose file's variables). */
+  servicesEnv: Readonly<Record<string, string>>;
+  /** Its word for listing the services' state: `status`, or `ps` for docker compose. */
+  statusVerb: 'status' | 'ps';
 }
 
 const HEALTHY_TIMEOUT_MS = 15_000;

@@ -1,6 +1,8 @@
+import { instanceState } from '../../core/process/identity.ts';
 import type { ChildProcessHandle } from '../../core/process/launcher.ts';
 import type { LocalProcessSpec, RevertRecord, Target, TargetProvider } from '../types.ts';
 import { TargetNotFoundError } from './errors.ts';
+import { recordedInstance } from './stack-state.ts';
 
 export interface ProxyRef {
   controlUrl: string;
@@ -70,6 +72,12 @@ export class LocalTargetProvider implements TargetProvider {
     const old = this.processes.get(record.name);
     if (!old || old.port !== record.spec.port) return undefined;
     if (old.child.exitCode === null && old.child.signalCode === null) return 'nothing-to-do';
+    // Started again from outside (`faultline stack start`, an operator's runbook step): it runs.
+    const recorded = this.options.stackFile
+      ? recordedInstance(this.options.stackFile, record.name)
+      : undefined;
+    if (recorded && recorded.pid !== old.child.pid && instanceState(recorded) === 'same')
+      return 'nothing-to-do';
     this.replace(await old.respawn());
     return 'reverted';
   }

@@ -1,25 +1,14 @@
-import { join, relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { describeEvent } from '../../balancer/index.ts';
-import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
-import { leftToRevert } from '../../chaos/session.ts';
 import { registerDrillLoaders } from '../../core/build-state.js';
 import { formatDuration } from '../../core/duration.ts';
 import { FaultlineError } from '../../core/errors.ts';
 import { importDrillFile, resolveDrillFiles } from '../../drills/drill-files.ts';
-import type { Journal } from '../../drills/journal/types.ts';
-import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
 import { describeAction } from '../../drills/runner/method.ts';
-import { newRunId, runDrill } from '../../drills/runner/run-drill.ts';
+import { type RunOptions, runDrill } from '../../drills/runner/run-drill.ts';
 import type { DrillPlan } from '../../drills/validate.ts';
-import {
-  ComposeDrillStack,
-  composeProblems,
-  DEFAULT_COMPOSE_PROJECT,
-  type StackKind,
-} from '../../stack/index.ts';
-import { EXIT } from '../exit-codes.ts';
-import { onSignals } from '../signals.ts';
+import { composeProblems, DEFAULT_COMPOSE_PROJECT, type StackKind } from '../../stack/index.ts';
+import { runAndReport } from './run-and-report.ts';
 
 interface DrillOptions {
   target: StackKind;
@@ -90,113 +79,15 @@ export function registerDrillCommand(program: Command): void {
         for (const d of drills) printPlan(d, options.target);
         return;
       }
-      process.exitCode = await runAll(drills, options);
+      process.exitCode = await runAndReport(
+        drills.map((drill) => ({
+          heading: `${drill.name}: ${drill.description}`,
+          name: drill.name,
+          run: (runOptions: RunOptions) => runDrill(drill, runOptions),
+        })),
+        options,
+      );
     });
-}
-
-async function runAll(drills: DrillPlan[], options: DrillOptions): Promise<number> {
-  const interrupt = new AbortController();
-  const onSignal = (signal: NodeJS.Signals, count: number) => {
-    if (count === 1) {
-      process.stderr.write(
-        `\nreceived ${signal}: reverting every fault, then stopping (again to quit at once)\n`,
-      );
-      interrupt.abort();
-    } else {
-      const left = leftToRevert(new Ledger(ledgerPath(options.ledger)));
-      process.stderr.write(
-        `faultline: quitting without finishing the revert; still to revert: ${left.join('; ') || 'nothing'}\n` +
-          `finish it with: faultline revert${options.ledger ? ` --ledger ${options.ledger}` : ''}\n`,
-      );
-      process.exit(EXIT.interrupted);
-    }
-  };
-  const stopListening = onSignals(onSignal);
-  const live = options.progress && process.stdout.isTTY === true;
-  const journals: Journal[] = [];
-  let compose: ComposeDrillStack | undefined;
-  try {
-    if (options.target === 'compose') {
-      compose = await ComposeDrillStack.up({
-        project: options.project,
-        ...(options.keep ? { keep: true } : {}),
-        log: (line) => out(`  ${line}`),
-      });
-    }
-    for (const drill of drills) {
-      if (interrupt.signal.aborted) break;
-      out(`\n▶ ${drill.name}: ${drill.description}`);
-      const runId = newRunId(drill.name);
-      const dir = resolve(options.reportDir, runId);
-      const { journal } = await runDrill(drill, {
-        stack: options.target,
-        ...(compose
-          ? { openStack: (stack: DrillPlan['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
-          : {}),
-        signal: interrupt.signal,
-        runId,
-        requestsFile: join(dir, 'requests.jsonl'),
-        ...(options.ledger ? { ledgerFile: options.ledger } : {}),
-        log: (line) => print(live, `  ${line}`),
-        onProgress: (p) => {
-          if (live) process.stdout.write(`\r\x1b[2K${renderProgress(p)}`);
-        },
-      });
-      if (live) process.stdout.write('\r\x1b[2K');
-      for (const e of journal.events) {
-        if (e.kind === 'balancer-started' || e.kind === 'balancer-stopping') continue;
-        out(`  ${formatDuration(Math.max(0, e.at - journal.clockOrigin)).padStart(7)}  ${describeEvent(e)}`);
-      }
-      await writeReports(journal, dir);
-      out(renderSummary(journal, { color: process.stdout.isTTY === true }));
-      out(
-        `  reports: ${relative(process.cwd(), dir) || dir}/{journal.json, junit.xml, report.html, requests.jsonl}`,
-      );
-      journals.push(journal);
-    }
-  } finally {
-    try {
-      await compose?.close();
-    } finally {
-      stopListening();
-    }
-  }
-  if (journals.length > 1) printTotals(journals);
-  return exitCodeOf(journals, interrupt.signal.aborted);
-}
-
-function print(live: boolean, line: string): void {
-  out(live ? `\r\x1b[2K${line}` : line);
-}
-
-/** The worst outcome wins: interrupted, then errors, then SLA breaches, then inconclusive. */
-export function exitCodeOf(journals: readonly Journal[], interrupted: boolean): number {
-  if (interrupted || journals.some((j) => j.status === 'interrupted')) return EXIT.interrupted;
-  const failedToRun = (j: Journal) =>
-    j.status === 'failed' || (j.status === 'aborted' && j.phases.method === undefined);
-  if (journals.some(failedToRun)) return EXIT.error;
-  if (journals.some((j) => j.deviated || j.status === 'aborted')) return EXIT.slaBreach;
-  if (journals.some((j) => j.sla.some((s) => s.verdict === 'inconclusive'))) return EXIT.inconclusive;
-  return EXIT.ok;
-}
-
-function printTotals(journals: readonly Journal[]): void {
-  out('\nall drills');
-  for (const j of journals) {
-    const failed = j.sla.filter((s) => s.verdict === 'failed').length;
-    const inconclusive = j.sla.filter((s) => s.verdict === 'inconclusive').length;
-    const verdict =
-      j.status !== 'completed'
-        ? j.status.toUpperCase()
-        : failed > 0 || j.deviated
-          ? 'BREACH'
-          : inconclusive > 0
-            ? 'INCONCLUSIVE'
-            : 'PASS';
-    out(
-      `  ${verdict.padEnd(12)} ${j.drill.name.padEnd(18)} ${String(j.sla.length - failed - inconclusive).padStart(2)}/${j.sla.length} SLAs met  ${formatDuration(j.durationMs)}`,
-    );
-  }
 }
 
 function printPlan(d: DrillPlan, target: DrillOptions['target']): void {

@@ -9,7 +9,7 @@ export type RunStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
 export interface ActionRecord {
   /** The step name SLAs refer to. */
   name: string;
-  kind: 'fault' | 'revert' | 'admin' | 'shell';
+  kind: 'fault' | 'revert' | 'admin' | 'shell' | 'runbook';
   /** What was done where, one line (`SIGKILL app1 (pid 4242)`). */
   description: string;
   targets: string[];
@@ -23,6 +23,30 @@ export interface ActionRecord {
   error?: string;
   /** Shell stdout/stderr, admin answers. */
   output?: string;
+  /** A runbook step: the line of its block in the runbook, and where it failed. */
+  line?: number;
+  failedAt?: number;
+  /** A runbook step: how it failed (exit-code, output-changed, command-not-found, timed-out). */
+  failure?: string;
+  /** A runbook step with `eventually`: how many times it ran. */
+  attempts?: number;
+}
+
+/** What a runbook verification adds to the journal (the steps are `actions` of kind `runbook`). */
+export interface RunbookRecord {
+  file: string;
+  title: string;
+  rtoMs: number;
+  /** `restored.when`, as written. */
+  restoredWhen: string[];
+  restoredForMs: number;
+  /** When the fault the runbook recovers from was injected. */
+  injectedAt: number;
+  /** When the restored conditions had held over `restoredForMs`; null when they never did. */
+  restoredAt: number | null;
+  verdict: 'verified' | 'failed';
+  /** Why it failed, naming the file and line. */
+  reason?: string;
 }
 
 export interface RevertRecordResult {
@@ -99,4 +123,6 @@ export interface Journal {
     dropped: number;
     error?: string;
   };
+  /** Present when the run verified a runbook. */
+  runbook?: RunbookRecord;
 }

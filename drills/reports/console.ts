@@ -51,14 +51,30 @@ export function renderSummary(journal: Journal, options: { color?: boolean } = {
     journal.status !== 'completed'
       ? c('red', journal.status.toUpperCase())
       : journal.deviated
-        ? c('red', 'SLA BREACHED')
+        ? c('red', journal.runbook ? 'FAILED VERIFICATION' : 'SLA BREACHED')
         : inconclusive > 0
           ? c('yellow', 'INCONCLUSIVE')
-          : c('green', 'PASSED');
+          : c('green', journal.runbook ? 'VERIFIED' : 'PASSED');
+  const subject = journal.runbook
+    ? `runbook ${journal.runbook.file.split('/').pop()} (fault from drill ${journal.drill.name})`
+    : journal.drill.name;
   lines.push(
-    `  ${c('bold', journal.drill.name)}: ${verdict} in ${(journal.durationMs / 1000).toFixed(1)}s (${journal.sla.length - failed - inconclusive}/${journal.sla.length} SLAs met)`,
+    `  ${c('bold', subject)}: ${verdict} in ${(journal.durationMs / 1000).toFixed(1)}s (${journal.sla.length - failed - inconclusive}/${journal.sla.length} SLAs met)`,
   );
   if (journal.reason) lines.push(`  reason: ${journal.reason}`);
+  const runbook = journal.runbook;
+  if (runbook) {
+    const word = runbook.verdict === 'verified' ? c('green', 'VERIFIED') : c('red', 'NOT VERIFIED');
+    lines.push(`  runbook ${runbook.title}: ${word}${runbook.reason ? `: ${runbook.reason}` : ''}`);
+    for (const a of journal.actions.filter((x) => x.kind === 'runbook')) {
+      const m =
+        a.status === 'ok' ? c('green', '✔') : a.status === 'failed' ? c('red', '✘') : c('yellow', '-');
+      const tries = a.attempts && a.attempts > 1 ? `, ${a.attempts} attempts` : '';
+      lines.push(
+        `  ${m} step ${a.name} (line ${a.line ?? '?'})  ${((a.endedAt - a.startedAt) / 1000).toFixed(1)}s${tries}${a.status === 'ok' ? '' : `  ${a.error ?? ''}`}`,
+      );
+    }
+  }
   if (rows.length) {
     lines.push(
       `    ${'SLA'.padEnd(widths[0] as number)}  ${'window'.padEnd(widths[1] as number)}  ${'measured'.padStart(widths[2] as number)}  limit`,

@@ -53,7 +53,7 @@ function actionRows(journal: Journal): string {
   return journal.actions
     .map(
       (a) =>
-        `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.trigger)}</td><td>${at(a.startedAt)}</td><td>${a.revertedAt ? at(a.revertedAt) : ''}</td><td class="${a.status === 'ok' ? 'passed' : 'failed'}">${a.status}</td><td>${escapeHtml(a.error ?? a.description)}${a.output ? `<br><small>${escapeHtml(a.output)}</small>` : ''}</td></tr>`,
+        `<tr><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.trigger)}</td><td>${at(a.startedAt)}</td><td>${a.revertedAt ? at(a.revertedAt) : ''}</td><td class="${a.status === 'ok' ? 'passed' : 'failed'}">${a.status}${a.line ? ` (line ${a.line})` : ''}</td><td>${escapeHtml(a.error ?? a.description)}${a.output ? `<br><small>${escapeHtml(a.output)}</small>` : ''}</td></tr>`,
     )
     .join('\n');
 }
@@ -68,7 +68,7 @@ export function renderHtml(journal: Journal): string {
 <body>
 <header id="summary">
 <h1>${escapeHtml(journal.drill.name)} — <span class="status-${journal.status}">${journal.status}</span>${journal.deviated ? ' <span class="failed">deviated</span>' : ''}</h1>
-<div class="meta">${escapeHtml(journal.drill.description)}</div>
+<div class="meta">${journal.runbook ? `runbook ${escapeHtml(journal.runbook.file)}: ${escapeHtml(journal.runbook.title)} — <span class="${journal.runbook.verdict === 'verified' ? 'passed' : 'failed'}">${journal.runbook.verdict}</span>${journal.runbook.reason ? ` (${escapeHtml(journal.runbook.reason)})` : ''}<br>` : ''}${escapeHtml(journal.drill.description)}</div>
 <dl>
 <dt>status</dt><dd class="status-${journal.status}">${journal.status}</dd>
 <dt>deviated</dt><dd>${journal.deviated ? 'yes: an SLA or the steady state after did not hold' : 'no'}</dd>

@@ -115,6 +115,58 @@ describe('renderJunit', () => {
     expect(testcases(sampleJournal()).some((c) => c.attributes.name === 'run')).toBe(false);
   });
 
+  it('for a runbook: one testcase per step (failed at its line, later ones skipped) and the RTO', () => {
+    const journal = sampleJournal();
+    const at = journal.clockOrigin + 2000;
+    const step = (name: string, status: 'ok' | 'failed' | 'skipped', line: number, error?: string) => ({
+      name,
+      kind: 'runbook' as const,
+      description: `runbooks/primary-down.md:${line} ${name}`,
+      targets: [],
+      trigger: 'after the previous step',
+      startedAt: at,
+      endedAt: at + 1500,
+      status,
+      line,
+      ...(error ? { error } : {}),
+      ...(status === 'failed' ? { failure: 'output-changed', failedAt: line + 1 } : {}),
+    });
+    journal.actions = [
+      step('confirm-down', 'ok', 19),
+      step(
+        'start-app1',
+        'failed',
+        28,
+        'runbooks/primary-down.md:29: `x`: output line 1: expected "a", got "b"',
+      ),
+      step('back', 'skipped', 36, 'an earlier step failed'),
+    ];
+    journal.runbook = {
+      file: 'runbooks/primary-down.md',
+      title: 'A primary is down',
+      rtoMs: 30_000,
+      restoredWhen: ['error_rate==0'],
+      restoredForMs: 2000,
+      injectedAt: at,
+      restoredAt: null,
+      verdict: 'failed',
+    };
+    const doc = parseXml(renderJunit(journal));
+    const suite = doc.children[0];
+    expect(suite?.attributes.name).toBe('faultline.runbook.primary-down');
+    const cases = suite?.children ?? [];
+    const steps = cases.filter((c) => c.attributes.name?.startsWith('step '));
+    expect(steps.map((c) => [c.attributes.name, c.children[0]?.name ?? 'passed'])).toEqual([
+      ['step confirm-down (line 19)', 'passed'],
+      ['step start-app1 (line 28)', 'failure'],
+      ['step back (line 36)', 'skipped'],
+    ]);
+    expect(steps[1]?.children[0]?.attributes).toMatchObject({ type: 'output-changed' });
+    expect(steps[1]?.children[0]?.attributes.message).toContain('runbooks/primary-down.md:29');
+    expect(steps[0]?.attributes.time).toBe('1.500');
+    expect(suite?.attributes).toMatchObject({ tests: '11', failures: '2', skipped: '2' });
+  });
+
   it('escapes <, &, ", \' in names, messages and texts so the XML stays well-formed', () => {
     const tricky = `p(99)<250ms & "quoted" 'single' </testcase><x>`;
     const journal = sampleJournal();

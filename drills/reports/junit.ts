@@ -1,4 +1,4 @@
-import type { Journal } from '../journal/types.ts';
+import type { ActionRecord, Journal } from '../journal/types.ts';
 import type { SlaResult } from '../sla/types.ts';
 
 export function escapeXml(text: string): string {
@@ -25,11 +25,30 @@ function testcase(classname: string, name: string, r: SlaResult): string {
   return `${open}>\n${body}\n    </testcase>`;
 }
 
-/** JUnit XML: one testcase per SLA and steady-state threshold, for CI test reports. */
+/** A runbook step: passed, failed at a line (a failure), or never run (skipped). */
+function stepCase(classname: string, a: ActionRecord): string {
+  const seconds = ((a.endedAt - a.startedAt) / 1000).toFixed(3);
+  const open = `    <testcase classname="${escapeXml(classname)}" name="${escapeXml(`step ${a.name} (line ${a.line ?? '?'})`)}" time="${seconds}"`;
+  if (a.status === 'ok') return `${open}/>`;
+  const why = a.error ?? a.status;
+  const body =
+    a.status === 'failed'
+      ? `      <failure message="${escapeXml(why)}" type="${escapeXml(a.failure ?? 'step-failed')}">${escapeXml(`${why}${a.output ? `\n${a.output}` : ''}`)}</failure>`
+      : `      <skipped message="${escapeXml(why)}"/>`;
+  return `${open}>\n${body}\n    </testcase>`;
+}
+
+/**
+ * JUnit XML: one testcase per SLA and steady-state threshold, for CI test reports; for a
+ * runbook, one per step too, and the RTO is one of the SLAs.
+ */
 export function renderJunit(journal: Journal): string {
-  const classname = `faultline.${journal.drill.name}`;
+  const runbookName = journal.runbook?.file.split('/').pop()?.replace(/\.md$/i, '');
+  const classname = runbookName ? `faultline.runbook.${runbookName}` : `faultline.${journal.drill.name}`;
+  const steps = journal.actions.filter((a) => a.kind === 'runbook');
   const cases = [
     ...journal.steadyState.before.map((r) => testcase(classname, `steady state before: ${r.source}`, r)),
+    ...steps.map((a) => stepCase(classname, a)),
     ...journal.sla.map((r) => testcase(classname, r.source, r)),
     ...journal.steadyState.after.map((r) => testcase(classname, `steady state after: ${r.source}`, r)),
   ];
@@ -42,8 +61,11 @@ export function renderJunit(journal: Journal): string {
     );
   }
   const all = [...journal.steadyState.before, ...journal.sla, ...journal.steadyState.after];
-  const failures = all.filter((r) => r.verdict === 'failed').length;
-  const skipped = all.filter((r) => r.verdict === 'inconclusive').length;
+  const failures =
+    all.filter((r) => r.verdict === 'failed').length + steps.filter((a) => a.status === 'failed').length;
+  const skipped =
+    all.filter((r) => r.verdict === 'inconclusive').length +
+    steps.filter((a) => a.status === 'skipped').length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="faultline" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}">`,

@@ -48,6 +48,13 @@ const frontMatterSchema = z.strictObject({
     ),
     for: durationField(100).default(2000),
   }),
+  /** Conditions over the whole runbook, fault to last step (`errors==0` for a deploy). */
+  throughout: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? [value] : value),
+      z.array(condition, { error: 'must be a condition or a list of them, e.g. [errors==0]' }),
+    )
+    .default([]),
   title: z.string().min(1).optional(),
 });
 

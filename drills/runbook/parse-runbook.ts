@@ -88,6 +88,7 @@ export function parseRunbook(text: string, file: string): RunbookPlan {
       conditions: fm.restored.when,
       windowMs: fm.restored.for,
     },
+    throughout: fm.throughout,
     steps,
   };
 }

@@ -48,5 +48,7 @@ export interface RunbookPlan {
   rtoMs: number;
   /** Service counts as restored once all of these hold over `windowMs`. */
   restored: { conditions: Sla[]; windowMs: number };
+  /** Must hold over the whole runbook, from the fault to the end of the last step. */
+  throughout: Sla[];
   steps: RunbookStep[];
 }

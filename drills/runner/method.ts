@@ -216,7 +216,8 @@ export function stepTimings(
   actions: readonly ActionRecord[],
   methodEnd: number,
 ): StepTiming[] {
-  const ran = actions.filter((a) => a.status !== 'skipped');
+  // Runbook steps are not drill steps: SLA windows never name them.
+  const ran = actions.filter((a) => a.status !== 'skipped' && a.kind !== 'runbook');
   return ran.map((a, i) => {
     const step = steps.find((s) => s.name === a.name) as PlanStep;
     const revertStep = ran.find(

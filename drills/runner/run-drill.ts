@@ -4,16 +4,22 @@ import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { ChaosSession } from '../../chaos/session.ts';
 import { FaultlineError } from '../../core/errors.ts';
 import { openLocalStack, type RunningStack, type StackKind } from '../../stack/index.ts';
-import type { ActionRecord, Journal, RevertRecordResult, RunStatus } from '../journal/types.ts';
+import type {
+  ActionRecord,
+  Journal,
+  RevertRecordResult,
+  RunbookRecord,
+  RunStatus,
+} from '../journal/types.ts';
 import { type RunningLoad, startLoad } from '../load/open-model.ts';
 import type { RequestsLogSummary } from '../recorder/requests-log.ts';
 import type { TimeWindow } from '../recording.ts';
 import { evaluateOn, evaluateSla } from '../sla/index.ts';
-import type { SlaContext, SlaResult } from '../sla/types.ts';
+import type { Sla, SlaContext, SlaResult } from '../sla/types.ts';
 import type { DrillPlan } from '../validate.ts';
 import { now, sleep, sleepUntil } from './clock.ts';
 import { DrillRecording } from './drill-recording.ts';
-import { runMethod, stepTimings } from './method.ts';
+import { type MethodContext, type MethodOutcome, runMethod, stepTimings } from './method.ts';
 
 export interface DrillProgress {
   elapsedMs: number;
@@ -42,6 +48,28 @@ export interface RunOptions {
    * runDrill returns, on every exit path. Default: none written (aggregates only).
    */
   requestsFile?: string;
+  /**
+   * Runs the method in place of the drill's own steps (runbook verification: the drill's fault,
+   * then the runbook). Its SLA results and runbook record join the journal; the method phase
+   * ends when it returns.
+   */
+  method?: (ctx: MethodContext, methodStart: number, live: LiveJudge) => Promise<CustomMethodOutcome>;
+}
+
+/** Judging windows of the run while it goes on. */
+export interface LiveJudge {
+  /** A window boundary at `t` (now): windows between marks can be judged. */
+  mark(t: number): void;
+  judge(conditions: readonly Sla[], window: TimeWindow & { name: string }): SlaResult[];
+  /** Every request intended before this time has finished (answered or timed out). */
+  settledBefore(): number;
+}
+
+export interface CustomMethodOutcome extends MethodOutcome {
+  sla?: SlaResult[];
+  /** True when the method's own checks failed (a runbook step, its RTO). */
+  deviated?: boolean;
+  runbook?: RunbookRecord;
 }
 
 export interface RunResult {
@@ -89,6 +117,7 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
   let actions: ActionRecord[] = [];
   let reverts: RevertRecordResult[] = [];
   let abortReason: string | undefined;
+  let custom: CustomMethodOutcome | undefined;
   // Nothing kept per request: records stream to requests.jsonl and fold into bounded aggregates.
   const recording = new DrillRecording(drill, BUCKET_MS);
   let requestLog: RequestsLogSummary | undefined;
@@ -186,29 +215,44 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
           stop.abort(new Error(abortReason));
         }
       }, ABORT_CHECK_MS);
-      let outcome: Awaited<ReturnType<typeof runMethod>>;
+      let outcome: MethodOutcome;
       try {
-        outcome = await runMethod(
-          {
-            steps: drill.steps,
-            target: live,
-            session,
-            signal: stop.signal,
-            events,
-            log,
-            onStep: (name) => {
-              currentAction = name;
-            },
-            onTime: recording.stepTimed,
+        const methodContext: MethodContext = {
+          steps: drill.steps,
+          target: live,
+          session,
+          signal: stop.signal,
+          events,
+          log,
+          onStep: (name) => {
+            currentAction = name;
           },
-          methodStart,
-        );
+          onTime: recording.stepTimed,
+        };
+        if (options.method) {
+          const running = load;
+          const judge: LiveJudge = {
+            mark: (t) => recording.mark(t),
+            judge: (conditions, window) => conditions.map((c) => evaluateOn(c, window, context())),
+            settledBefore: () => {
+              const oldest = running.oldestPending();
+              const t = now() - SETTLE_MS;
+              return oldest === undefined ? t : Math.min(t, oldest);
+            },
+          };
+          custom = await options.method(methodContext, methodStart, judge);
+          outcome = custom;
+        } else {
+          outcome = await runMethod(methodContext, methodStart);
+        }
         actions = outcome.actions;
-        if (!stop.signal.aborted && !outcome.error) await sleepUntil(phases.method.end, stop.signal);
+        if (!stop.signal.aborted && !outcome.error && !options.method)
+          await sleepUntil(phases.method.end, stop.signal);
       } finally {
         clearInterval(watcher);
       }
-      phases.method.end = Math.max(now(), phases.method.end);
+      // A custom method (a runbook) ends when it returns; the drill's own lasts its `duration`.
+      phases.method.end = options.method ? now() : Math.max(now(), phases.method.end);
       recording.mark(phases.method.end);
       if (stop.signal.aborted) throw stop.signal.reason;
       if (outcome.error) {
@@ -267,9 +311,11 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
     }
   }
 
-  const sla = evaluateSlas(drill, context(), actions, phases, status);
+  const sla = [...evaluateSlas(drill, context(), actions, phases, status), ...(custom?.sla ?? [])];
   const deviated =
-    sla.some((r) => r.verdict === 'failed') || steady.after.some((r) => r.verdict === 'failed');
+    sla.some((r) => r.verdict === 'failed') ||
+    steady.after.some((r) => r.verdict === 'failed') ||
+    custom?.deviated === true;
   const endedAt = new Date();
   const end = phases.after?.end ?? phases.method?.end ?? now();
   const journal: Journal = {
@@ -294,6 +340,7 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
     timeline: phases.before && load ? recording.recorder.timeline(load.startedAt, end, BUCKET_MS) : [],
     events,
     ...(requestLog ? { requestLog } : {}),
+    ...(custom?.runbook ? { runbook: custom.runbook } : {}),
   };
   return { journal };
 }

@@ -79,8 +79,8 @@ export class ComposeProject {
     readonly vars: Record<string, string>,
   ) {}
 
-  /** The compose command for this project, runnable from any folder. */
-  get commandLine(): string {
+  /** The compose command for this project, runnable from any folder (with `vars` set). */
+  get commandArgv(): string[] {
     return [
       this.command.bin,
       ...this.command.pre,
@@ -88,7 +88,11 @@ export class ComposeProject {
       join(this.dir, 'docker-compose.yml'),
       '-p',
       this.name,
-    ].join(' ');
+    ];
+  }
+
+  get commandLine(): string {
+    return this.commandArgv.join(' ');
   }
 
   async compose(args: string[], what: string, timeoutMs?: number): Promise<RunResult> {

@@ -245,6 +245,13 @@ export class ComposeDrillStack {
       admin: this.admin,
       targets: new DockerTargetProvider(this.docker, this.project.name, { toxicProxies: stack.proxies }),
       backups: stack.backends.filter((b) => b.backup).map((b) => b.name),
+      operator: {
+        adminUrl: this.adminUrl,
+        adminToken: this.project.vars.FAULTLINE_ADMIN_TOKEN as string,
+        services: this.project.commandArgv,
+        servicesEnv: this.project.vars,
+        statusVerb: 'ps',
+      },
       subscribe: (listener) => events.subscribe(listener),
       stop: async () => events.close(),
     };

@@ -169,6 +169,11 @@ export class LocalStack {
     return this.endpoints.adminUrl;
   }
 
+  /** The file this stack records its process instances in (`faultline stack --stack`). */
+  get stackFile(): string {
+    return this.stateFile;
+  }
+
   get proxyControlUrl(): string | undefined {
     return this.proxyControl?.url;
   }

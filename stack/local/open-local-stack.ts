@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { AdminClient } from '../../balancer/index.ts';
+import { PACKAGE_ROOT } from '../../core/build-state.js';
 import { FaultlineError } from '../../core/errors.ts';
 import { type RunningStack, waitUntilServing } from '../running-stack.ts';
 import { DRILL_HEALTH, STACK_POOL } from '../sample.ts';
@@ -41,6 +43,12 @@ export async function openLocalStack(stack: StackSpec): Promise<RunningStack> {
     admin,
     targets: local.targets,
     backups: stack.backends.filter((b) => b.backup).map((b) => b.name),
+    operator: {
+      adminUrl: local.adminUrl,
+      services: [process.execPath, join(PACKAGE_ROOT, 'bin', 'faultline.js'), 'stack'],
+      servicesEnv: { FAULTLINE_STACK: local.stackFile },
+      statusVerb: 'status',
+    },
     subscribe: (listener) => local.subscribe(listener),
     stop: () => local.stop(),
   };

@@ -1,0 +1,139 @@
+import { join, relative, resolve } from 'node:path';
+import { describeEvent } from '../../balancer/index.ts';
+import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
+import { leftToRevert } from '../../chaos/session.ts';
+import { formatDuration } from '../../core/duration.ts';
+import type { Journal } from '../../drills/journal/types.ts';
+import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
+import { newRunId, type RunOptions, type RunResult } from '../../drills/runner/run-drill.ts';
+import type { DrillPlan } from '../../drills/validate.ts';
+import { ComposeDrillStack, type StackKind } from '../../stack/index.ts';
+import { EXIT } from '../exit-codes.ts';
+import { onSignals } from '../signals.ts';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** One run the command makes: a drill, or a runbook's verification. */
+export interface RunItem {
+  heading: string;
+  name: string;
+  run(options: RunOptions): Promise<RunResult>;
+}
+
+export interface RunAndReportOptions {
+  target: StackKind;
+  reportDir: string;
+  ledger?: string;
+  progress: boolean;
+  keep?: boolean;
+  project: string;
+}
+
+/**
+ * Runs each item on a fresh stack of the target (compose: one project for all), prints its
+ * events and summary, writes its reports; SIGINT reverts and stops. Returns the exit code.
+ */
+export async function runAndReport(items: readonly RunItem[], options: RunAndReportOptions): Promise<number> {
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals, count: number) => {
+    if (count === 1) {
+      process.stderr.write(
+        `\nreceived ${signal}: reverting every fault, then stopping (again to quit at once)\n`,
+      );
+      interrupt.abort();
+    } else {
+      const left = leftToRevert(new Ledger(ledgerPath(options.ledger)));
+      process.stderr.write(
+        `faultline: quitting without finishing the revert; still to revert: ${left.join('; ') || 'nothing'}\n` +
+          `finish it with: faultline revert${options.ledger ? ` --ledger ${options.ledger}` : ''}\n`,
+      );
+      process.exit(EXIT.interrupted);
+    }
+  };
+  const stopListening = onSignals(onSignal);
+  const live = options.progress && process.stdout.isTTY === true;
+  const journals: Journal[] = [];
+  let compose: ComposeDrillStack | undefined;
+  try {
+    if (options.target === 'compose') {
+      compose = await ComposeDrillStack.up({
+        project: options.project,
+        ...(options.keep ? { keep: true } : {}),
+        log: (line) => out(`  ${line}`),
+      });
+    }
+    for (const item of items) {
+      if (interrupt.signal.aborted) break;
+      out(`\n▶ ${item.heading}`);
+      const runId = newRunId(item.name);
+      const dir = resolve(options.reportDir, runId);
+      const { journal } = await item.run({
+        stack: options.target,
+        ...(compose
+          ? { openStack: (stack: DrillPlan['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
+          : {}),
+        signal: interrupt.signal,
+        runId,
+        requestsFile: join(dir, 'requests.jsonl'),
+        ...(options.ledger ? { ledgerFile: options.ledger } : {}),
+        log: (line) => print(live, `  ${line}`),
+        onProgress: (p) => {
+          if (live) process.stdout.write(`\r\x1b[2K${renderProgress(p)}`);
+        },
+      });
+      if (live) process.stdout.write('\r\x1b[2K');
+      for (const e of journal.events) {
+        if (e.kind === 'balancer-started' || e.kind === 'balancer-stopping') continue;
+        out(`  ${formatDuration(Math.max(0, e.at - journal.clockOrigin)).padStart(7)}  ${describeEvent(e)}`);
+      }
+      await writeReports(journal, dir);
+      out(renderSummary(journal, { color: process.stdout.isTTY === true }));
+      out(
+        `  reports: ${relative(process.cwd(), dir) || dir}/{journal.json, junit.xml, report.html, requests.jsonl}`,
+      );
+      journals.push(journal);
+    }
+  } finally {
+    try {
+      await compose?.close();
+    } finally {
+      stopListening();
+    }
+  }
+  if (journals.length > 1) printTotals(journals);
+  return exitCodeOf(journals, interrupt.signal.aborted);
+}
+
+function print(live: boolean, line: string): void {
+  out(live ? `\r\x1b[2K${line}` : line);
+}
+
+/** The worst outcome wins: interrupted, then errors, then SLA breaches, then inconclusive. */
+export function exitCodeOf(journals: readonly Journal[], interrupted: boolean): number {
+  if (interrupted || journals.some((j) => j.status === 'interrupted')) return EXIT.interrupted;
+  const failedToRun = (j: Journal) =>
+    j.status === 'failed' || (j.status === 'aborted' && j.phases.method === undefined);
+  if (journals.some(failedToRun)) return EXIT.error;
+  if (journals.some((j) => j.deviated || j.status === 'aborted')) return EXIT.slaBreach;
+  if (journals.some((j) => j.sla.some((s) => s.verdict === 'inconclusive'))) return EXIT.inconclusive;
+  return EXIT.ok;
+}
+
+function printTotals(journals: readonly Journal[]): void {
+  out(journals.some((j) => j.runbook) ? '\nall runbooks' : '\nall drills');
+  for (const j of journals) {
+    const failed = j.sla.filter((s) => s.verdict === 'failed').length;
+    const inconclusive = j.sla.filter((s) => s.verdict === 'inconclusive').length;
+    const verdict =
+      j.status !== 'completed'
+        ? j.status.toUpperCase()
+        : failed > 0 || j.deviated
+          ? 'BREACH'
+          : inconclusive > 0
+            ? 'INCONCLUSIVE'
+            : 'PASS';
+    out(
+      `  ${verdict.padEnd(12)} ${(j.runbook ? (j.runbook.file.split('/').pop() ?? j.drill.name) : j.drill.name).padEnd(18)} ${String(j.sla.length - failed - inconclusive).padStart(2)}/${j.sla.length} SLAs met  ${formatDuration(j.durationMs)}`,
+    );
+  }
+}
