@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { registerDrillLoaders } from '../../core/build-state.js';
 import { formatDuration } from '../../core/duration.ts';
 import { FaultlineError } from '../../core/errors.ts';
@@ -8,6 +8,7 @@ import { describeAction } from '../../drills/runner/method.ts';
 import { type RunOptions, runDrill } from '../../drills/runner/run-drill.ts';
 import type { DrillPlan } from '../../drills/validate.ts';
 import { composeProblems, DEFAULT_COMPOSE_PROJECT, type StackKind } from '../../stack/index.ts';
+import { parseProject, parseTarget } from '../options.ts';
 import { runAndReport } from './run-and-report.ts';
 
 interface DrillOptions {
@@ -31,24 +32,14 @@ export function registerDrillCommand(program: Command): void {
     .option(
       '--target <stack>',
       'the stack the drills target: local (child processes, default) or compose (containers)',
-      (value: string) => {
-        if (value !== 'local' && value !== 'compose')
-          throw new InvalidArgumentError('must be "local" or "compose"');
-        return value;
-      },
+      parseTarget,
       'local',
     )
     .option('--keep', 'with --target compose: leave the stack running afterwards')
     .option(
       '--project <name>',
       'with --target compose: the compose project name',
-      (value: string) => {
-        if (!/^[a-z0-9][a-z0-9_-]*$/.test(value))
-          throw new InvalidArgumentError(
-            'must be lower-case letters, digits, "_" and "-", starting with a letter or digit',
-          );
-        return value;
-      },
+      parseProject,
       DEFAULT_COMPOSE_PROJECT,
     )
     .option('--report-dir <dir>', 'where reports/<run-id>/ go', 'reports')

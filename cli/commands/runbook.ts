@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { registerDrillLoaders } from '../../core/build-state.js';
 import { formatDuration } from '../../core/duration.ts';
 import { FaultlineError } from '../../core/errors.ts';
@@ -10,6 +10,7 @@ import { describeAction } from '../../drills/runner/method.ts';
 import type { RunOptions } from '../../drills/runner/run-drill.ts';
 import type { DrillPlan } from '../../drills/validate.ts';
 import { composeProblems, DEFAULT_COMPOSE_PROJECT, type StackKind } from '../../stack/index.ts';
+import { parseProject, parseTarget } from '../options.ts';
 import { runAndReport } from './run-and-report.ts';
 
 interface VerifyOptions {
@@ -36,14 +37,15 @@ export function registerRunbookCommand(program: Command): void {
     .option(
       '--target <stack>',
       "local (child processes) or compose (containers); default: the runbook's own `target`, else local",
-      (value: string) => {
-        if (value !== 'local' && value !== 'compose')
-          throw new InvalidArgumentError('must be "local" or "compose"');
-        return value;
-      },
+      parseTarget,
     )
     .option('--keep', 'with --target compose: leave the stack running afterwards')
-    .option('--project <name>', 'with --target compose: the compose project name', DEFAULT_COMPOSE_PROJECT)
+    .option(
+      '--project <name>',
+      'with --target compose: the compose project name',
+      parseProject,
+      DEFAULT_COMPOSE_PROJECT,
+    )
     .option('--report-dir <dir>', 'where reports/<run-id>/ go', 'reports')
     .option('--dry-run', 'validate and print the plan; start nothing, inject nothing')
     .option('--ledger <file>', 'fault ledger (default .faultline/ledger.jsonl, or $FAULTLINE_LEDGER)')

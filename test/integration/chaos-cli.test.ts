@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StackState } from '../../chaos/targets/stack-state.ts';
 import { startNode } from '../fixtures/cli-process.ts';
+import { startDemo } from '../fixtures/demo-stack.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/faultline.js');
@@ -34,11 +35,7 @@ let state: StackState;
 const stray: ChildProcess[] = [];
 
 beforeAll(async () => {
-  demo = start([BIN, 'demo']);
-  await vi.waitFor(() => {
-    expect(existsSync(stackFile), 'the demo stack file').toBe(true);
-    expect(demo.out(), 'the demo stack').toContain('stack ');
-  }, SETTLE);
+  demo = await startDemo(env);
   state = JSON.parse(readFileSync(stackFile, 'utf8')) as StackState;
 }, 30_000);
 

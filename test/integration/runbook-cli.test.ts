@@ -29,7 +29,10 @@ describe('faultline runbook verify (no stack started)', () => {
 
   it('a malformed runbook: one message naming the file and each line, exit 1, nothing started', async () => {
     const file = join(dir, 'bad.md');
-    writeFileSync(file, '---\nfault: primary-crash\nrto: soon\nrestored: { when: p(99)<<1 }\n---\n```sh {"nmae":"x"}\ntrue\n```\n');
+    writeFileSync(
+      file,
+      '---\nfault: primary-crash\nrto: soon\nrestored: { when: p(99)<<1 }\n---\n```sh {"nmae":"x"}\ntrue\n```\n',
+    );
     const r = await runbook('verify', file);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${file}:3: rto: must be a duration`);
@@ -40,15 +43,23 @@ describe('faultline runbook verify (no stack started)', () => {
 
   it('an unknown fault drill or step, and a missing runbook, are named', async () => {
     const unknown = join(dir, 'unknown.md');
-    writeFileSync(unknown, '---\nfault: primary-krash\nrto: 10s\nrestored: { when: errors==0 }\n---\n```sh\ntrue\n```\n');
+    writeFileSync(
+      unknown,
+      '---\nfault: primary-krash\nrto: 10s\nrestored: { when: errors==0 }\n---\n```sh\ntrue\n```\n',
+    );
     const r = await runbook('verify', unknown, '--dry-run');
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${unknown}:2: fault: no drill "primary-krash"`);
     const step = join(dir, 'step.md');
-    writeFileSync(step, '---\nfault: { drill: primary-crash, step: boom }\nrto: 10s\nrestored: { when: errors==0 }\n---\n```sh\ntrue\n```\n');
+    writeFileSync(
+      step,
+      '---\nfault: { drill: primary-crash, step: boom }\nrto: 10s\nrestored: { when: errors==0 }\n---\n```sh\ntrue\n```\n',
+    );
     const s = await runbook('verify', step, '--dry-run');
     expect(s.code).toBe(1);
-    expect(s.err).toContain(`${step}:2: fault.step: drill primary-crash has no step "boom" (steps: crash, restore)`);
+    expect(s.err).toContain(
+      `${step}:2: fault.step: drill primary-crash has no step "boom" (steps: crash, restore)`,
+    );
     const missing = await runbook('verify', join(dir, 'nope.md'));
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('no runbook at');

@@ -1,18 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackState } from '../../chaos/targets/stack-state.ts';
 import { startNode } from '../fixtures/cli-process.ts';
+import { BIN, ROOT, startDemo } from '../fixtures/demo-stack.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/faultline.js');
 const dir = mkdtempSync(join(tmpdir(), 'faultline-stack-cli-'));
 const stackFile = join(dir, 'stack.json');
 const env = { ...process.env, FAULTLINE_STACK: stackFile, FAULTLINE_LEDGER: join(dir, 'ledger.jsonl') };
 const start = (args: string[]) => startNode(args, { cwd: ROOT, env });
-const SETTLE = { timeout: 15_000, interval: 50 };
 
 async function run(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const p = start([BIN, 'stack', ...args]);
@@ -35,11 +32,7 @@ const recorded = (name: string) =>
   (JSON.parse(readFileSync(stackFile, 'utf8')) as StackState).processes.find((p) => p.name === name);
 
 beforeAll(async () => {
-  demo = start([BIN, 'demo']);
-  await vi.waitFor(() => {
-    expect(existsSync(stackFile), 'the demo stack file').toBe(true);
-    expect(demo.out(), 'the demo stack').toContain('stack ');
-  }, SETTLE);
+  demo = await startDemo(env);
 }, 30_000);
 
 afterAll(async () => {
