@@ -7,8 +7,8 @@ import { importDrillFile, resolveDrillFiles } from '../../drills/drill-files.ts'
 import { describeAction } from '../../drills/runner/method.ts';
 import { type RunOptions, runDrill } from '../../drills/runner/run-drill.ts';
 import type { DrillPlan } from '../../drills/validate.ts';
-import { composeProblems, DEFAULT_COMPOSE_PROJECT, type StackKind } from '../../stack/index.ts';
-import { parseProject, parseTarget } from '../options.ts';
+import { composeProblems, type StackKind } from '../../stack/index.ts';
+import { parseTarget, withRunOptions } from '../options.ts';
 import { runAndReport } from './run-and-report.ts';
 
 interface DrillOptions {
@@ -25,8 +25,7 @@ interface DrillOptions {
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 export function registerDrillCommand(program: Command): void {
-  program
-    .command('drill')
+  withRunOptions(program.command('drill'))
     .description('run drills (default: the built-in catalog) on the embedded local stack and write reports')
     .argument('[drills...]', 'built-in drill names or paths to *.drill.ts files')
     .option(
@@ -35,18 +34,7 @@ export function registerDrillCommand(program: Command): void {
       parseTarget,
       'local',
     )
-    .option('--keep', 'with --target compose: leave the stack running afterwards')
-    .option(
-      '--project <name>',
-      'with --target compose: the compose project name',
-      parseProject,
-      DEFAULT_COMPOSE_PROJECT,
-    )
-    .option('--report-dir <dir>', 'where reports/<run-id>/ go', 'reports')
-    .option('--dry-run', 'validate and print the plan; start nothing, inject nothing')
     .option('--list', 'list the built-in drills')
-    .option('--ledger <file>', 'fault ledger (default .faultline/ledger.jsonl, or $FAULTLINE_LEDGER)')
-    .option('--no-progress', 'no live progress line')
     .action(async (names: string[], options: DrillOptions) => {
       const drills: DrillPlan[] = [];
       await registerDrillLoaders();

@@ -9,8 +9,8 @@ import { loadRunbookDrill, runbookDrillPlan, verifyRunbook } from '../../drills/
 import { describeAction } from '../../drills/runner/method.ts';
 import type { RunOptions } from '../../drills/runner/run-drill.ts';
 import type { DrillPlan } from '../../drills/validate.ts';
-import { composeProblems, DEFAULT_COMPOSE_PROJECT, type StackKind } from '../../stack/index.ts';
-import { parseProject, parseTarget } from '../options.ts';
+import { composeProblems, type StackKind } from '../../stack/index.ts';
+import { parseTarget, withRunOptions } from '../options.ts';
 import { runAndReport } from './run-and-report.ts';
 
 interface VerifyOptions {
@@ -28,8 +28,7 @@ const shown = (file: string) => relative(process.cwd(), file) || file;
 
 export function registerRunbookCommand(program: Command): void {
   const runbook = program.command('runbook').description('verify markdown runbooks under a real fault');
-  runbook
-    .command('verify')
+  withRunOptions(runbook.command('verify'))
     .description(
       "start the stack, inject the runbook's fault, run its steps and check that service is restored within its RTO",
     )
@@ -39,17 +38,6 @@ export function registerRunbookCommand(program: Command): void {
       "local (child processes) or compose (containers); default: the runbook's own `target`, else local",
       parseTarget,
     )
-    .option('--keep', 'with --target compose: leave the stack running afterwards')
-    .option(
-      '--project <name>',
-      'with --target compose: the compose project name',
-      parseProject,
-      DEFAULT_COMPOSE_PROJECT,
-    )
-    .option('--report-dir <dir>', 'where reports/<run-id>/ go', 'reports')
-    .option('--dry-run', 'validate and print the plan; start nothing, inject nothing')
-    .option('--ledger <file>', 'fault ledger (default .faultline/ledger.jsonl, or $FAULTLINE_LEDGER)')
-    .option('--no-progress', 'no live progress line')
     .action(async (args: string[], options: VerifyOptions) => {
       const runbooks = resolveRunbookFiles(args).map(loadRunbook);
       await registerDrillLoaders();
