@@ -67,6 +67,7 @@ unnamed
       fault: { drill: 'primary-crash', line: 2 },
       target: 'local',
       rtoMs: 30_000,
+      rtoLine: 4,
       restored: { windowMs: 2000 },
     });
     expect(plan.restored.conditions.map((c) => c.source)).toEqual(['error_rate==0', 'served_by(app1)>0']);

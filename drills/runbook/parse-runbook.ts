@@ -84,6 +84,7 @@ export function parseRunbook(text: string, file: string): RunbookPlan {
     fault: { ...fault, line: front.lineOf('fault') ?? 1 },
     ...(fm.target ? { target: fm.target } : {}),
     rtoMs: fm.rto,
+    rtoLine: front.lineOf('rto') ?? 1,
     restored: {
       conditions: fm.restored.when,
       windowMs: fm.restored.for,

@@ -92,9 +92,9 @@ export function runbookMethod(runbook: RunbookPlan) {
     const reason =
       failure ??
       (rto.verdict !== 'passed'
-        ? `${displayPath(runbook.file)}: ${rto.detail}`
+        ? `${where(runbook.rtoLine)}: ${rto.detail}`
         : broken
-          ? `${displayPath(runbook.file)}: throughout: ${broken.source}: ${broken.detail}`
+          ? `${displayPath(runbook.file)}: ${broken.source}: ${broken.detail}`
           : undefined);
     const record: RunbookRecord = {
       file: runbook.file,

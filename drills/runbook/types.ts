@@ -46,6 +46,8 @@ export interface RunbookPlan {
   /** The target the front matter names; `--target` overrides it. */
   target?: RunbookTarget;
   rtoMs: number;
+  /** The line of `rto` in the front matter: where a blown RTO is reported. */
+  rtoLine: number;
   /** Service counts as restored once all of these hold over `windowMs`. */
   restored: { conditions: Sla[]; windowMs: number };
   /** Must hold over the whole runbook, from the fault to the end of the last step. */

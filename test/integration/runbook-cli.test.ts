@@ -64,4 +64,16 @@ describe('faultline runbook verify (no stack started)', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('no runbook at');
   }, 30_000);
+
+  it('a runbook that fails verification exits 3 and names its line', async () => {
+    const file = join(dir, 'fails.md');
+    writeFileSync(
+      file,
+      '---\nfault: primary-crash\nrto: 10s\nrestored: { when: errors==0 }\n---\n```console {"name":"check"}\n$ echo v2\nv1\n```\n',
+    );
+    const r = await runbook('verify', file, '--no-progress', '--report-dir', join(dir, 'reports'));
+    expect(r.code, r.err).toBe(3);
+    expect(r.out).toContain(`${file}:7: \`echo v2\`: output line 1: expected "v1", got "v2"`);
+    expect(r.out).toContain('FAILED VERIFICATION');
+  }, 60_000);
 });

@@ -109,7 +109,26 @@ describe('faultline runbook verify on the local stack', () => {
     expect(journal.deviated).toBe(true);
     expect(journal.runbook).toMatchObject({ verdict: 'failed', restoredAt: null });
     expect(journal.runbook?.reason).toContain(
-      `${file}: service was never restored: served_by(app1)>0 did not hold over 1s within the RTO of 3s`,
+      `${file}:3: service was never restored: served_by(app1)>0 did not hold over 1s within the RTO of 3s`,
+    );
+  }, 60_000);
+
+  it('service restored after the RTO has passed fails as a blown RTO, with how long it took', async () => {
+    const { journal, file } = await verify(
+      'too-slow',
+      `\`\`\`sh {"name":"dawdle"}\nsleep 3\n\`\`\`\n${START}\n${BACK}`,
+      'rto: 2s\nrestored:\n  when: [error_rate==0, served_by(app1)>0]\n  for: 1s',
+    );
+    expect(runbookSteps(journal).map(([name, status]) => [name, status])).toEqual([
+      ['dawdle', 'ok'],
+      ['start', 'ok'],
+      ['back', 'ok'],
+    ]);
+    const rto = journal.sla.find((s) => s.source === 'restored within rto 2s');
+    expect(rto?.verdict).toBe('failed');
+    expect(rto?.value).toBeGreaterThan(3000);
+    expect(journal.runbook?.reason).toMatch(
+      new RegExp(`^${file.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}:3: .* after the fault, past the RTO of 2s$`),
     );
   }, 60_000);
 });
