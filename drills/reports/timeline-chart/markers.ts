@@ -18,13 +18,20 @@ function drawVerticalLine(parent: Element, x: number, attributes: Attributes): v
 }
 
 function drawActionMarker(chart: Chart, action: ActionRecord): void {
-  const group = appendSvg(chart.svg, 'g', { class: 'action-marker', 'data-name': action.name });
+  const group = appendSvg(chart.svg, 'g', {
+    class: 'action-marker',
+    'data-name': action.name,
+    'data-kind': action.kind,
+  });
   const started = xOf(chart, action.startedAt);
+  // A runbook's steps in blue, beside the drill's own actions in black; a failed one in red.
+  const ok = action.kind === 'runbook' ? '#2563eb' : '#111';
   drawVerticalLine(group, started, {
-    stroke: action.status === 'ok' ? '#111' : '#dc2626',
+    stroke: action.status === 'ok' ? ok : '#dc2626',
     'stroke-width': 1.2,
   });
-  appendSvg(group, 'text', { x: started + 3, y: PANELS_BOTTOM + 14, class: 'label' }, action.name);
+  const label = action.line ? `${action.name} (line ${action.line})` : action.name;
+  appendSvg(group, 'text', { x: started + 3, y: PANELS_BOTTOM + 14, class: 'label' }, label);
   appendSvg(group, 'title', {}, `${action.name}: ${action.description}`);
   if (action.revertedAt) {
     const reverted = xOf(chart, action.revertedAt);
