@@ -128,10 +128,14 @@ function printTotals(journals: readonly Journal[]): void {
       j.status !== 'completed'
         ? j.status.toUpperCase()
         : failed > 0 || j.deviated
-          ? 'BREACH'
+          ? j.runbook
+            ? 'NOT VERIFIED'
+            : 'BREACH'
           : inconclusive > 0
             ? 'INCONCLUSIVE'
-            : 'PASS';
+            : j.runbook
+              ? 'VERIFIED'
+              : 'PASS';
     out(
       `  ${verdict.padEnd(12)} ${(j.runbook ? (j.runbook.file.split('/').pop() ?? j.drill.name) : j.drill.name).padEnd(18)} ${String(j.sla.length - failed - inconclusive).padStart(2)}/${j.sla.length} SLAs met  ${formatDuration(j.durationMs)}`,
     );
