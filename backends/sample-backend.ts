@@ -11,7 +11,7 @@ import express from 'express';
 import { CONTROL_PREFIX, controlRoutes } from './control-routes.ts';
 import { createKnobs, type KnobController, type Knobs } from './knobs.ts';
 import { applyKnobs, HungRequests } from './misbehaviour.ts';
-import { failure, requestTarget, samePath, sampleRoutes } from './sample-routes.ts';
+import { failure, isHealthCheck, requestTarget, sampleRoutes } from './sample-routes.ts';
 import { BackendStats } from './stats.ts';
 import { createWebSocketEcho, type WebSocketEcho } from './websocket-echo.ts';
 
@@ -85,13 +85,13 @@ export function createSampleBackend(options: SampleBackendOptions = {}): SampleB
       control(req, res);
       return;
     }
-    const isHealth = (req.method === 'GET' || req.method === 'HEAD') && samePath(target.path, '/health');
+    const isHealth = isHealthCheck(req.method, target.path);
     stats.track(isHealth, res);
     const go = misbehave(isHealth, res);
-    if (go === true) routes(req, res, target);
+    if (go === true) routes(req, res, target, isHealth);
     else if (go !== false) {
       go.then(
-        (proceed) => proceed && routes(req, res, target),
+        (proceed) => proceed && routes(req, res, target, isHealth),
         (err: unknown) => fail(res, err),
       );
     }
