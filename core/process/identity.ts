@@ -7,11 +7,23 @@ import { FaultlineError } from '../errors.ts';
  * Undefined when the process is gone (or not on Linux).
  */
 export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/**
+ * The state letter of /proc/<pid>/stat (R, S, D; T or t stopped by a signal; Z zombie, X dead),
+ * undefined when no process has the pid.
+ */
+export function processState(pid: number): string | undefined {
+  return statFields(pid)?.[0];
+}
+
+/** /proc/<pid>/stat from field 3 (state) on. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
@@ -133,16 +145,8 @@ export async function waitForExit(target: number | ProcessInstance, timeoutMs: n
   const pid = typeof target === 'number' ? target : target.pid;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const state = (() => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (instance?.startTime && fields[19] !== instance.startTime) return 'gone';
-        return fields[0];
-      } catch {
-        return 'gone';
-      }
-    })();
+    const fields = statFields(pid);
+    const state = !fields || (instance?.startTime && fields[19] !== instance.startTime) ? 'gone' : fields[0];
     if (state === 'gone') return true;
     if ((state === 'Z' || state === 'X') && threadsGone(pid)) return true;
     await new Promise((r) => setTimeout(r, 20));

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { applyRevert } from '../../chaos/revert.ts';
 import { TargetNotFoundError } from '../../chaos/targets/errors.ts';
 import { PidTarget } from '../../chaos/targets/pid-target.ts';
 import { readStackState, type StackProcess } from '../../chaos/targets/stack-state.ts';
-import { assertProcessIdentity, instanceState } from '../../core/process/identity.ts';
+import { assertProcessIdentity, instanceState, processState } from '../../core/process/identity.ts';
 
 export type ServiceState = 'running' | 'paused' | 'stopped';
 
@@ -74,19 +73,9 @@ export class LocalServices {
 
 function stateOf(p: StackProcess): ServiceState {
   if (instanceState(p) !== 'same') return 'stopped';
-  const letter = processStateLetter(p.pid);
+  const letter = processState(p.pid);
   // A zombie has exited: its parent (the shell that started it, or an init that does not
   // reap) just has not collected it yet.
   if (letter === undefined || letter === 'Z' || letter === 'X') return 'stopped';
   return letter === 'T' || letter === 't' ? 'paused' : 'running';
-}
-
-/** The state letter of /proc/<pid>/stat (R, S, D, T for stopped by a signal, Z...). */
-function processStateLetter(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
 }
