@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { PACKAGE_ROOT } from './build-state.js';
 
 export { PACKAGE_ROOT };
@@ -9,4 +9,10 @@ export { PACKAGE_ROOT };
  */
 export function packagePath(...parts: string[]): string {
   return join(PACKAGE_ROOT, ...parts);
+}
+
+/** A path as messages show it: relative to the working folder when inside it, else absolute. */
+export function shownPath(file: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }

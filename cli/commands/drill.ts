@@ -1,8 +1,8 @@
-import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { registerDrillLoaders } from '../../core/build-state.js';
 import { formatDuration } from '../../core/duration.ts';
 import { FaultlineError } from '../../core/errors.ts';
+import { shownPath } from '../../core/paths.ts';
 import { importDrillFile, resolveDrillFiles } from '../../drills/drill-files.ts';
 import { describeAction } from '../../drills/runner/method.ts';
 import { type RunOptions, runDrill } from '../../drills/runner/run-drill.ts';
@@ -41,7 +41,7 @@ export function registerDrillCommand(program: Command): void {
       for (const file of resolveDrillFiles(names)) drills.push(await importDrillFile(file));
       if (options.target === 'compose') {
         const problems = drills.flatMap((d) =>
-          composeProblems(d.stack).map((p) => `  ${relative(process.cwd(), d.file) || d.file}: ${p}`),
+          composeProblems(d.stack).map((p) => `  ${shownPath(d.file)}: ${p}`),
         );
         if (problems.length > 0) {
           throw new FaultlineError(
@@ -71,7 +71,7 @@ export function registerDrillCommand(program: Command): void {
 
 function printPlan(d: DrillPlan, target: DrillOptions['target']): void {
   out(`\n${d.name}: ${d.description}`);
-  out(`  file        ${relative(process.cwd(), d.file) || d.file}`);
+  out(`  file        ${shownPath(d.file)}`);
   const backends = d.stack.backends
     .map((b) => `${b.name}${b.weight ? ` (weight ${b.weight})` : ''}${b.backup ? ' (backup)' : ''}`)
     .join(', ');

@@ -1,8 +1,9 @@
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describeEvent } from '../../balancer/index.ts';
 import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { leftToRevert } from '../../chaos/session.ts';
 import { formatDuration } from '../../core/duration.ts';
+import { shownPath } from '../../core/paths.ts';
 import type { Journal } from '../../drills/journal/types.ts';
 import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
 import { newRunId, type RunOptions, type RunResult } from '../../drills/runner/run-drill.ts';
@@ -88,9 +89,7 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
       }
       await writeReports(journal, dir);
       out(renderSummary(journal, { color: process.stdout.isTTY === true }));
-      out(
-        `  reports: ${relative(process.cwd(), dir) || dir}/{journal.json, junit.xml, report.html, requests.jsonl}`,
-      );
+      out(`  reports: ${shownPath(dir)}/{journal.json, junit.xml, report.html, requests.jsonl}`);
       journals.push(journal);
     }
   } finally {
@@ -137,7 +136,7 @@ function printTotals(journals: readonly Journal[]): void {
               ? 'VERIFIED'
               : 'PASS';
     out(
-      `  ${verdict.padEnd(12)} ${(j.runbook ? (j.runbook.file.split('/').pop() ?? j.drill.name) : j.drill.name).padEnd(18)} ${String(j.sla.length - failed - inconclusive).padStart(2)}/${j.sla.length} SLAs met  ${formatDuration(j.durationMs)}`,
+      `  ${verdict.padEnd(12)} ${(j.runbook ? `${j.runbook.name}.md` : j.drill.name).padEnd(18)} ${String(j.sla.length - failed - inconclusive).padStart(2)}/${j.sla.length} SLAs met  ${formatDuration(j.durationMs)}`,
     );
   }
 }

@@ -1,8 +1,8 @@
-import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { registerDrillLoaders } from '../../core/build-state.js';
 import { formatDuration } from '../../core/duration.ts';
 import { FaultlineError } from '../../core/errors.ts';
+import { shownPath } from '../../core/paths.ts';
 import { loadRunbook, resolveRunbookFiles } from '../../drills/runbook/load-runbook.ts';
 import type { RunbookPlan } from '../../drills/runbook/types.ts';
 import { loadRunbookDrill, runbookDrillPlan, verifyRunbook } from '../../drills/runbook/verify.ts';
@@ -24,7 +24,6 @@ interface VerifyOptions {
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const shown = (file: string) => relative(process.cwd(), file) || file;
 
 export function registerRunbookCommand(program: Command): void {
   const runbook = program.command('runbook').description('verify markdown runbooks under a real fault');
@@ -41,14 +40,13 @@ export function registerRunbookCommand(program: Command): void {
     .action(async (args: string[], options: VerifyOptions) => {
       const runbooks = resolveRunbookFiles(args).map(loadRunbook);
       await registerDrillLoaders();
-      const full: DrillPlan[] = [];
-      for (const r of runbooks) full.push(await loadRunbookDrill(r));
-      // Cut as the verification will run it: also checks that `fault.step` exists.
-      const drills = runbooks.map((r, i) => runbookDrillPlan(r, full[i] as DrillPlan));
+      // Each drill cut as the verification runs it (this also checks that `fault.step` exists).
+      const drills: DrillPlan[] = [];
+      for (const r of runbooks) drills.push(runbookDrillPlan(r, await loadRunbookDrill(r)));
       const target = targetOf(runbooks, options.target);
       if (target === 'compose') {
         const problems = drills.flatMap((d, i) =>
-          composeProblems(d.stack).map((p) => `  ${shown((runbooks[i] as RunbookPlan).file)}: ${p}`),
+          composeProblems(d.stack).map((p) => `  ${shownPath((runbooks[i] as RunbookPlan).file)}: ${p}`),
         );
         if (problems.length > 0) {
           throw new FaultlineError(
@@ -63,9 +61,9 @@ export function registerRunbookCommand(program: Command): void {
       }
       process.exitCode = await runAndReport(
         runbooks.map((r, i) => ({
-          heading: `runbook ${shown(r.file)}: ${r.title}`,
+          heading: `runbook ${shownPath(r.file)}: ${r.title}`,
           name: r.name,
-          run: (runOptions: RunOptions) => verifyRunbook(r, full[i] as DrillPlan, runOptions),
+          run: (runOptions: RunOptions) => verifyRunbook(r, drills[i] as DrillPlan, runOptions),
         })),
         { ...options, target },
       );
@@ -85,8 +83,8 @@ function targetOf(runbooks: readonly RunbookPlan[], flag: StackKind | undefined)
 }
 
 function printPlan(r: RunbookPlan, d: DrillPlan, target: StackKind): void {
-  out(`\nrunbook ${shown(r.file)}: ${r.title}`);
-  out(`  target      ${target}: the stack, load and steady state of drill ${d.name} (${shown(d.file)})`);
+  out(`\nrunbook ${shownPath(r.file)}: ${r.title}`);
+  out(`  target      ${target}: the stack, load and steady state of drill ${d.name} (${shownPath(d.file)})`);
   out(
     `  load        ${d.load.rate} req/s, steady state ${d.steadyState.thresholds.map((t) => t.source).join(', ') || '(none)'}`,
   );

@@ -34,6 +34,8 @@ export interface ActionRecord {
 
 /** What a runbook verification adds to the journal (the steps are `actions` of kind `runbook`). */
 export interface RunbookRecord {
+  /** The file name without `.md`. */
+  name: string;
   file: string;
   title: string;
   rtoMs: number;

@@ -56,7 +56,7 @@ export function renderSummary(journal: Journal, options: { color?: boolean } = {
           ? c('yellow', 'INCONCLUSIVE')
           : c('green', journal.runbook ? 'VERIFIED' : 'PASSED');
   const subject = journal.runbook
-    ? `runbook ${journal.runbook.file.split('/').pop()} (fault from drill ${journal.drill.name})`
+    ? `runbook ${journal.runbook.name} (fault from drill ${journal.drill.name})`
     : journal.drill.name;
   lines.push(
     `  ${c('bold', subject)}: ${verdict} in ${(journal.durationMs / 1000).toFixed(1)}s (${journal.sla.length - failed - inconclusive}/${journal.sla.length} SLAs met)`,

@@ -67,7 +67,7 @@ export function renderHtml(journal: Journal): string {
 <style>${STYLE}</style></head>
 <body>
 <header id="summary">
-<h1>${escapeHtml(journal.runbook ? `runbook ${journal.runbook.file.split('/').pop()}` : journal.drill.name)} — <span class="status-${journal.status}">${journal.status}</span>${journal.deviated ? ' <span class="failed">deviated</span>' : ''}</h1>
+<h1>${escapeHtml(journal.runbook ? `runbook ${journal.runbook.name}` : journal.drill.name)} — <span class="status-${journal.status}">${journal.status}</span>${journal.deviated ? ' <span class="failed">deviated</span>' : ''}</h1>
 <div class="meta">${journal.runbook ? `runbook ${escapeHtml(journal.runbook.file)}: ${escapeHtml(journal.runbook.title)} — <span class="${journal.runbook.verdict === 'verified' ? 'passed' : 'failed'}">${journal.runbook.verdict}</span>${journal.runbook.reason ? ` (${escapeHtml(journal.runbook.reason)})` : ''}<br>` : ''}${escapeHtml(journal.drill.description)}</div>
 <dl>
 <dt>status</dt><dd class="status-${journal.status}">${journal.status}</dd>

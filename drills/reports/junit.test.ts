@@ -142,6 +142,7 @@ describe('renderJunit', () => {
       step('back', 'skipped', 36, 'an earlier step failed'),
     ];
     journal.runbook = {
+      name: 'primary-down',
       file: 'runbooks/primary-down.md',
       title: 'A primary is down',
       rtoMs: 30_000,

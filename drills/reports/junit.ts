@@ -43,8 +43,9 @@ function stepCase(classname: string, a: ActionRecord): string {
  * runbook, one per step too, and the RTO is one of the SLAs.
  */
 export function renderJunit(journal: Journal): string {
-  const runbookName = journal.runbook?.file.split('/').pop()?.replace(/\.md$/i, '');
-  const classname = runbookName ? `faultline.runbook.${runbookName}` : `faultline.${journal.drill.name}`;
+  const classname = journal.runbook
+    ? `faultline.runbook.${journal.runbook.name}`
+    : `faultline.${journal.drill.name}`;
   const steps = journal.actions.filter((a) => a.kind === 'runbook');
   const cases = [
     ...journal.steadyState.before.map((r) => testcase(classname, `steady state before: ${r.source}`, r)),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { $ } from 'zx';
 import { formatDuration } from '../../core/duration.ts';
+import { sleep } from '../runner/clock.ts';
 import { outputMismatch } from './transcript.ts';
 import type { RunbookStep, TranscriptCommand } from './types.ts';
 
@@ -31,7 +32,8 @@ export async function runStep(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal,
 ): Promise<StepResult> {
-  const deadline = step.eventuallyMs === undefined ? undefined : Date.now() + step.eventuallyMs;
+  const began = Date.now();
+  const deadline = step.eventuallyMs === undefined ? undefined : began + step.eventuallyMs;
   let attempts = 0;
   for (;;) {
     attempts++;
@@ -45,11 +47,11 @@ export async function runStep(
           ? outcome.failure
           : {
               ...outcome.failure,
-              message: `${outcome.failure.message} (still, after ${attempts} attempts over ${formatDuration(Date.now() - (deadline - (step.eventuallyMs ?? 0)))})`,
+              message: `${outcome.failure.message} (still, after ${attempts} attempts over ${formatDuration(Date.now() - began)})`,
             };
       return { ok: false, attempts, output: outcome.output, failure };
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, RETRY_EVERY_MS - (Date.now() - started))));
+    await sleep(Math.max(0, RETRY_EVERY_MS - (Date.now() - started)), signal).catch(() => {});
   }
 }
 

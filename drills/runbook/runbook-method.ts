@@ -1,7 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { formatDuration } from '../../core/duration.ts';
+import { shownPath } from '../../core/paths.ts';
 import type { OperatorAccess } from '../../stack/index.ts';
 import type { ActionRecord, RunbookRecord } from '../journal/types.ts';
 import { now, sleep } from '../runner/clock.ts';
@@ -13,7 +14,7 @@ import { runStep } from './run-step.ts';
 import type { RunbookPlan } from './types.ts';
 
 const TICK_MS = 250;
-/** After the RTO has passed, steps still running get this long before they are cut off. */
+/** Steps not yet started this long after the RTO has passed are skipped: the verdict is in. */
 const GRACE_MS = 30_000;
 
 /**
@@ -28,7 +29,7 @@ export function runbookMethod(runbook: RunbookPlan) {
     const fault = [...faultOutcome.actions].reverse().find((a) => a.kind === 'fault' && a.status === 'ok');
     const injectedAt = fault?.startedAt ?? methodStart;
     const deadline = injectedAt + runbook.rtoMs;
-    const where = (line: number) => `${displayPath(runbook.file)}:${line}`;
+    const where = (line: number) => `${shownPath(runbook.file)}:${line}`;
 
     const watcher = watchRestoration(runbook, live, injectedAt);
     const tools = operatorTools(ctx.target.url, ctx.target.operator);
@@ -94,9 +95,10 @@ export function runbookMethod(runbook: RunbookPlan) {
       (rto.verdict !== 'passed'
         ? `${where(runbook.rtoLine)}: ${rto.detail}`
         : broken
-          ? `${displayPath(runbook.file)}: ${broken.source}: ${broken.detail}`
+          ? `${shownPath(runbook.file)}: ${broken.source}: ${broken.detail}`
           : undefined);
     const record: RunbookRecord = {
+      name: runbook.name,
       file: runbook.file,
       title: runbook.title,
       rtoMs: runbook.rtoMs,
@@ -125,11 +127,6 @@ function skippedStep(name: string, line: number, why: string): ActionRecord {
     error: why,
     line,
   };
-}
-
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') ? rel : file;
 }
 
 /**

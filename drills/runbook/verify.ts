@@ -50,11 +50,14 @@ export function runbookDrillPlan(runbook: RunbookPlan, drill: DrillPlan): DrillP
   };
 }
 
-/** Verifies one runbook: the drill's stack and fault, then the runbook's steps, timed against its RTO. */
+/**
+ * Verifies one runbook on `plan` (runbookDrillPlan's cut of its drill): the drill's stack and
+ * fault, then the runbook's steps, timed against its RTO.
+ */
 export async function verifyRunbook(
   runbook: RunbookPlan,
-  drill: DrillPlan,
+  plan: DrillPlan,
   options: RunOptions = {},
 ): Promise<RunResult> {
-  return runDrill(runbookDrillPlan(runbook, drill), { ...options, method: runbookMethod(runbook) });
+  return runDrill(plan, { ...options, method: runbookMethod(runbook) });
 }

@@ -9,6 +9,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/faultline.js');
 const dir = mkdtempSync(join(tmpdir(), 'faultline-runbook-cli-'));
 
+/** Writes `<dir>/<name>.md` and returns its path. */
+function runbookFile(name: string, text: string): string {
+  const file = join(dir, `${name}.md`);
+  writeFileSync(file, text);
+  return file;
+}
+
 async function runbook(...args: string[]) {
   const p = startNode([BIN, 'runbook', ...args], { cwd: ROOT, env: process.env });
   return { code: await p.exited, out: p.out(), err: p.err() };
@@ -28,9 +35,8 @@ describe('faultline runbook verify (no stack started)', () => {
   }, 30_000);
 
   it('a malformed runbook: one message naming the file and each line, exit 1, nothing started', async () => {
-    const file = join(dir, 'bad.md');
-    writeFileSync(
-      file,
+    const file = runbookFile(
+      'bad',
       '---\nfault: primary-crash\nrto: soon\nrestored: { when: p(99)<<1 }\n---\n```sh {"nmae":"x"}\ntrue\n```\n',
     );
     const r = await runbook('verify', file);
@@ -42,17 +48,15 @@ describe('faultline runbook verify (no stack started)', () => {
   }, 30_000);
 
   it('an unknown fault drill or step, and a missing runbook, are named', async () => {
-    const unknown = join(dir, 'unknown.md');
-    writeFileSync(
-      unknown,
+    const unknown = runbookFile(
+      'unknown',
       '---\nfault: primary-krash\nrto: 10s\nrestored: { when: errors==0 }\n---\n```sh\ntrue\n```\n',
     );
     const r = await runbook('verify', unknown, '--dry-run');
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${unknown}:2: fault: no drill "primary-krash"`);
-    const step = join(dir, 'step.md');
-    writeFileSync(
-      step,
+    const step = runbookFile(
+      'step',
       '---\nfault: { drill: primary-crash, step: boom }\nrto: 10s\nrestored: { when: errors==0 }\n---\n```sh\ntrue\n```\n',
     );
     const s = await runbook('verify', step, '--dry-run');
@@ -66,9 +70,8 @@ describe('faultline runbook verify (no stack started)', () => {
   }, 30_000);
 
   it('a runbook that fails verification exits 3 and names its line', async () => {
-    const file = join(dir, 'fails.md');
-    writeFileSync(
-      file,
+    const file = runbookFile(
+      'fails',
       '---\nfault: primary-crash\nrto: 10s\nrestored: { when: errors==0 }\n---\n```console {"name":"check"}\n$ echo v2\nv1\n```\n',
     );
     const r = await runbook('verify', file, '--no-progress', '--report-dir', join(dir, 'reports'));

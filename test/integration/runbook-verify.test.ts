@@ -6,7 +6,7 @@ import { Ledger } from '../../chaos/ledger.ts';
 import { at, defineDrill, kill } from '../../drills/define.ts';
 import type { Journal } from '../../drills/journal/types.ts';
 import { parseRunbook } from '../../drills/runbook/parse-runbook.ts';
-import { verifyRunbook } from '../../drills/runbook/verify.ts';
+import { runbookDrillPlan, verifyRunbook } from '../../drills/runbook/verify.ts';
 import { validateDrill } from '../../drills/validate.ts';
 
 /** app1 (weight 3) killed 300 ms into the method and left down: the runbook must bring it back. */
@@ -35,9 +35,8 @@ async function verify(
   const file = join(dir, `${name}.md`);
   writeFileSync(file, `---\nfault: runbook-fault\n${front}\n---\n# ${name}\n\n${body}`);
   const ledgerFile = join(dir, `${name}.ledger.jsonl`);
-  const { journal } = await verifyRunbook(parseRunbook(readFileSync(file, 'utf8'), file), DRILL, {
-    ledgerFile,
-  });
+  const runbook = parseRunbook(readFileSync(file, 'utf8'), file);
+  const { journal } = await verifyRunbook(runbook, runbookDrillPlan(runbook, DRILL), { ledgerFile });
   return { journal, ledger: new Ledger(ledgerFile), file };
 }
 
