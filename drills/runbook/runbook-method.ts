@@ -14,6 +14,8 @@ import { runStep } from './run-step.ts';
 import type { RunbookPlan } from './types.ts';
 
 const TICK_MS = 250;
+/** How long past the last step a restoration is still watched for (see below). */
+const LATE_MS = 5000;
 /** Steps not yet started this long after the RTO has passed are skipped: the verdict is in. */
 const GRACE_MS = 30_000;
 
@@ -71,13 +73,11 @@ export function runbookMethod(runbook: RunbookPlan) {
           `${result.ok ? 'runbook step' : 'RUNBOOK STEP FAILED'} ${step.name}: ${record.error ?? where(step.line)}`,
         );
       }
-      // Every step done: service may come back a little later (rise checks); wait for it, up to the RTO.
-      while (
-        !failure &&
-        !ctx.signal.aborted &&
-        watcher.restoredAt() === null &&
-        now() < deadline + TICK_MS * 4
-      ) {
+      // Every step done: service may come back a little later (rise checks, requests to settle).
+      // Watched up to the RTO, and at least `restored.for` + LATE_MS past the last step, so a
+      // restoration after the RTO is reported with its time, not as "never restored".
+      const watchUntil = Math.max(deadline, now() + runbook.restored.windowMs + LATE_MS);
+      while (!failure && !ctx.signal.aborted && watcher.restoredAt() === null && now() < watchUntil) {
         await sleep(TICK_MS, ctx.signal).catch(() => {});
       }
     } finally {
