@@ -54,6 +54,11 @@ export const EXIT_FOR_CODE: Readonly<Record<FaultlineErrorCode, ExitCode>> = {
   FL_SLA_INVALID: EXIT.error,
   FL_RUNBOOK_INVALID: EXIT.error,
   FL_RUNBOOK_NOT_FOUND: EXIT.error,
+  FL_HISTORY_CORRUPT: EXIT.error,
+  FL_HISTORY_NEWER: EXIT.error,
+  FL_HISTORY_UNWRITABLE: EXIT.error,
+  FL_SCHEDULE_INVALID: EXIT.error,
+  FL_SCHEDULE_JOB_UNKNOWN: EXIT.error,
 };
 
 /** The faultline code `err` carries (every error faultline raises on purpose is a FaultlineError). */

@@ -3,6 +3,7 @@ import { registerBalancerCommand } from './commands/balancer.ts';
 import { registerChaosCommands } from './commands/chaos.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDrillCommand } from './commands/drill.ts';
+import { registerHistoryCommand } from './commands/history.ts';
 import { registerRunbookCommand } from './commands/runbook.ts';
 import { registerStackCommand } from './commands/stack.ts';
 import { registerToxicProxyCommand } from './commands/toxic-proxy.ts';
@@ -24,6 +25,7 @@ registerChaosCommands(program);
 registerStackCommand(program);
 registerRunbookCommand(program);
 registerToxicProxyCommand(program);
+registerHistoryCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { type Db, defaultHistoryFile, openHistoryDb } from '../drills/history/index.ts';
+import { WEBHOOK_DEFAULTS, type WebhookTarget } from '../drills/notify/webhook.ts';
 import { DEFAULT_COMPOSE_PROJECT, type StackKind } from '../stack/index.ts';
 
 /** `--target local|compose`, as drill and runbook verify take it. */
@@ -30,5 +32,53 @@ export function withRunOptions(command: Command): Command {
     .option('--report-dir <dir>', 'where reports/<run-id>/ go', 'reports')
     .option('--dry-run', 'validate and print the plan; start nothing, inject nothing')
     .option('--ledger <file>', 'fault ledger (default .faultline/ledger.jsonl, or $FAULTLINE_LEDGER)')
-    .option('--no-progress', 'no live progress line');
+    .option('--no-progress', 'no live progress line')
+    .option('--history <file>', 'the run history (SQLite; default <report-dir>/history.sqlite)')
+    .option('--no-history', 'record nothing in the history')
+    .option(
+      '--notify <url>',
+      'POST a JSON summary here on a breach, an error or a recovery (repeatable)',
+      collectUrl,
+      [],
+    )
+    .option(
+      '--notify-slack <url>',
+      'the same, as a Slack incoming-webhook message (repeatable)',
+      collectUrl,
+      [],
+    );
+}
+
+/** `--notify URL`, repeatable: an http(s) URL. */
+export function collectUrl(value: string, previous: string[]): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL (e.g. http://127.0.0.1:9000/hook)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError(`"${value}" must be an http:// or https:// URL`);
+  return [...previous, value];
+}
+
+export interface HistoryOptions {
+  reportDir: string;
+  /** A file, or false with --no-history. */
+  history?: string | false;
+  notify?: string[];
+  notifySlack?: string[];
+}
+
+/** The history the run records into (opened now, so a damaged file stops the command before it runs). */
+export function historyOf(options: HistoryOptions): Db | undefined {
+  if (options.history === false) return undefined;
+  return openHistoryDb(options.history ?? defaultHistoryFile(options.reportDir));
+}
+
+export function webhooksOf(options: HistoryOptions): WebhookTarget[] {
+  return [
+    ...(options.notify ?? []).map((url) => ({ ...WEBHOOK_DEFAULTS, url, format: 'json' as const })),
+    ...(options.notifySlack ?? []).map((url) => ({ ...WEBHOOK_DEFAULTS, url, format: 'slack' as const })),
+  ];
 }

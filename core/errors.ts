@@ -39,7 +39,13 @@ export type FaultlineErrorCode =
   | 'FL_SLA_INVALID'
   // runbooks
   | 'FL_RUNBOOK_INVALID'
-  | 'FL_RUNBOOK_NOT_FOUND';
+  | 'FL_RUNBOOK_NOT_FOUND'
+  // history and schedules
+  | 'FL_HISTORY_CORRUPT'
+  | 'FL_HISTORY_NEWER'
+  | 'FL_HISTORY_UNWRITABLE'
+  | 'FL_SCHEDULE_INVALID'
+  | 'FL_SCHEDULE_JOB_UNKNOWN';
 
 export class FaultlineError extends Error {
   readonly code: FaultlineErrorCode;
@@ -67,7 +73,8 @@ export class ConfigError extends FaultlineError {
       | 'FL_CONFIG_INVALID'
       | 'FL_CONFIG_ENV_MISSING'
       | 'FL_DRILL_INVALID'
-      | 'FL_RUNBOOK_INVALID' = 'FL_CONFIG_INVALID',
+      | 'FL_RUNBOOK_INVALID'
+      | 'FL_SCHEDULE_INVALID' = 'FL_CONFIG_INVALID',
     subject = 'balancer config',
   ) {
     const where = file ?? 'config';

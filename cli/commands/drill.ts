@@ -8,10 +8,10 @@ import { describeAction } from '../../drills/runner/method.ts';
 import { type RunOptions, runDrill } from '../../drills/runner/run-drill.ts';
 import type { DrillPlan } from '../../drills/validate.ts';
 import { composeProblems, type StackKind } from '../../stack/index.ts';
-import { parseTarget, withRunOptions } from '../options.ts';
+import { type HistoryOptions, historyOf, parseTarget, webhooksOf, withRunOptions } from '../options.ts';
 import { runAndReport } from './run-and-report.ts';
 
-interface DrillOptions {
+interface DrillOptions extends HistoryOptions {
   target: StackKind;
   reportDir: string;
   dryRun?: boolean;
@@ -58,14 +58,15 @@ export function registerDrillCommand(program: Command): void {
         for (const d of drills) printPlan(d, options.target);
         return;
       }
+      const history = historyOf(options);
       process.exitCode = await runAndReport(
         drills.map((drill) => ({
           heading: `${drill.name}: ${drill.description}`,
           name: drill.name,
           run: (runOptions: RunOptions) => runDrill(drill, runOptions),
         })),
-        options,
-      );
+        { ...options, ...(history ? { historyDb: history } : {}), webhooks: webhooksOf(options) },
+      ).finally(() => history?.close());
     });
 }
 

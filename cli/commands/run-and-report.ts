@@ -4,7 +4,9 @@ import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { leftToRevert } from '../../chaos/session.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { shownPath } from '../../core/paths.ts';
+import { type Db, type HistoryRun, previousRuns, recordAndNotify } from '../../drills/history/index.ts';
 import type { Journal } from '../../drills/journal/types.ts';
+import type { WebhookTarget } from '../../drills/notify/webhook.ts';
 import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
 import { newRunId, type RunOptions, type RunResult } from '../../drills/runner/run-drill.ts';
 import type { DrillPlan } from '../../drills/validate.ts';
@@ -28,6 +30,14 @@ export interface RunAndReportOptions {
   progress: boolean;
   keep?: boolean;
   project: string;
+  /** Every run is recorded here (and its report links the previous runs of the same drill). */
+  historyDb?: Db;
+  /** Told about breaches, errors and recoveries. */
+  webhooks?: readonly WebhookTarget[];
+  /** A scheduled run: the job and tick it is for; leashed runs inject nothing. */
+  scheduled?: { job: string; tickAt: number; leashed: boolean };
+  /** Called with each run as history recorded it. */
+  onRecorded?: (run: HistoryRun) => void;
 }
 
 /**
@@ -76,6 +86,7 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
         signal: interrupt.signal,
         runId,
         requestsFile: join(dir, 'requests.jsonl'),
+        ...(options.scheduled?.leashed ? { leashed: true } : {}),
         ...(options.ledger ? { ledgerFile: options.ledger } : {}),
         log: (line) => print(live, `  ${line}`),
         onProgress: (p) => {
@@ -87,10 +98,12 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
         if (e.kind === 'balancer-started' || e.kind === 'balancer-stopping') continue;
         out(`  ${formatDuration(Math.max(0, e.at - journal.clockOrigin)).padStart(7)}  ${describeEvent(e)}`);
       }
-      await writeReports(journal, dir);
+      const history = options.historyDb;
+      await writeReports(journal, dir, history ? { previous: previousRuns(history, journal, dir) } : {});
       out(renderSummary(journal, { color: process.stdout.isTTY === true }));
       out(`  reports: ${shownPath(dir)}/{journal.json, junit.xml, report.html, requests.jsonl}`);
       journals.push(journal);
+      if (history) await record(history, journal, dir, options);
     }
   } finally {
     try {
@@ -101,6 +114,28 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
   }
   if (journals.length > 1) printTotals(journals);
   return exitCodeOf(journals, interrupt.signal.aborted);
+}
+
+async function record(db: Db, journal: Journal, dir: string, options: RunAndReportOptions): Promise<void> {
+  const { scheduled } = options;
+  const { run, deliveries } = await recordAndNotify(
+    db,
+    journal,
+    {
+      reportDir: dir,
+      ...(scheduled ? { job: scheduled.job, tickAt: scheduled.tickAt, leashed: scheduled.leashed } : {}),
+    },
+    options.webhooks ?? [],
+  );
+  out(`  history: run #${run.id} (${run.status}) in ${shownPath(db.name)}`);
+  for (const d of deliveries) {
+    out(
+      d.outcome === 'delivered'
+        ? `  webhook ${d.url}: ${d.event} delivered`
+        : `  webhook ${d.url}: ${d.event} NOT delivered after ${d.attempts} attempt(s): ${d.error} (recorded; the verdict stands)`,
+    );
+  }
+  options.onRecorded?.(run);
 }
 
 function print(live: boolean, line: string): void {

@@ -10,10 +10,10 @@ import { describeAction } from '../../drills/runner/method.ts';
 import type { RunOptions } from '../../drills/runner/run-drill.ts';
 import type { DrillPlan } from '../../drills/validate.ts';
 import { composeProblems, type StackKind } from '../../stack/index.ts';
-import { parseTarget, withRunOptions } from '../options.ts';
+import { type HistoryOptions, historyOf, parseTarget, webhooksOf, withRunOptions } from '../options.ts';
 import { runAndReport } from './run-and-report.ts';
 
-interface VerifyOptions {
+interface VerifyOptions extends HistoryOptions {
   target?: StackKind;
   reportDir: string;
   dryRun?: boolean;
@@ -59,14 +59,15 @@ export function registerRunbookCommand(program: Command): void {
         for (const [i, r] of runbooks.entries()) printPlan(r, drills[i] as DrillPlan, target);
         return;
       }
+      const history = historyOf(options);
       process.exitCode = await runAndReport(
         runbooks.map((r, i) => ({
           heading: `runbook ${shownPath(r.file)}: ${r.title}`,
           name: r.name,
           run: (runOptions: RunOptions) => verifyRunbook(r, drills[i] as DrillPlan, runOptions),
         })),
-        { ...options, target },
-      );
+        { ...options, target, ...(history ? { historyDb: history } : {}), webhooks: webhooksOf(options) },
+      ).finally(() => history?.close());
     });
 }
 

@@ -30,6 +30,8 @@ export interface ActionRecord {
   failure?: string;
   /** A runbook step with `eventually`: how many times it ran. */
   attempts?: number;
+  /** A leashed run: the action was described, not done ("would inject"). */
+  leashed?: true;
 }
 
 /** What a runbook verification adds to the journal (the steps are `actions` of kind `runbook`). */
@@ -127,4 +129,6 @@ export interface Journal {
   };
   /** Present when the run verified a runbook. */
   runbook?: RunbookRecord;
+  /** A leashed run: faults were recorded as "would inject" (ActionRecord.leashed), none injected. */
+  leashed?: true;
 }

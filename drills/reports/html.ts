@@ -1,3 +1,4 @@
+import type { PreviousRunLink } from '../history/after-run.ts';
 import type { Journal } from '../journal/types.ts';
 import type { SlaResult } from '../sla/types.ts';
 import { timelineChartScript } from './chart-script.ts';
@@ -58,8 +59,28 @@ function actionRows(journal: Journal): string {
     .join('\n');
 }
 
+function previousRows(journal: Journal, previous: readonly PreviousRunLink[]): string {
+  const slas = journal.sla.map((s) => s.source);
+  const head = `<tr><th>run</th><th>started</th><th>status</th>${slas.map((s) => `<th><code>${escapeHtml(s)}</code></th>`).join('')}</tr>`;
+  const rows = previous.map((p) => {
+    const name = p.href ? `<a href="${escapeHtml(p.href)}">${escapeHtml(p.runId)}</a>` : escapeHtml(p.runId);
+    const cls = p.status === 'passed' ? 'passed' : p.status === 'inconclusive' ? 'inconclusive' : 'failed';
+    const values = journal.sla.map((s) => {
+      const v = p.values[s.source];
+      return `<td class="num">${v === undefined ? '' : fmt(v, s)}</td>`;
+    });
+    return `<tr class="previous-run"><td>${name}</td><td>${new Date(p.startedAt).toISOString()}</td><td class="${cls}">${p.status}</td>${values.join('')}</tr>`;
+  });
+  return `${head}\n${rows.join('\n')}`;
+}
+
+export interface HtmlExtras {
+  /** Earlier runs of the same drill from the history, newest first. */
+  previous?: readonly PreviousRunLink[];
+}
+
 /** One self-contained HTML file: tables plus a timeline chart drawn in the page from the embedded journal. */
-export function renderHtml(journal: Journal): string {
+export function renderHtml(journal: Journal, extras: HtmlExtras = {}): string {
   const data = JSON.stringify(journal).replace(/</g, '\\u003c');
   const l = journal.load;
   return `<!doctype html>
@@ -95,6 +116,12 @@ ${steadyStateRows(journal)}
 <tbody>
 ${actionRows(journal)}
 </tbody></table>
+${
+  extras.previous
+    ? `<h2>Previous runs</h2>
+${extras.previous.length ? `<table id="previous-runs">${previousRows(journal, extras.previous)}</table>` : '<p id="previous-runs">none recorded before this one</p>'}`
+    : ''
+}
 <script type="application/json" id="journal">${data}</script>
 <script>${timelineChartScript()}</script>
 </body></html>

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Journal } from '../journal/types.ts';
-import { renderHtml } from './html.ts';
+import { type HtmlExtras, renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 
 async function writeAtomically(file: string, text: string): Promise<void> {
@@ -27,12 +27,16 @@ async function writeAtomically(file: string, text: string): Promise<void> {
  * file in the same directory, synced, then renamed over the old one). `requests.jsonl` is not
  * here: the runner streams it into the same directory during the run (RunOptions.requestsFile).
  */
-export async function writeReports(journal: Journal, dir: string): Promise<{ dir: string; files: string[] }> {
+export async function writeReports(
+  journal: Journal,
+  dir: string,
+  extras: HtmlExtras = {},
+): Promise<{ dir: string; files: string[] }> {
   await mkdir(dir, { recursive: true });
   const files: Array<[string, string]> = [
     ['journal.json', `${JSON.stringify(journal, null, 2)}\n`],
     ['junit.xml', renderJunit(journal)],
-    ['report.html', renderHtml(journal)],
+    ['report.html', renderHtml(journal, extras)],
   ];
   for (const [name, text] of files) await writeAtomically(join(dir, name), text);
   return { dir, files: files.map(([name]) => join(dir, name)) };

@@ -24,6 +24,8 @@ export interface MethodContext {
    * recorder marks it as a window boundary before any request intended after it is counted.
    */
   onTime?: (at: number, what: 'start' | 'end' | 'revert', step: PlanStep) => void;
+  /** Leashed: faults, reverts, admin and shell steps are described ("would inject"), not done. */
+  leashed?: boolean;
 }
 
 export interface MethodOutcome {
@@ -87,7 +89,8 @@ export async function runMethod(ctx: MethodContext, methodStart: number): Promis
     };
     actions.push(record);
     try {
-      const done = await act(ctx, step, injected);
+      const done = ctx.leashed ? await describeLeashed(ctx, step) : await act(ctx, step, injected);
+      if (ctx.leashed) record.leashed = true;
       record.description = done.description;
       if (done.output) record.output = done.output;
     } catch (err) {
@@ -102,7 +105,7 @@ export async function runMethod(ctx: MethodContext, methodStart: number): Promis
       `${record.status === 'ok' ? 'step' : 'STEP FAILED'} ${step.name}: ${record.error ?? record.description}`,
     );
     if (error) break;
-    if (step.forMs !== undefined)
+    if (step.forMs !== undefined && !ctx.leashed)
       holds.push(holdThenRevert(ctx, step, startedAt + step.forMs, injected, record));
   }
   for (const step of ctx.steps.slice(actions.length)) {
@@ -188,6 +191,20 @@ async function act(
       return { description: `shell: ${action.command}`, output };
     }
   }
+}
+
+/** What a leashed run would have done: a fault is prepared (its target resolved), not injected. */
+async function describeLeashed(
+  ctx: MethodContext,
+  step: PlanStep,
+): Promise<{ description: string; output?: string }> {
+  const action = step.action;
+  if (action.kind !== 'fault') return { description: `would run: ${describeAction(action)}` };
+  const prepared = await Promise.all(
+    action.targets.map((t) => ctx.session.prepare(action.fault, t, action.params)),
+  );
+  const held = step.forMs !== undefined ? ` for ${formatDuration(step.forMs)}` : '';
+  return { description: `would inject: ${prepared.map((p) => p.description).join('; ')}${held}` };
 }
 
 function findByAlias(ctx: MethodContext, name: string): string | undefined {

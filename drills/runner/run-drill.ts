@@ -14,12 +14,13 @@ import type {
 import { type RunningLoad, startLoad } from '../load/open-model.ts';
 import type { RequestsLogSummary } from '../recorder/requests-log.ts';
 import type { TimeWindow } from '../recording.ts';
-import { evaluateOn, evaluateSla } from '../sla/index.ts';
+import { evaluateOn } from '../sla/index.ts';
 import type { Sla, SlaContext, SlaResult } from '../sla/types.ts';
 import type { DrillPlan } from '../validate.ts';
 import { now, sleep, sleepUntil } from './clock.ts';
 import { DrillRecording } from './drill-recording.ts';
-import { type MethodContext, type MethodOutcome, runMethod, stepTimings } from './method.ts';
+import { evaluateSlas, notMeasured } from './judge-slas.ts';
+import { type MethodContext, type MethodOutcome, runMethod } from './method.ts';
 
 export interface DrillProgress {
   elapsedMs: number;
@@ -54,6 +55,11 @@ export interface RunOptions {
    * ends when it returns.
    */
   method?: (ctx: MethodContext, methodStart: number, live: LiveJudge) => Promise<CustomMethodOutcome>;
+  /**
+   * Leashed (Chaos Monkey's term): everything runs except the faults and other actions on the
+   * stack, which are recorded as "would inject"; the SLAs, having no fault to measure, are not judged.
+   */
+  leashed?: boolean;
 }
 
 /** Judging windows of the run while it goes on. */
@@ -228,6 +234,7 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
             currentAction = name;
           },
           onTime: recording.stepTimed,
+          ...(options.leashed ? { leashed: true } : {}),
         };
         if (options.method) {
           const running = load;
@@ -311,7 +318,11 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
     }
   }
 
-  const sla = [...evaluateSlas(drill, context(), actions, phases, status), ...(custom?.sla ?? [])];
+  const sla = options.leashed
+    ? [...drill.sla, ...(custom?.sla ?? [])].map((s) =>
+        notMeasured(s.source, s.limit, s.unit, s.op, 'leashed: no fault was injected'),
+      )
+    : [...evaluateSlas(drill, context(), actions, phases, status), ...(custom?.sla ?? [])];
   const deviated =
     sla.some((r) => r.verdict === 'failed') ||
     steady.after.some((r) => r.verdict === 'failed') ||
@@ -341,54 +352,9 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
     events,
     ...(requestLog ? { requestLog } : {}),
     ...(custom?.runbook ? { runbook: custom.runbook } : {}),
+    ...(options.leashed ? { leashed: true } : {}),
   };
   return { journal };
-}
-
-function evaluateSlas(
-  drill: DrillPlan,
-  base: SlaContext,
-  actions: ActionRecord[],
-  phases: Journal['phases'],
-  status: RunStatus,
-): SlaResult[] {
-  if (!phases.method) {
-    return drill.sla.map((s) => notMeasured(s.source, s.limit, s.unit, s.op, 'the method never ran'));
-  }
-  const methodEnd = phases.method.end;
-  const ctx: SlaContext = { ...base, steps: stepTimings(drill.steps, actions, methodEnd) };
-  return drill.sla.map((s) => {
-    try {
-      const result = evaluateSla(s, ctx);
-      if (status !== 'completed' && result.verdict === 'passed' && result.window.end > methodEnd) {
-        return { ...result, verdict: 'inconclusive', detail: `${result.detail}; the run stopped early` };
-      }
-      return result;
-    } catch (err) {
-      // A window on a step that never ran (the method stopped first).
-      return notMeasured(s.source, s.limit, s.unit, s.op, (err as Error).message);
-    }
-  });
-}
-
-function notMeasured(
-  source: string,
-  limit: number,
-  unit: SlaResult['unit'],
-  op: SlaResult['op'],
-  why: string,
-): SlaResult {
-  return {
-    source,
-    verdict: 'inconclusive',
-    value: null,
-    limit,
-    unit,
-    op,
-    window: { name: 'none', start: 0, end: 0 },
-    excess: 0,
-    detail: `not measured: ${why}`,
-  };
 }
 
 /**

@@ -1,0 +1,4 @@
+export { type PreviousRunLink, previousRuns, recordAndNotify } from './after-run.ts';
+export { type Db, defaultHistoryFile, openHistoryDb } from './history-db.ts';
+export * from './locks.ts';
+export * from './runs.ts';
