@@ -62,7 +62,7 @@ export function renderTrend(name: string, newestFirst: readonly HistoryRun[]): s
   for (const r of runs) {
     for (const s of r.sla) if (!sources.some((k) => k.source === s.source)) sources.push(s);
   }
-  const valueOf = (r: HistoryRun, source: string) => r.sla.find((s) => s.source === source) ?? null;
+  const slaOf = (r: HistoryRun, source: string) => r.sla.find((s) => s.source === source) ?? null;
   const width = (s: HistorySla) => Math.max(10, s.source.length);
   const table = [
     `${'started (UTC)'.padEnd(20)}  ${'status'.padEnd(12)}  ${sources.map((s) => s.source.padStart(width(s))).join('  ')}`,
@@ -70,7 +70,7 @@ export function renderTrend(name: string, newestFirst: readonly HistoryRun[]): s
       (r) =>
         `${formatTime(r.startedAt).padEnd(20)}  ${r.status.padEnd(12)}  ${sources
           .map((s) => {
-            const v = valueOf(r, s.source);
+            const v = slaOf(r, s.source);
             const text = v ? `${formatValue(v.value, v.unit)}${v.verdict === 'failed' ? '!' : ''}` : '';
             return text.padStart(width(s));
           })
@@ -78,7 +78,7 @@ export function renderTrend(name: string, newestFirst: readonly HistoryRun[]): s
     ),
   ];
   const sparks = sources.map((s) => {
-    const values = runs.map((r) => valueOf(r, s.source)?.value ?? null);
+    const values = runs.map((r) => slaOf(r, s.source)?.value ?? null);
     const measured = values.filter((v): v is number => v !== null);
     const first = measured[0];
     const last = measured[measured.length - 1];
