@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerDrillCommand } from './commands/drill.ts';
 import { registerHistoryCommand } from './commands/history.ts';
 import { registerRunbookCommand } from './commands/runbook.ts';
+import { registerScheduleCommand } from './commands/schedule.ts';
 import { registerStackCommand } from './commands/stack.ts';
 import { registerToxicProxyCommand } from './commands/toxic-proxy.ts';
 import { exitCodeFor } from './exit-codes.ts';
@@ -26,6 +27,7 @@ registerStackCommand(program);
 registerRunbookCommand(program);
 registerToxicProxyCommand(program);
 registerHistoryCommand(program);
+registerScheduleCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -36,6 +36,8 @@ export interface RunAndReportOptions {
   webhooks?: readonly WebhookTarget[];
   /** A scheduled run: the job and tick it is for; leashed runs inject nothing. */
   scheduled?: { job: string; tickAt: number; leashed: boolean };
+  /** Aborting it interrupts the runs as SIGINT does (the scheduler stopping). */
+  signal?: AbortSignal;
   /** Called with each run as history recorded it. */
   onRecorded?: (run: HistoryRun) => void;
 }
@@ -62,6 +64,8 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
     }
   };
   const stopListening = onSignals(onSignal);
+  const onAbort = () => interrupt.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const live = options.progress && process.stdout.isTTY === true;
   const journals: Journal[] = [];
   let compose: ComposeDrillStack | undefined;
@@ -110,6 +114,7 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
       await compose?.close();
     } finally {
       stopListening();
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
   if (journals.length > 1) printTotals(journals);
