@@ -98,6 +98,8 @@ export class Scheduler {
     const now = this.clock.now();
     for (const job of this.options.jobs) {
       const { lastTickAt } = readJobState(this.options.db, job.name);
+      // A job seen for the first time starts now: ticks from here on count, missed ones too.
+      if (lastTickAt === undefined) setLastTick(this.options.db, job.name, now, now);
       this.loops.push(this.loop(job, lastTickAt ?? now, lastTickAt !== undefined));
     }
   }
@@ -118,8 +120,10 @@ export class Scheduler {
 
   private async loop(job: ScheduleJob, from: number, catchUp: boolean): Promise<void> {
     const signal = this.stopping.signal;
+    const lateMs = this.options.lateMs ?? 10_000;
     let cursor = from;
-    if (catchUp) cursor = await this.catchUp(job, cursor, this.clock.now());
+    // Ticks up to lateMs old are still on time: the loop runs them.
+    if (catchUp) cursor = await this.catchUp(job, cursor, this.clock.now() - lateMs);
     while (!signal.aborted) {
       const [tick] = nextTicks(job, cursor, 1);
       if (tick === undefined) return;
@@ -129,9 +133,9 @@ export class Scheduler {
         return;
       }
       const now = this.clock.now();
-      if (now - tick > (this.options.lateMs ?? 10_000)) {
+      if (now - tick > lateMs) {
         // Woke far too late (suspended, stalled): every tick since is missed, per policy.
-        cursor = await this.catchUp(job, cursor, now);
+        cursor = await this.catchUp(job, cursor, now - lateMs);
         continue;
       }
       cursor = tick;
@@ -140,10 +144,11 @@ export class Scheduler {
     }
   }
 
-  /** Records the ticks in (from, now] as missed; with run-latest, runs the newest within its deadline. */
-  private async catchUp(job: ScheduleJob, from: number, now: number): Promise<number> {
+  /** Records the ticks in (from, until] as missed; with run-latest, runs the newest within its deadline. */
+  private async catchUp(job: ScheduleJob, from: number, until: number): Promise<number> {
     const limit = this.options.missedLimit ?? 100;
-    const { ticks, total } = ticksBetween(job, from, now, limit);
+    const now = this.clock.now();
+    const { ticks, total } = ticksBetween(job, from, until, limit);
     if (total === 0) return from;
     const latest = ticks[ticks.length - 1] as number;
     setLastTick(this.options.db, job.name, latest, now);
