@@ -173,26 +173,33 @@ export function nextTicks(cal: Calendar, after: number, count: number): number[]
     .map((d) => d.getTime());
 }
 
-/** Ticks in (from, to], at most `limit` (the newest kept when there are more), and how many there were. */
+/** Missed ticks are counted up to this many; past it the count is "more than". */
+const COUNT_CAP = 1000;
+
+/**
+ * The newest `limit` ticks in (from, to], and how many there were in all (counted up to
+ * COUNT_CAP: `capped` says there were at least that many).
+ */
 export function ticksBetween(
   cal: Calendar,
   from: number,
   to: number,
   limit: number,
-): { ticks: number[]; total: number } {
-  const ticks: number[] = [];
-  let total = 0;
-  let cursor = from;
-  for (;;) {
-    const batch = nextTicks(cal, cursor, 500).filter((t) => t <= to);
-    if (batch.length === 0) break;
-    total += batch.length;
-    ticks.push(...batch);
-    if (ticks.length > limit) ticks.splice(0, ticks.length - limit);
-    cursor = batch[batch.length - 1] as number;
-    if (batch.length < 500) break;
+): { ticks: number[]; total: number; capped: boolean } {
+  if (to <= from) return { ticks: [], total: 0, capped: false };
+  if (cal.when.kind === 'cron') {
+    const cron = cronOf(cal as Calendar & { when: { kind: 'cron' } });
+    const ticks = cron
+      .previousRuns(limit, new Date(to + 1))
+      .map((d) => d.getTime())
+      .filter((t) => t > from && t <= to)
+      .reverse();
+    if (ticks.length < limit) return { ticks, total: ticks.length, capped: false };
+    const counted = cron.nextRuns(COUNT_CAP, new Date(from)).filter((t) => t.getTime() <= to).length;
+    return { ticks, total: counted, capped: counted >= COUNT_CAP };
   }
-  return { ticks, total };
+  const all = nextTicks(cal, from, COUNT_CAP).filter((t) => t <= to);
+  return { ticks: all.slice(-limit), total: all.length, capped: all.length >= COUNT_CAP };
 }
 
 /** Why a tick at `at` may not run by the calendar (blackout, outside every window), or undefined. */

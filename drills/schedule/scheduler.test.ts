@@ -23,7 +23,10 @@ function historyFile(): string {
 }
 
 function job(yaml: string): ScheduleJob {
-  const plan = parseSchedule(`jobs:\n  - name: j\n    run: primary-crash\n${yaml.replace(/^/gm, '    ')}`, 'schedule.yaml');
+  const plan = parseSchedule(
+    `jobs:\n  - name: j\n    run: primary-crash\n${yaml.replace(/^/gm, '    ')}`,
+    'schedule.yaml',
+  );
   return plan.jobs[0] as ScheduleJob;
 }
 
@@ -99,7 +102,11 @@ describe('Scheduler', () => {
   it('honours a window that wraps midnight, in the job time zone (injected clock)', async () => {
     // Fridays 23:00 to 01:00 in New York (UTC-5 in December): Sat 04:00Z to 06:00Z.
     const h = harness(
-      [job('cron: "0 30 * * * *"\ntimezone: America/New_York\nwindows:\n  - { days: fri, from: "23:00", to: "01:00" }')],
+      [
+        job(
+          'cron: "0 30 * * * *"\ntimezone: America/New_York\nwindows:\n  - { days: fri, from: "23:00", to: "01:00" }',
+        ),
+      ],
       { start: '2026-12-05T02:00:00Z' },
     );
     h.scheduler.start();
@@ -114,10 +121,9 @@ describe('Scheduler', () => {
   });
 
   it('skips blackout dates and keeps the minimum interval between runs', async () => {
-    const h = harness(
-      [job('cron: "0 0 * * * *"\nblackout: [2026-12-24]\nminInterval: 150m')],
-      { start: '2026-12-23T20:30:00Z' },
-    );
+    const h = harness([job('cron: "0 0 * * * *"\nblackout: [2026-12-24]\nminInterval: 150m')], {
+      start: '2026-12-23T20:30:00Z',
+    });
     h.scheduler.start();
     await h.clock.advance(6 * 3600_000, 60_000);
     expect(h.decisions()).toEqual([
@@ -168,8 +174,11 @@ describe('Scheduler', () => {
     const spans = listRuns(a.db, { job: 'j', ranOnly: true }).map((r) => [r.startedAt, r.endedAt as number]);
     expect(spans.length).toBeGreaterThanOrEqual(2);
     spans.sort((x, y) => (x[0] as number) - (y[0] as number));
-    for (let i = 1; i < spans.length; i++) expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] as number);
-    const crossed = [...a.lines, ...b.lines].filter((l) => l.decision === 'skipped-overlap' && /pid \d+/.test(l.reason ?? ''));
+    for (let i = 1; i < spans.length; i++)
+      expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] as number);
+    const crossed = [...a.lines, ...b.lines].filter(
+      (l) => l.decision === 'skipped-overlap' && /pid \d+/.test(l.reason ?? ''),
+    );
     expect(crossed.length).toBeGreaterThan(0);
   });
 
@@ -198,6 +207,24 @@ describe('Scheduler', () => {
     await clock.advance(60_000, 500);
     expect(second.lines.filter((l) => l.decision === 'ran')).toHaveLength(2);
     expect(listRuns(second.db, { job: 'j', ranOnly: true })).toHaveLength(3);
+  });
+
+  it('ticks slept through by a stalled or suspended scheduler are recorded as missed, then it goes on', async () => {
+    const h = harness([job('cron: "0 * * * * *"')], { start: '2026-12-02T10:00:30Z' });
+    h.scheduler.start();
+    await h.clock.advance(40_000, 500); // 10:01 runs
+    h.clock.jump(4 * 60_000); // suspended from 10:01:10 to 10:05:10
+    await h.clock.advance(60_000, 500);
+    expect(h.decisions()).toEqual([
+      '10:01:00 ran',
+      '10:01:00 finished',
+      '10:02:00 missed',
+      '10:03:00 missed',
+      '10:04:00 missed',
+      '10:05:00 missed',
+      '10:06:00 ran',
+      '10:06:00 finished',
+    ]);
   });
 
   it('with run-latest, the newest missed tick runs at start when within the deadline, never an older one', async () => {

@@ -148,7 +148,7 @@ export class Scheduler {
   private async catchUp(job: ScheduleJob, from: number, until: number): Promise<number> {
     const limit = this.options.missedLimit ?? 100;
     const now = this.clock.now();
-    const { ticks, total } = ticksBetween(job, from, until, limit);
+    const { ticks, total, capped } = ticksBetween(job, from, until, limit);
     if (total === 0) return from;
     const latest = ticks[ticks.length - 1] as number;
     setLastTick(this.options.db, job.name, latest, now);
@@ -158,7 +158,9 @@ export class Scheduler {
     missed.forEach((tick, i) => {
       const reason =
         `no scheduler was running at the tick (policy ${job.missed.policy}${runLatest ? ': a later tick runs' : ''})` +
-        (i === 0 && more > 0 ? `; ${more} earlier missed tick(s) not listed` : '');
+        (i === 0 && more > 0
+          ? `; ${capped ? 'more than ' : ''}${more} earlier missed tick(s) not listed`
+          : '');
       this.skip(job, tick, 'missed', reason);
     });
     if (runLatest)
