@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { FaultlineError } from '../../core/errors.ts';
 import { shownPath } from '../../core/paths.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -18,6 +19,11 @@ export function defaultHistoryFile(reportDir: string): string {
 }
 
 export type Db = Database.Database;
+
+/** The native SQLite binding, loaded on first use: commands that keep no history never load it. */
+function sqlite(): typeof Database {
+  return createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+}
 
 /**
  * Opens (creating when absent) the history database: WAL so readers never block the writer,
@@ -42,7 +48,8 @@ export function openHistoryDb(file: string, options: { readonly?: boolean } = {}
   }
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: false, timeout: BUSY_TIMEOUT_MS });
+    const Sqlite = sqlite();
+    db = new Sqlite(file, { fileMustExist: false, timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw unwritable(shown, err);
   }

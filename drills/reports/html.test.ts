@@ -178,4 +178,35 @@ describe('renderHtml in headless Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('links the previous runs of the same drill, with their SLA values, and the link opens the report', async () => {
+    const older = sampleJournal();
+    older.runId = 'older-run';
+    await writeReports(older, join(dir, 'older-run'));
+    const journal = sampleJournal();
+    const [sla] = journal.sla;
+    if (!sla) throw new Error('fixture has SLAs');
+    const reportDir = join(dir, 'newer-run');
+    await writeReports(journal, reportDir, {
+      previous: [
+        {
+          runId: 'older-run',
+          startedAt: Date.UTC(2026, 0, 2),
+          status: 'breached',
+          href: '../older-run/report.html',
+          values: { [sla.source]: 42 },
+        },
+      ],
+    });
+    const { page, problems } = await openReport(join(reportDir, 'report.html'));
+    const row = page.locator('#previous-runs tr.previous-run');
+    expect(await row.count()).toBe(1);
+    expect(await row.locator('td').nth(2).textContent()).toBe('breached');
+    expect(await row.locator('td').nth(3).textContent()).toContain('42');
+    await row.locator('a').click();
+    await page.waitForURL(/older-run\/report\.html$/);
+    expect(await page.locator('#summary').textContent()).toContain(older.runId);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
