@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { type Db, defaultHistoryFile, openHistoryDb } from '../drills/history/index.ts';
+import { defaultHistoryFile, HistoryFile } from '../drills/history/index.ts';
 import { WEBHOOK_DEFAULTS, type WebhookTarget } from '../drills/notify/webhook.ts';
 import { DEFAULT_COMPOSE_PROJECT, type StackKind } from '../stack/index.ts';
 
@@ -70,10 +70,10 @@ export interface HistoryOptions {
   notifySlack?: string[];
 }
 
-/** The history the run records into (opened now, so a damaged file stops the command before it runs). */
-export function historyOf(options: HistoryOptions): Db | undefined {
+/** The history the runs record into (an existing file is checked now: a damaged one stops the command first). */
+export function historyOf(options: HistoryOptions): HistoryFile | undefined {
   if (options.history === false) return undefined;
-  return openHistoryDb(options.history ?? defaultHistoryFile(options.reportDir));
+  return new HistoryFile(options.history ?? defaultHistoryFile(options.reportDir));
 }
 
 export function webhooksOf(options: HistoryOptions): WebhookTarget[] {

@@ -62,10 +62,11 @@ export function registerDrillCommand(program: Command): void {
       process.exitCode = await runAndReport(
         drills.map((drill) => ({
           heading: `${drill.name}: ${drill.description}`,
+          kind: 'drill' as const,
           name: drill.name,
           run: (runOptions: RunOptions) => runDrill(drill, runOptions),
         })),
-        { ...options, ...(history ? { historyDb: history } : {}), webhooks: webhooksOf(options) },
+        { ...options, ...(history ? { historyFile: history } : {}), webhooks: webhooksOf(options) },
       ).finally(() => history?.close());
     });
 }

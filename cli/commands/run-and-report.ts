@@ -4,7 +4,13 @@ import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
 import { leftToRevert } from '../../chaos/session.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { shownPath } from '../../core/paths.ts';
-import { type Db, type HistoryRun, previousRuns, recordAndNotify } from '../../drills/history/index.ts';
+import {
+  type Db,
+  type HistoryFile,
+  type HistoryRun,
+  previousRuns,
+  recordAndNotify,
+} from '../../drills/history/index.ts';
 import type { Journal } from '../../drills/journal/types.ts';
 import type { WebhookTarget } from '../../drills/notify/webhook.ts';
 import { renderProgress, renderSummary, writeReports } from '../../drills/reports/index.ts';
@@ -19,6 +25,8 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 /** One run the command makes: a drill, or a runbook's verification. */
 export interface RunItem {
   heading: string;
+  kind: 'drill' | 'runbook';
+  /** The drill's or the runbook's name, as history records it. */
   name: string;
   run(options: RunOptions): Promise<RunResult>;
 }
@@ -31,7 +39,7 @@ export interface RunAndReportOptions {
   keep?: boolean;
   project: string;
   /** Every run is recorded here (and its report links the previous runs of the same drill). */
-  historyDb?: Db;
+  historyFile?: HistoryFile;
   /** Told about breaches, errors and recoveries. */
   webhooks?: readonly WebhookTarget[];
   /** A scheduled run: the job and tick it is for; leashed runs inject nothing. */
@@ -102,7 +110,7 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
         if (e.kind === 'balancer-started' || e.kind === 'balancer-stopping') continue;
         out(`  ${formatDuration(Math.max(0, e.at - journal.clockOrigin)).padStart(7)}  ${describeEvent(e)}`);
       }
-      const history = options.historyDb;
+      const history = options.historyFile?.get();
       await writeReports(journal, dir, history ? { previous: previousRuns(history, journal, dir) } : {});
       out(renderSummary(journal, { color: process.stdout.isTTY === true }));
       out(`  reports: ${shownPath(dir)}/{journal.json, junit.xml, report.html, requests.jsonl}`);

@@ -63,10 +63,11 @@ export function registerRunbookCommand(program: Command): void {
       process.exitCode = await runAndReport(
         runbooks.map((r, i) => ({
           heading: `runbook ${shownPath(r.file)}: ${r.title}`,
+          kind: 'runbook' as const,
           name: r.name,
           run: (runOptions: RunOptions) => verifyRunbook(r, drills[i] as DrillPlan, runOptions),
         })),
-        { ...options, target, ...(history ? { historyDb: history } : {}), webhooks: webhooksOf(options) },
+        { ...options, target, ...(history ? { historyFile: history } : {}), webhooks: webhooksOf(options) },
       ).finally(() => history?.close());
     });
 }

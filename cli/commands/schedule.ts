@@ -4,7 +4,15 @@ import { registerDrillLoaders } from '../../core/build-state.js';
 import { FaultlineError } from '../../core/errors.ts';
 import { shownPath } from '../../core/paths.ts';
 import { importDrillFile, resolveDrillFiles } from '../../drills/drill-files.ts';
-import { openHistoryDb, readJobState, setJobPaused } from '../../drills/history/index.ts';
+import {
+  HistoryFile,
+  listRuns,
+  notifyRecorded,
+  openHistoryDb,
+  readJobState,
+  recordError,
+  setJobPaused,
+} from '../../drills/history/index.ts';
 import { loadRunbook } from '../../drills/runbook/load-runbook.ts';
 import { loadRunbookDrill, runbookDrillPlan, verifyRunbook } from '../../drills/runbook/verify.ts';
 import { runDrill } from '../../drills/runner/run-drill.ts';
@@ -127,6 +135,7 @@ async function loadItems(job: ScheduleJob): Promise<RunItem[]> {
       checkCompose(job, entry, drill.stack);
       items.push({
         heading: `job ${job.name}: runbook ${shownPath(runbook.file)}: ${runbook.title}`,
+        kind: 'runbook',
         name: runbook.name,
         run: (o) => verifyRunbook(runbook, drill, o),
       });
@@ -136,6 +145,7 @@ async function loadItems(job: ScheduleJob): Promise<RunItem[]> {
       checkCompose(job, entry, drill.stack);
       items.push({
         heading: `job ${job.name}: ${drill.name}: ${drill.description}`,
+        kind: 'drill',
         name: drill.name,
         run: (o) => runDrill(drill, o),
       });
@@ -164,25 +174,46 @@ async function runSchedule(plan: SchedulePlan): Promise<void> {
   const scheduler = new Scheduler({
     db,
     jobs: plan.jobs,
-    describeItems: (job) =>
-      (items.get(job.name) ?? []).map((item, i) => ({
-        kind: (job.run[i] ?? '').toLowerCase().endsWith('.md') ? ('runbook' as const) : ('drill' as const),
-        name: item.name,
-      })),
+    describeItems: (job) => (items.get(job.name) ?? []).map((item) => ({ kind: item.kind, name: item.name })),
     checkOutage: async (job) => (job.outageCheck ? degradedReason(job.outageCheck) : undefined),
     runJob: async (job, tickAt, signal) => {
       const statuses: string[] = [];
-      await runAndReport(items.get(job.name) ?? [], {
-        target: job.target,
-        reportDir: plan.reportDir,
-        progress: false,
-        project: DEFAULT_COMPOSE_PROJECT,
-        historyDb: db,
-        webhooks: plan.webhooks,
-        scheduled: { job: job.name, tickAt, leashed: job.leashed },
-        signal,
-        onRecorded: (run) => statuses.push(`${run.name} ${run.status} (run #${run.id})`),
-      });
+      const recorded = new Set<string>();
+      try {
+        await runAndReport(items.get(job.name) ?? [], {
+          target: job.target,
+          reportDir: plan.reportDir,
+          progress: false,
+          project: DEFAULT_COMPOSE_PROJECT,
+          historyFile: new HistoryFile(plan.history, db),
+          webhooks: plan.webhooks,
+          scheduled: { job: job.name, tickAt, leashed: job.leashed },
+          signal,
+          onRecorded: (run) => {
+            recorded.add(run.name);
+            statuses.push(`${run.name} ${run.status} (run #${run.id})`);
+          },
+        });
+      } catch (err) {
+        // The stack did not come up (or another error before a journal existed): still a row per item.
+        const reason = (err as Error).message;
+        for (const item of items.get(job.name) ?? []) {
+          if (recorded.has(item.name)) continue;
+          const [previous] = listRuns(db, { name: item.name, ranOnly: true, limit: 1 });
+          const run = recordError(db, {
+            job: job.name,
+            kind: item.kind,
+            name: item.name,
+            target: job.target,
+            tickAt,
+            reason,
+          });
+          statuses.push(`${run.name} error (run #${run.id}): ${reason}`);
+          for (const d of await notifyRecorded(db, run, previous, plan.webhooks)) {
+            if (d.outcome === 'failed') statuses.push(`webhook ${d.url} failed: ${d.error}`);
+          }
+        }
+      }
       return statuses.join(', ') || 'nothing recorded';
     },
     log: (d) => {

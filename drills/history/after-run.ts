@@ -46,8 +46,18 @@ export async function recordAndNotify(
   const name = journal.runbook?.name ?? journal.drill.name;
   const [previous] = listRuns(db, { name, ranOnly: true, limit: 1 });
   const run = recordRun(db, journal, context);
+  return { run, deliveries: await notifyRecorded(db, run, previous, webhooks) };
+}
+
+/** Tells the webhooks about a recorded run (breach, error, or recovery after `previous`); records each delivery. */
+export async function notifyRecorded(
+  db: Db,
+  run: HistoryRun,
+  previous: HistoryRun | undefined,
+  webhooks: readonly WebhookTarget[],
+): Promise<Delivery[]> {
   const event = notifyEventOf(run, previous);
-  if (!event || webhooks.length === 0) return { run, deliveries: [] };
+  if (!event || webhooks.length === 0) return [];
   const deliveries = await deliver(webhooks, summaryOf(run, event));
   for (const d of deliveries) {
     recordNotification(db, {
@@ -59,5 +69,5 @@ export async function recordAndNotify(
       ...(d.error ? { error: d.error } : {}),
     });
   }
-  return { run, deliveries };
+  return deliveries;
 }

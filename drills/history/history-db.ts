@@ -121,6 +121,32 @@ function unwritable(shown: string, err: unknown): FaultlineError {
   );
 }
 
+/**
+ * The history a command records into: an existing file is opened (and checked) at once, so a
+ * damaged one stops the command before it runs anything; a new one is created with the first
+ * record, so a command that ran nothing leaves nothing behind.
+ */
+export class HistoryFile {
+  private db: Db | undefined;
+
+  constructor(
+    readonly file: string,
+    open?: Db,
+  ) {
+    this.db = open ?? (existsSync(file) && statSync(file).size > 0 ? openHistoryDb(file) : undefined);
+  }
+
+  get(): Db {
+    this.db ??= openHistoryDb(this.file);
+    return this.db;
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
 /** Runs `write` in an immediate transaction; SQLite errors become FaultlineErrors naming the file. */
 export function writeHistory<T>(db: Db, write: () => T): T {
   try {

@@ -163,6 +163,27 @@ export function recordSkip(db: Db, skip: SkipRecord): HistoryRun {
   });
 }
 
+/** Records a scheduled run that could not start (its stack did not come up): status error. */
+export function recordError(db: Db, failure: Omit<SkipRecord, 'decision'>): HistoryRun {
+  const at = failure.at ?? Date.now();
+  return insertRun(db, {
+    runId: `error-${failure.job}-${failure.tickAt}-${randomBytes(3).toString('hex')}`,
+    job: failure.job,
+    kind: failure.kind,
+    name: failure.name,
+    ...(failure.file ? { file: failure.file } : {}),
+    target: failure.target,
+    startedAt: at,
+    endedAt: at,
+    status: 'error',
+    reason: failure.reason,
+    tickAt: failure.tickAt,
+    decision: 'ran',
+    leashed: false,
+    sla: [],
+  });
+}
+
 function insertRun(db: Db, run: Omit<HistoryRun, 'id'>): HistoryRun {
   const insert = db.prepare(
     `INSERT INTO runs (run_id, job, kind, name, file, target, started_at, ended_at, status, reason,

@@ -18,7 +18,7 @@ describe('schedule file', () => {
     const plan = parseSchedule(
       `timezone: Europe/Berlin
 reportDir: out
-outageCheck: { admin: "http://127.0.0.1:9901", tokenEnv: FL_TOKEN }
+outageCheck: { admin: "http://127.0.0.1:9901", tokenEnv: ADMIN_TOKEN }
 notify:
   - url: http://127.0.0.1:9000/hook
     format: slack
@@ -54,7 +54,7 @@ jobs:
       minIntervalMs: 3_600_000,
       leashed: true,
       missed: { policy: 'run-latest', deadlineMs: 600_000 },
-      outageCheck: { admin: 'http://127.0.0.1:9901', tokenEnv: 'FL_TOKEN' },
+      outageCheck: { admin: 'http://127.0.0.1:9901', tokenEnv: 'ADMIN_TOKEN' },
     });
     expect(nightly?.timezone).toBe('America/New_York');
     expect(nightly?.windows[0]).toMatchObject({ days: [1, 2, 3, 4, 5], from: 1320, to: 120 });

@@ -370,7 +370,9 @@ describe('the compose stack on a real engine', () => {
     try {
       // The balancer died mid-drill, so the steady state after may be breached (3), never an error.
       expect([0, 3], output).toContain(status);
-      const [runDir] = readdirSync(reports);
+      const [runDir] = readdirSync(reports, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name);
       const journal = JSON.parse(readFileSync(join(reports, runDir as string, 'journal.json'), 'utf8'));
       const massacre = journal.actions.find((a: { name: string }) => a.name === 'massacre');
       expect(massacre, output).toMatchObject({

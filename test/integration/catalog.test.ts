@@ -25,8 +25,9 @@ it('the whole built-in catalog runs green on the local stack (`npm run drill`)',
   child.stdout?.on('data', (c) => (out += c));
   child.stderr?.on('data', (c) => (out += c));
   const [code] = await once(child, 'exit');
-  const journals = readdirSync(dir)
-    .filter((f) => f !== 'ledger.jsonl')
+  const journals = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
     .map((run) => JSON.parse(readFileSync(join(dir, run, 'journal.json'), 'utf8')) as Journal);
   const notMet = journals.flatMap((j) =>
     [...j.sla, ...j.steadyState.before, ...j.steadyState.after]

@@ -17,7 +17,9 @@ function faultline(args: string[], dir: string, env: Record<string, string> = {}
 }
 
 function journals(reportDir: string): Journal[] {
-  return readdirSync(reportDir)
+  return readdirSync(reportDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
     .sort()
     .map((run) => JSON.parse(readFileSync(join(reportDir, run, 'journal.json'), 'utf8')) as Journal);
 }
