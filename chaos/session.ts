@@ -198,8 +198,9 @@ export function leftToRevert(ledger: Ledger, pid: number = process.pid): string[
 export async function revertOutstanding(
   ledger: Ledger,
   log: (line: string) => void,
+  which: (entry: { pid: number }) => boolean = () => true,
 ): Promise<{ reverted: number; failed: string[] }> {
-  const open = ledger.outstanding().reverse();
+  const open = ledger.outstanding().filter(which).reverse();
   let reverted = 0;
   const failed: string[] = [];
   for (const entry of open) {

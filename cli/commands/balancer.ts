@@ -31,6 +31,11 @@ export function registerBalancerCommand(program: Command): void {
       // Events published while starting (balancer-started, first health results) come before
       // the listening line: whoever acts on that line (a stack that may kill this process at
       // once) has read them already. Nothing is published between these synchronous calls.
+      // Listening for SIGTERM before the ready line: whoever reads it may stop this process at once.
+      const stopped = onShutdownSignal(async (signal) => {
+        process.stdout.write(`received ${signal}, draining (deadline ${config.shutdownTimeout}ms)\n`);
+        await balancer.stop();
+      });
       for (const event of balancer.events.since(0)) print(event);
       process.stdout.write(
         options.logFormat === 'json'
@@ -47,9 +52,6 @@ export function registerBalancerCommand(program: Command): void {
             : `${new Date(entry.at).toISOString()} request-error      ${describeRequestError(entry)}`;
         process.stderr.write(`${line}\n`);
       });
-      await onShutdownSignal(async (signal) => {
-        process.stdout.write(`received ${signal}, draining (deadline ${config.shutdownTimeout}ms)\n`);
-        await balancer.stop();
-      });
+      await stopped;
     });
 }

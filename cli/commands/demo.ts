@@ -33,6 +33,12 @@ export function registerDemoCommand(program: Command): void {
         ...(pool ? { pool } : {}),
         config: balancerSettings,
       });
+      // Listening for SIGTERM before the banner: whoever reads it may stop the demo at once.
+      const stopped = onShutdownSignal(async () => {
+        write('stopping...');
+        await stack.stop();
+        rmSync(stateFile, { force: true });
+      });
       stack.subscribe((e) => write(`${new Date(e.at).toISOString()}  ${describeEvent(e)}`));
       write(`balancer   ${stack.url} (pid ${stack.balancerProcess?.pid})   try: curl -i ${stack.url}/`);
       write(`admin API  ${stack.adminUrl}/pools   events: ${stack.adminUrl}/events`);
@@ -45,10 +51,6 @@ export function registerDemoCommand(program: Command): void {
       write(
         'try: faultline chaos pause app1 --for 10s   |   faultline chaos latency app2 -p latency=300ms --for 10s',
       );
-      await onShutdownSignal(async () => {
-        write('stopping...');
-        await stack.stop();
-        rmSync(stateFile, { force: true });
-      });
+      await stopped;
     });
 }

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { Ledger, ledgerPath } from '../../chaos/ledger.ts';
+import { revertOutstanding } from '../../chaos/session.ts';
 import { registerDrillLoaders } from '../../core/build-state.js';
 import { FaultlineError } from '../../core/errors.ts';
 import { shownPath } from '../../core/paths.ts';
+import { isRunning } from '../../core/process/identity.ts';
 import { importDrillFile, resolveDrillFiles } from '../../drills/drill-files.ts';
 import {
   HistoryFile,
@@ -165,12 +168,33 @@ function checkCompose(job: ScheduleJob, entry: string, stack: Parameters<typeof 
   }
 }
 
+/**
+ * Faults an earlier run left in the ledger when its process died without reverting (a scheduler
+ * killed mid-run) are reverted before the first tick. Faults of live processes (another
+ * scheduler's run, a `faultline chaos` in progress) are theirs and left alone.
+ */
+async function revertLeftovers(): Promise<void> {
+  const ledger = new Ledger(ledgerPath(undefined));
+  const orphaned = (f: { pid: number }) => !isRunning(f.pid);
+  const left = ledger.outstanding().filter(orphaned);
+  if (left.length === 0) return;
+  out(`the ledger holds ${left.length} fault(s) of processes that are gone: reverting them first`);
+  const { failed } = await revertOutstanding(ledger, (line) => out(`  ${line}`), orphaned);
+  if (failed.length > 0) {
+    throw new FaultlineError(
+      'FL_REVERT_FAILED',
+      `could not revert faults an earlier run left:\n  ${failed.join('\n  ')}\nfix the cause, then run faultline revert`,
+    );
+  }
+}
+
 async function runSchedule(plan: SchedulePlan): Promise<void> {
   await registerDrillLoaders();
   // Every drill and runbook loaded now: a mistake shows at start, not at 3 a.m.
   const items = new Map<string, RunItem[]>();
   for (const job of plan.jobs) items.set(job.name, await loadItems(job));
   const db = openHistoryDb(plan.history);
+  await revertLeftovers();
   const scheduler = new Scheduler({
     db,
     jobs: plan.jobs,
@@ -221,6 +245,13 @@ async function runSchedule(plan: SchedulePlan): Promise<void> {
       out(formatDecision(d, job?.timezone));
     },
   });
+  // Listening before the banner: a SIGTERM from here on stops the scheduler cleanly.
+  const stopped = onShutdownSignal(async (signal) => {
+    out(
+      `${new Date().toISOString()} received ${signal}: stopping (a run in progress is interrupted and reverted)`,
+    );
+    await scheduler.stop();
+  });
   out(
     `faultline schedule: ${plan.jobs.length} job(s) from ${shownPath(plan.file)}, history ${shownPath(plan.history)}`,
   );
@@ -229,12 +260,7 @@ async function runSchedule(plan: SchedulePlan): Promise<void> {
       out(`  job ${job.name}: no outageCheck configured: only the drills' own steady state guards it`);
   }
   scheduler.start();
-  await onShutdownSignal(async (signal) => {
-    out(
-      `${new Date().toISOString()} received ${signal}: stopping (a run in progress is interrupted and reverted)`,
-    );
-    await scheduler.stop();
-  });
+  await stopped;
   db.close();
   out(`${new Date().toISOString()} scheduler stopped`);
 }

@@ -95,6 +95,7 @@ export class Scheduler {
 
   /** Catches up on missed ticks, then runs every job's loop until stop(). */
   start(): void {
+    if (this.stopping.signal.aborted) return;
     const now = this.clock.now();
     for (const job of this.options.jobs) {
       const { lastTickAt } = readJobState(this.options.db, job.name);

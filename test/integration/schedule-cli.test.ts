@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../chaos/ledger.ts';
 import { leftToRevert } from '../../chaos/session.ts';
+import { processStartTime, processState } from '../../core/process/identity.ts';
 import { openHistoryDb } from '../../drills/history/history-db.ts';
 import { type HistoryRun, listRuns } from '../../drills/history/runs.ts';
 import type { Journal } from '../../drills/journal/types.ts';
@@ -166,6 +169,81 @@ describe('faultline schedule', () => {
     const noConfig = faultline(['schedule'], dir);
     expect(await noConfig.exited).toBe(2);
     expect(noConfig.err()).toContain('pass --config schedule.yaml');
+  }, 30_000);
+});
+
+describe('faultline schedule guards', () => {
+  it('skips every tick while the outage check cannot see a healthy service, and records why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-schedule-'));
+    const admin = (await deadUrl()).replace(/\/hook$/, '');
+    writeFileSync(
+      join(dir, 'schedule.yaml'),
+      `jobs:\n  - name: guarded\n    cron: "* * * * * *"\n    run: primary-crash\n    outageCheck: { admin: "${admin}" }\n`,
+    );
+    const p = faultline(['schedule', '--config', 'schedule.yaml'], dir);
+    for (let i = 0; i < 100 && (p.out().match(/decision=skipped-outage/g) ?? []).length < 2; i++)
+      await sleep(100);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.out()).not.toContain('decision=ran');
+    const runs = runsIn(dir);
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    for (const r of runs) {
+      expect(r).toMatchObject({
+        status: 'skipped',
+        decision: 'outage',
+        name: 'primary-crash',
+        job: 'guarded',
+      });
+      expect(r.reason).toContain(`outage check: the admin API at ${admin} did not answer`);
+    }
+  }, 30_000);
+
+  it('at start, reverts faults an earlier run left when its process died, and leaves live ones alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-schedule-'));
+    const frozen = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const alsoFrozen = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const gone = spawn('true');
+      await once(gone, 'exit');
+      for (const child of [frozen, alsoFrozen]) process.kill(child.pid as number, 'SIGSTOP');
+      await sleep(100);
+      const planned = (pid: number, owner: number, name: string) =>
+        JSON.stringify({
+          type: 'planned',
+          id: `id-${name}`,
+          at: new Date().toISOString(),
+          pid: owner,
+          fault: 'pause',
+          target: name,
+          params: {},
+          description: `SIGSTOP ${name} (pid ${pid})`,
+          revert: { kind: 'resume-process', name, pid, startedAt: processStartTime(pid) },
+        });
+      const ledger = join(dir, 'ledger.jsonl');
+      // One left by a dead process, one held by a live one (this test process).
+      writeFileSync(
+        ledger,
+        `${planned(frozen.pid as number, gone.pid as number, 'orphan')}\n${planned(alsoFrozen.pid as number, process.pid, 'live')}\n`,
+        { mode: 0o600 },
+      );
+      writeFileSync(
+        join(dir, 'schedule.yaml'),
+        'jobs:\n  - name: later\n    cron: "0 0 0 1 1 *"\n    run: primary-crash\n',
+      );
+      const p = faultline(['schedule', '--config', 'schedule.yaml'], dir);
+      for (let i = 0; i < 100 && !p.out().includes('faultline schedule:'); i++) await sleep(100);
+      p.child.kill('SIGTERM');
+      expect(await p.exited, `signal ${p.child.signalCode}\n${p.out()}\n${p.err()}`).toBe(0);
+      expect(p.out()).toContain(
+        'the ledger holds 1 fault(s) of processes that are gone: reverting them first',
+      );
+      expect(processState(frozen.pid as number)).not.toBe('T');
+      expect(processState(alsoFrozen.pid as number)).toBe('T');
+    } finally {
+      frozen.kill('SIGKILL');
+      alsoFrozen.kill('SIGKILL');
+    }
   }, 30_000);
 });
 
