@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { shownPath } from '../../core/paths.ts';
 import { defaultHistoryFile, listRuns, openHistoryDb } from '../../drills/history/index.ts';
 import { renderRunList, renderTrend } from '../../drills/history/render.ts';
 
@@ -35,8 +37,18 @@ function parseLimit(value: string): number {
   return n;
 }
 
-function open(options: { history?: string; reportDir: string }) {
-  return openHistoryDb(options.history ?? defaultHistoryFile(options.reportDir), { readonly: true });
+/** The history to read, or undefined (said on stdout) when no run was ever recorded there. */
+function open(options: { history?: string; reportDir: string; json?: boolean }) {
+  const file = options.history ?? defaultHistoryFile(options.reportDir);
+  if (!existsSync(file)) {
+    out(
+      options.json
+        ? '[]'
+        : `no runs recorded yet: no history at ${shownPath(file)} (--history or --report-dir to read another)`,
+    );
+    return undefined;
+  }
+  return openHistoryDb(file);
 }
 
 export function registerHistoryCommand(program: Command): void {
@@ -52,6 +64,7 @@ export function registerHistoryCommand(program: Command): void {
     .option('--json', 'print the runs as JSON (every SLA with its value and limit)')
     .action((options: HistoryListOptions) => {
       const db = open(options);
+      if (!db) return;
       try {
         const runs = listRuns(db, {
           limit: options.limit,
@@ -72,6 +85,7 @@ export function registerHistoryCommand(program: Command): void {
     .action((drill: string, options: { last: number }, command: Command) => {
       const parent = command.parent?.opts() as HistoryListOptions;
       const db = open(parent);
+      if (!db) return;
       try {
         const runs = listRuns(db, { name: drill, ranOnly: true, limit: options.last });
         out(renderTrend(drill, runs));

@@ -30,16 +30,10 @@ function sqlite(): typeof Database {
  * a busy timeout so concurrent writers queue instead of failing, the schema migrated to this
  * version. A damaged file, or one that is not a faultline history, is refused, never replaced.
  */
-export function openHistoryDb(file: string, options: { readonly?: boolean } = {}): Db {
+export function openHistoryDb(file: string): Db {
   const shown = shownPath(file);
   const exists = existsSync(file) && statSync(file).size > 0;
   if (!exists) {
-    if (options.readonly) {
-      throw new FaultlineError(
-        'FL_HISTORY_UNWRITABLE',
-        `no history at ${shown} yet: no run has been recorded there`,
-      );
-    }
     try {
       mkdirSync(dirname(file), { recursive: true });
     } catch (err) {
