@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, FaultlineError } from '../core/errors.ts';
-import { makeLocator } from '../core/validation/locate.ts';
-import { formatPath, issueMessage } from '../core/validation/messages.ts';
+import { locatedIssues, makeLocator } from '../core/validation/locate.ts';
 import { balancerSettingsIssues } from './balancer-config.ts';
 import { backendListSchema } from './stack-spec.ts';
 
@@ -56,14 +55,7 @@ export function parseStackConfig(text: string, file = 'stack config'): StackConf
   }
   throw new ConfigError(
     file,
-    parsed.error.issues.map((issue) => {
-      const line = locate(issue.path as (string | number)[]);
-      return {
-        path: formatPath(issue.path as (string | number)[]),
-        message: issueMessage(issue),
-        ...(line ? { line } : {}),
-      };
-    }),
+    locatedIssues(parsed.error.issues, locate),
     'FL_CONFIG_INVALID',
     'stack config',
   );

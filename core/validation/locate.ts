@@ -1,5 +1,7 @@
 import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
-import type { Segment } from './messages.ts';
+import type { z } from 'zod';
+import type { ConfigIssue } from '../errors.ts';
+import { formatPath, issueMessage, type Segment } from './messages.ts';
 
 /** Maps a field path to the line (1-based) of the text it came from. */
 export type Locate = (segments: readonly Segment[]) => number | undefined;
@@ -32,4 +34,13 @@ export function makeLocator(doc: Document, lineCounter: LineCounter): Locate {
     }
     return segments.length === 0 ? lineOf(doc.contents as Node | null) : line;
   };
+}
+
+/** Zod's issues as config issues: the field path, the human message, and the line when known. */
+export function locatedIssues(issues: readonly z.core.$ZodIssue[], lineOf: Locate): ConfigIssue[] {
+  return issues.map((issue) => {
+    const segments = issue.path as Segment[];
+    const line = lineOf(segments);
+    return { path: formatPath(segments), message: issueMessage(issue), ...(line ? { line } : {}) };
+  });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Journal } from '../journal/types.ts';
-import type { SlaOperator, SlaResult, SlaUnit, SlaVerdict } from '../sla/types.ts';
+import type { SlaResult } from '../sla/types.ts';
 import { type Db, writeHistory } from './history-db.ts';
 
 /** How a run ended, as history keeps it. */
@@ -16,16 +16,13 @@ export type RunOutcome =
 /** Why a scheduled tick did not run (the scheduler's decisions that history keeps). */
 export type SkipDecision = 'overlap' | 'outage' | 'min-interval' | 'missed';
 
-export interface HistorySla {
-  source: string;
-  verdict: SlaVerdict;
-  value: number | null;
-  limit: number;
-  unit: SlaUnit;
-  op: SlaOperator;
+/** An SLA's result as history keeps it: the window by name only. */
+export type HistorySla = Pick<
+  SlaResult,
+  'source' | 'verdict' | 'value' | 'limit' | 'unit' | 'op' | 'detail'
+> & {
   window: string;
-  detail: string;
-}
+};
 
 export interface HistoryRun {
   id: number;
@@ -144,44 +141,38 @@ export interface SkipRecord {
 
 /** Records a tick that did not run, with its decision and reason. */
 export function recordSkip(db: Db, skip: SkipRecord): HistoryRun {
-  const at = skip.at ?? Date.now();
-  return insertRun(db, {
-    runId: `skip-${skip.job}-${skip.tickAt}-${randomBytes(3).toString('hex')}`,
-    job: skip.job,
-    kind: skip.kind,
-    name: skip.name,
-    ...(skip.file ? { file: skip.file } : {}),
-    target: skip.target,
-    startedAt: at,
-    endedAt: at,
-    status: 'skipped',
-    reason: skip.reason,
-    tickAt: skip.tickAt,
-    decision: skip.decision,
-    leashed: false,
-    sla: [],
-  });
+  return insertRun(db, tickRow('skip', skip, 'skipped', skip.decision));
 }
 
 /** Records a scheduled run that could not start (its stack did not come up): status error. */
 export function recordError(db: Db, failure: Omit<SkipRecord, 'decision'>): HistoryRun {
-  const at = failure.at ?? Date.now();
-  return insertRun(db, {
-    runId: `error-${failure.job}-${failure.tickAt}-${randomBytes(3).toString('hex')}`,
-    job: failure.job,
-    kind: failure.kind,
-    name: failure.name,
-    ...(failure.file ? { file: failure.file } : {}),
-    target: failure.target,
+  return insertRun(db, tickRow('error', failure, 'error', 'ran'));
+}
+
+/** A row for a tick that produced no journal. */
+function tickRow(
+  prefix: string,
+  r: Omit<SkipRecord, 'decision'>,
+  status: RunOutcome,
+  decision: HistoryRun['decision'],
+): Omit<HistoryRun, 'id'> {
+  const at = r.at ?? Date.now();
+  return {
+    runId: `${prefix}-${r.job}-${r.tickAt}-${randomBytes(3).toString('hex')}`,
+    job: r.job,
+    kind: r.kind,
+    name: r.name,
+    ...(r.file ? { file: r.file } : {}),
+    target: r.target,
     startedAt: at,
     endedAt: at,
-    status: 'error',
-    reason: failure.reason,
-    tickAt: failure.tickAt,
-    decision: 'ran',
+    status,
+    reason: r.reason,
+    tickAt: r.tickAt,
+    ...(decision ? { decision } : {}),
     leashed: false,
     sla: [],
-  });
+  };
 }
 
 function insertRun(db: Db, run: Omit<HistoryRun, 'id'>): HistoryRun {

@@ -2,8 +2,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ConfigIssue } from '../../core/errors.ts';
 import { durationField, nameField } from '../../core/validation/fields.ts';
-import { makeLocator } from '../../core/validation/locate.ts';
-import { formatPath, issueMessage } from '../../core/validation/messages.ts';
+import { locatedIssues, makeLocator } from '../../core/validation/locate.ts';
 import { parseSla } from '../sla/index.ts';
 import type { Sla } from '../sla/types.ts';
 
@@ -89,23 +88,13 @@ export function parseFrontMatter(
     };
   }
   const locate = makeLocator(doc, lineCounter);
-  const fileLine = (segments: (string | number)[]) => {
+  const fileLine = (segments: readonly (string | number)[]) => {
     const line = locate(segments);
     return line === undefined ? undefined : line + 1;
   };
   const parsed = frontMatterSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
-    return {
-      ok: false,
-      issues: parsed.error.issues.map((issue) => {
-        const line = fileLine(issue.path as (string | number)[]);
-        return {
-          path: formatPath(issue.path as (string | number)[]),
-          message: issueMessage(issue),
-          ...(line ? { line } : {}),
-        };
-      }),
-    };
+    return { ok: false, issues: locatedIssues(parsed.error.issues, fileLine) };
   }
   return { ok: true, value: parsed.data, lineOf: (field) => fileLine(field.split('.')) };
 }

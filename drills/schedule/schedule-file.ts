@@ -5,8 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, FaultlineError } from '../../core/errors.ts';
 import { durationField, nameField } from '../../core/validation/fields.ts';
-import { makeLocator } from '../../core/validation/locate.ts';
-import { formatPath, issueMessage } from '../../core/validation/messages.ts';
+import { locatedIssues, makeLocator } from '../../core/validation/locate.ts';
 import { NOTIFY_EVENTS, WEBHOOK_DEFAULTS, type WebhookTarget } from '../notify/webhook.ts';
 import { type Calendar, isTimeZone, type TimeWindow, WEEKDAYS, type Weekday } from './calendar.ts';
 
@@ -248,16 +247,7 @@ export function parseSchedule(text: string, file: string): SchedulePlan {
   const locate = makeLocator(doc, lineCounter);
   const parsed = fileSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
-    throw fail(
-      parsed.error.issues.map((issue) => {
-        const line = locate(issue.path as (string | number)[]);
-        return {
-          path: formatPath(issue.path as (string | number)[]),
-          message: issueMessage(issue),
-          ...(line ? { line } : {}),
-        };
-      }),
-    );
+    throw fail(locatedIssues(parsed.error.issues, locate));
   }
   const raw = parsed.data;
   const names = new Map<string, number>();

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../chaos/ledger.ts';
-import { leftToRevert } from '../../chaos/session.ts';
 import { processStartTime, processState } from '../../core/process/identity.ts';
 import { openHistoryDb } from '../../drills/history/history-db.ts';
 import { type HistoryRun, listRuns } from '../../drills/history/runs.ts';
@@ -70,7 +69,9 @@ describe('faultline schedule', () => {
     );
     const a = faultline(['schedule', '--config', 'schedule.yaml'], dir);
     const b = faultline(['schedule', '--config', 'schedule.yaml'], dir);
-    await sleep(14_000);
+    // Until two runs finished (each a few seconds; longer on a busy machine), at most 45 s.
+    const finished = () => (`${a.out()}${b.out()}`.match(/decision=finished/g) ?? []).length;
+    for (let i = 0; i < 450 && finished() < 2; i++) await sleep(100);
     a.child.kill('SIGTERM');
     b.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
@@ -93,8 +94,8 @@ describe('faultline schedule', () => {
     const decisions = `${a.out()}${b.out()}`.match(/decision=\S+/g) ?? [];
     expect(decisions).toContain('decision=ran');
     expect(decisions).toContain('decision=skipped-overlap');
-    expect(leftToRevert(new Ledger(join(dir, 'ledger.jsonl')))).toEqual([]);
-  }, 60_000);
+    expect(new Ledger(join(dir, 'ledger.jsonl')).outstanding()).toEqual([]);
+  }, 90_000);
 
   it('a leashed job injects nothing; after a restart the missed ticks are recorded and run-latest catches up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-schedule-'));
@@ -104,7 +105,7 @@ describe('faultline schedule', () => {
       'jobs:\n  - name: leashed\n    cron: "*/2 * * * * *"\n    run: quick.drill.ts\n    leashed: true\n    missed: { policy: run-latest, deadline: 1m }\n',
     );
     const first = faultline(['schedule', '--config', 'schedule.yaml'], dir);
-    for (let i = 0; i < 200 && !/decision=finished/.test(first.out()); i++) await sleep(100);
+    for (let i = 0; i < 450 && !/decision=finished/.test(first.out()); i++) await sleep(100);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const [run] = runsIn(dir).filter((r) => r.status !== 'skipped');
@@ -125,7 +126,7 @@ describe('faultline schedule', () => {
 
     await sleep(16_000); // the scheduler is down for several ticks (10 s is still on time)
     const second = faultline(['schedule', '--config', 'schedule.yaml'], dir);
-    for (let i = 0; i < 100 && !/decision=ran/.test(second.out()); i++) await sleep(100);
+    for (let i = 0; i < 200 && !/decision=ran/.test(second.out()); i++) await sleep(100);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(second.out()).toMatch(
@@ -135,7 +136,7 @@ describe('faultline schedule', () => {
     const missed = runsIn(dir).filter((r) => r.decision === 'missed');
     expect(missed.length).toBeGreaterThanOrEqual(2);
     expect(runsIn(dir).filter((r) => r.runId === run?.runId)).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 
   it('pause and resume a job by name, print the next runs, and refuse an unknown job or a bad file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-schedule-'));
@@ -263,8 +264,8 @@ describe('faultline history and --notify', () => {
     expect(run.out()).toContain(`webhook ${receiver.url}: breach delivered`);
     expect(run.out()).toContain(`webhook ${dead}: breach NOT delivered after 3 attempt(s): ECONNREFUSED`);
     expect(receiver.received[0]?.body).toMatchObject({ event: 'breach', drill: 'quick', status: 'breached' });
-    const [failing] = (receiver.received[0]?.body as { failing: Array<{ sla: string; limit: number }> })
-      .failing;
+    const body = receiver.received[0]?.body as { failing: Array<{ sla: string; limit: number }> } | undefined;
+    const [failing] = body?.failing ?? [];
     expect(failing).toMatchObject({ sla: 'detection<1ms', limit: 1 });
 
     const list = faultline(['history'], dir);
