@@ -15,12 +15,14 @@ export default defineConfig({
       'stack/**/*.test.ts',
       'test/**/*.test.ts',
     ],
-    // The catalog's SLAs measure timing: it runs alone afterwards (vitest.catalog.config.ts).
+    // The catalog's SLAs measure timing, and the scheduler's suite keeps stacks busy for a minute:
+    // both run alone afterwards (vitest.catalog.config.ts).
     // The compose stack's suite needs a Docker engine: vitest.docker.config.ts.
     exclude: [
       ...configDefaults.exclude,
       'test/integration/catalog.test.ts',
       'test/integration/catalog-weakened.test.ts',
+      'test/integration/schedule-cli.test.ts',
       'test/docker/**',
     ],
     testTimeout: 30_000,

@@ -6,8 +6,10 @@ import { formatDuration } from '../../core/duration.ts';
 import { shownPath } from '../../core/paths.ts';
 import {
   type Db,
+  type HeldLock,
   type HistoryFile,
   type HistoryRun,
+  holdRunLock,
   previousRuns,
   recordAndNotify,
 } from '../../drills/history/index.ts';
@@ -90,21 +92,24 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
       out(`\n▶ ${item.heading}`);
       const runId = newRunId(item.name);
       const dir = resolve(options.reportDir, runId);
-      const { journal } = await item.run({
-        stack: options.target,
-        ...(compose
-          ? { openStack: (stack: DrillPlan['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
-          : {}),
-        signal: interrupt.signal,
-        runId,
-        requestsFile: join(dir, 'requests.jsonl'),
-        ...(options.scheduled?.leashed ? { leashed: true } : {}),
-        ...(options.ledger ? { ledgerFile: options.ledger } : {}),
-        log: (line) => print(live, `  ${line}`),
-        onProgress: (p) => {
-          if (live) process.stdout.write(`\r\x1b[2K${renderProgress(p)}`);
-        },
-      });
+      const lock = options.scheduled ? undefined : announceManualRun(options.historyFile, item);
+      const { journal } = await item
+        .run({
+          stack: options.target,
+          ...(compose
+            ? { openStack: (stack: DrillPlan['stack']) => (compose as ComposeDrillStack).forDrill(stack) }
+            : {}),
+          signal: interrupt.signal,
+          runId,
+          requestsFile: join(dir, 'requests.jsonl'),
+          ...(options.scheduled?.leashed ? { leashed: true } : {}),
+          ...(options.ledger ? { ledgerFile: options.ledger } : {}),
+          log: (line) => print(live, `  ${line}`),
+          onProgress: (p) => {
+            if (live) process.stdout.write(`\r\x1b[2K${renderProgress(p)}`);
+          },
+        })
+        .finally(() => lock?.release());
       if (live) process.stdout.write('\r\x1b[2K');
       for (const e of journal.events) {
         if (e.kind === 'balancer-started' || e.kind === 'balancer-stopping') continue;
@@ -127,6 +132,25 @@ export async function runAndReport(items: readonly RunItem[], options: RunAndRep
   }
   if (journals.length > 1) printTotals(journals);
   return exitCodeOf(journals, interrupt.signal.aborted);
+}
+
+/**
+ * A manual run holds the history's run lock while it goes on, so a scheduler on the same history
+ * skips its ticks meanwhile instead of running a drill beside it. A manual run never waits: when
+ * a scheduled run holds the lock, it runs anyway and says that the two share the machine.
+ */
+function announceManualRun(history: HistoryFile | undefined, item: RunItem): HeldLock | undefined {
+  if (!history) return undefined;
+  const lock = holdRunLock(
+    history.get(),
+    { owner: `manual-${process.pid}-${item.name}`, holding: `manual ${item.kind} ${item.name}` },
+    { leaseMs: 60_000 },
+  );
+  if (lock.acquired) return lock;
+  out(
+    `  note: ${lock.holder.holding} is running too (pid ${lock.holder.pid}): both share this machine's cores, which may show in latencies`,
+  );
+  return undefined;
 }
 
 async function record(db: Db, journal: Journal, dir: string, options: RunAndReportOptions): Promise<void> {

@@ -51,6 +51,46 @@ export function renewRunLock(db: Db, owner: string, leaseMs: number, at = Date.n
   );
 }
 
+export interface HeldLock {
+  /** Stops renewing and gives the lock back (idempotent). */
+  release(): void;
+}
+
+/**
+ * Takes the run lock and keeps renewing its lease (every third of it) until released;
+ * `onLost` hears when another process took it over (this one stalled past its lease).
+ */
+export function holdRunLock(
+  db: Db,
+  who: { owner: string; holding: string },
+  options: { leaseMs: number; now?: () => number; onLost?: () => void },
+): ({ acquired: true } & HeldLock) | { acquired: false; holder: LockHolder } {
+  const now = options.now ?? Date.now;
+  const taken = acquireRunLock(db, who, options.leaseMs, now());
+  if (!taken.acquired) return taken;
+  const renew = setInterval(
+    () => {
+      try {
+        if (!renewRunLock(db, who.owner, options.leaseMs, now())) options.onLost?.();
+      } catch {
+        // A busy history: the next renewal tries again.
+      }
+    },
+    Math.max(1000, options.leaseMs / 3),
+  );
+  renew.unref();
+  let released = false;
+  return {
+    acquired: true,
+    release() {
+      if (released) return;
+      released = true;
+      clearInterval(renew);
+      releaseRunLock(db, who.owner);
+    },
+  };
+}
+
 export function releaseRunLock(db: Db, owner: string): void {
   writeHistory(db, () => db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(RUN_LOCK, owner));
 }

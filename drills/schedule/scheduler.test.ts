@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock, settle } from '../../test/fixtures/fake-clock.ts';
 import { type Db, openHistoryDb } from '../history/history-db.ts';
-import { setJobPaused } from '../history/locks.ts';
+import { holdRunLock, setJobPaused } from '../history/locks.ts';
 import { listRuns, recordRun } from '../history/runs.ts';
 import { sampleJournal } from '../reports/sample-journal.ts';
 import { parseSchedule, type ScheduleJob } from './schedule-file.ts';
@@ -180,6 +180,22 @@ describe('Scheduler', () => {
       (l) => l.decision === 'skipped-overlap' && /pid \d+/.test(l.reason ?? ''),
     );
     expect(crossed.length).toBeGreaterThan(0);
+  });
+
+  it('a manual run holding the lock makes a tick skip, naming it; once it is over the next tick runs', async () => {
+    const h = harness([job('cron: "*/10 * * * * *"')], { start: '2026-12-02T10:00:01Z' });
+    const manual = holdRunLock(
+      h.db,
+      { owner: 'manual-1', holding: 'manual drill primary-crash' },
+      { leaseMs: 60_000 },
+    );
+    if (!manual.acquired) throw new Error('the lock should be free');
+    h.scheduler.start();
+    await h.clock.advance(10_000);
+    manual.release();
+    await h.clock.advance(10_000);
+    expect(h.decisions()).toEqual(['10:00:10 skipped-overlap', '10:00:20 ran', '10:00:20 finished']);
+    expect(h.lines[0]?.reason).toMatch(/^manual drill primary-crash is still running \(pid \d+ on /);
   });
 
   it('after a restart, the ticks missed while down are recorded (policy skip) and the history is intact', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../../core/duration.ts';
 import type { Db } from '../history/history-db.ts';
-import { acquireRunLock, readJobState, releaseRunLock, renewRunLock, setLastTick } from '../history/locks.ts';
+import { holdRunLock, readJobState, setLastTick } from '../history/locks.ts';
 import { listRuns, recordSkip, type SkipDecision } from '../history/runs.ts';
 import { calendarVeto, localTime, nextTicks, ticksBetween } from './calendar.ts';
 import type { ScheduleJob } from './schedule-file.ts';
@@ -204,12 +204,14 @@ export class Scheduler {
         );
       }
     }
-    const leaseMs = this.options.leaseMs ?? 60_000;
-    const lock = acquireRunLock(
+    const lock = holdRunLock(
       db,
       { owner: this.owner, holding: `job ${job.name}, tick ${iso(tick)}` },
-      leaseMs,
-      this.clock.now(),
+      {
+        leaseMs: this.options.leaseMs ?? 60_000,
+        now: () => this.clock.now(),
+        onLost: () => this.log(job, tick, 'ran', 'warning: another scheduler took the run lock over'),
+      },
     );
     if (!lock.acquired) {
       const h = lock.holder;
@@ -228,7 +230,7 @@ export class Scheduler {
       outage = `the outage check failed: ${(err as Error).message}`;
     }
     if (outage) {
-      releaseRunLock(db, this.owner);
+      lock.release();
       return this.skip(job, tick, 'skipped-outage', outage);
     }
     this.log(
@@ -238,17 +240,6 @@ export class Scheduler {
       [note, job.leashed ? 'leashed: faults recorded as "would inject"' : ''].filter(Boolean).join('; ') ||
         undefined,
     );
-    const renew = setInterval(
-      () => {
-        try {
-          if (!renewRunLock(db, this.owner, leaseMs, this.clock.now()))
-            this.log(job, tick, 'ran', 'warning: another scheduler took the run lock over');
-        } catch {
-          // A busy history: the next renewal tries again.
-        }
-      },
-      Math.max(1000, leaseMs / 3),
-    );
     const done = this.options
       .runJob(job, tick, abort.signal)
       .then(
@@ -256,9 +247,8 @@ export class Scheduler {
         (err) => this.log(job, tick, 'finished', `error: ${(err as Error).message}`),
       )
       .finally(() => {
-        clearInterval(renew);
         try {
-          releaseRunLock(db, this.owner);
+          lock.release();
         } finally {
           this.running = undefined;
         }
