@@ -123,6 +123,27 @@ describe('calendar', () => {
     expect(iso(instantOf('2026-12-02', 1440, 'UTC'))).toBe('2026-12-03T00:00:00.000Z');
   });
 
+  it('counts only the ticks its windows and blackout dates let run', () => {
+    const cal = calendar(
+      'cron: "0 0 * * * *"\nwindows:\n  - { days: mon-fri, from: "09:00", to: "12:00" }\nblackout: [2026-12-03]',
+    );
+    // Tuesday 2026-12-01 18:00 to Friday 2026-12-04 18:00 UTC: Wed and Fri 09, 10, 11; Thursday is blacked out.
+    const { ticks, total, capped } = ticksBetween(
+      cal,
+      utc('2026-12-01T18:00:00Z'),
+      utc('2026-12-04T18:00:00Z'),
+      4,
+    );
+    expect(total).toBe(6);
+    expect(capped).toBe(false);
+    expect(ticks.map(iso)).toEqual([
+      '2026-12-02T11:00:00.000Z',
+      '2026-12-04T09:00:00.000Z',
+      '2026-12-04T10:00:00.000Z',
+      '2026-12-04T11:00:00.000Z',
+    ]);
+  });
+
   it('counts the ticks between two instants and keeps the newest when there are too many', () => {
     const cal = calendar('cron: "* * * * * *"');
     const { ticks, total, capped } = ticksBetween(
@@ -131,7 +152,7 @@ describe('calendar', () => {
       utc('2026-12-02T11:00:00Z'),
       5,
     );
-    expect(total).toBe(1000);
+    expect(total).toBe(3000);
     expect(capped).toBe(true);
     const few = ticksBetween(cal, utc('2026-12-02T10:00:00Z'), utc('2026-12-02T10:00:07Z'), 5);
     expect(few).toMatchObject({ total: 7, capped: false });

@@ -173,12 +173,13 @@ export function nextTicks(cal: Calendar, after: number, count: number): number[]
     .map((d) => d.getTime());
 }
 
-/** Missed ticks are counted up to this many; past it the count is "more than". */
-const COUNT_CAP = 1000;
+/** Ticks scanned (each way) when looking for missed ones: about 0.5 s of croner with a time zone. */
+const SCAN_CAP = 3000;
 
 /**
- * The newest `limit` ticks in (from, to], and how many there were in all (counted up to
- * COUNT_CAP: `capped` says there were at least that many).
+ * The ticks in (from, to] the calendar lets run (inside the windows, off blackout dates): the
+ * newest `limit` of them, and how many there were. `capped`: there were more ticks than were
+ * scanned, so `total` counts only the oldest SCAN_CAP.
  */
 export function ticksBetween(
   cal: Calendar,
@@ -187,19 +188,42 @@ export function ticksBetween(
   limit: number,
 ): { ticks: number[]; total: number; capped: boolean } {
   if (to <= from) return { ticks: [], total: 0, capped: false };
-  if (cal.when.kind === 'cron') {
-    const cron = cronOf(cal as Calendar & { when: { kind: 'cron' } });
-    const ticks = cron
-      .previousRuns(limit, new Date(to + 1))
-      .map((d) => d.getTime())
-      .filter((t) => t > from && t <= to)
-      .reverse();
-    if (ticks.length < limit) return { ticks, total: ticks.length, capped: false };
-    const counted = cron.nextRuns(COUNT_CAP, new Date(from)).filter((t) => t.getTime() <= to).length;
-    return { ticks, total: counted, capped: counted >= COUNT_CAP };
+  const runnable = (t: number) => calendarVeto(t, cal) === undefined;
+  const oldestFirst: number[] = [];
+  let total = 0;
+  let scanned = 0;
+  let capped = false;
+  for (let cursor = from; ; ) {
+    const batch = nextTicks(cal, cursor, 500).filter((t) => t <= to);
+    scanned += batch.length;
+    for (const t of batch) {
+      if (!runnable(t)) continue;
+      total++;
+      oldestFirst.push(t);
+      if (oldestFirst.length > limit) oldestFirst.shift();
+    }
+    if (batch.length < 500) break;
+    cursor = batch[batch.length - 1] as number;
+    if (scanned >= SCAN_CAP) {
+      capped = true;
+      break;
+    }
   }
-  const all = nextTicks(cal, from, COUNT_CAP).filter((t) => t <= to);
-  return { ticks: all.slice(-limit), total: all.length, capped: all.length >= COUNT_CAP };
+  if (!capped || cal.when.kind !== 'cron') return { ticks: oldestFirst, total, capped };
+  // More ticks than scanned: the newest runnable ones come from scanning back from `to`.
+  const cron = cronOf(cal as Calendar & { when: { kind: 'cron' } });
+  const newest: number[] = [];
+  for (let ref = to + 1, back = 0; newest.length < limit && back < SCAN_CAP; ) {
+    const batch = cron
+      .previousRuns(500, new Date(ref))
+      .map((d) => d.getTime())
+      .filter((t) => t > from);
+    back += batch.length;
+    for (const t of batch) if (newest.length < limit && runnable(t)) newest.push(t);
+    if (batch.length < 500) break;
+    ref = batch[batch.length - 1] as number;
+  }
+  return { ticks: newest.reverse(), total, capped };
 }
 
 /** Why a tick at `at` may not run by the calendar (blackout, outside every window), or undefined. */

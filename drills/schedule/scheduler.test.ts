@@ -243,6 +243,36 @@ describe('Scheduler', () => {
     ]);
   });
 
+  it('after a night down, only the ticks inside the windows are missed; a paused job misses none', async () => {
+    const file = historyFile();
+    const clock = new FakeClock(Date.parse('2026-12-02T16:30:00Z')); // a Wednesday
+    const spec = 'cron: "0 0 * * * *"\nwindows:\n  - { days: mon-fri, from: "08:00", to: "18:00" }';
+    const first = harness([job(spec)], { start: '', file, clock });
+    first.scheduler.start();
+    await clock.advance(40 * 60_000, 60_000); // 17:00 runs
+    await first.scheduler.stop();
+    clock.jump(17 * 3600_000); // down until Thursday 10:10
+    const second = harness([job(spec)], { start: '', file, clock });
+    second.scheduler.start();
+    await settle();
+    const missed = listRuns(second.db, { job: 'j' }).filter((r) => r.decision === 'missed');
+    expect(missed.map((r) => new Date(r.tickAt as number).toISOString().slice(11, 16))).toEqual([
+      '10:00',
+      '09:00',
+      '08:00',
+    ]);
+    await second.scheduler.stop();
+
+    setJobPaused(second.db, 'j', true);
+    clock.jump(24 * 3600_000); // down and paused until Friday 10:10
+    const third = harness([job(spec)], { start: '', file, clock });
+    third.scheduler.start();
+    await settle();
+    expect(listRuns(third.db, { job: 'j' }).filter((r) => r.decision === 'missed')).toHaveLength(3);
+    expect(third.decisions()).toEqual(['10:00:00 skipped-paused']);
+    expect(third.lines[0]?.reason).toBe('paused: 10 tick(s) since the last one passed while paused');
+  });
+
   it('with run-latest, the newest missed tick runs at start when within the deadline, never an older one', async () => {
     const file = historyFile();
     const clock = new FakeClock(Date.parse('2026-12-02T10:00:00.500Z'));

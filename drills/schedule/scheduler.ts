@@ -149,16 +149,29 @@ export class Scheduler {
   private async catchUp(job: ScheduleJob, from: number, until: number): Promise<number> {
     const limit = this.options.missedLimit ?? 100;
     const now = this.clock.now();
+    // Only ticks the calendar would have let run count: a night outside the windows is not missed.
     const { ticks, total, capped } = ticksBetween(job, from, until, limit);
-    if (total === 0) return from;
+    if (total === 0) {
+      if (until > from) setLastTick(this.options.db, job.name, until, now);
+      return Math.max(from, until);
+    }
     const latest = ticks[ticks.length - 1] as number;
     setLastTick(this.options.db, job.name, latest, now);
+    if (readJobState(this.options.db, job.name).paused) {
+      this.log(
+        job,
+        latest,
+        'skipped-paused',
+        `paused: ${total} tick(s) since the last one passed while paused`,
+      );
+      return latest;
+    }
     const runLatest = job.missed.policy === 'run-latest' && now - latest <= job.missed.deadlineMs;
     const missed = runLatest ? ticks.slice(0, -1) : ticks;
     const more = total - ticks.length;
     missed.forEach((tick, i) => {
       const reason =
-        `no scheduler was running at the tick (policy ${job.missed.policy}${runLatest ? ': a later tick runs' : ''})` +
+        `no scheduler ran it (down, or stalled past the tick; policy ${job.missed.policy}${runLatest ? ': a later tick runs' : ''})` +
         (i === 0 && more > 0
           ? `; ${capped ? 'more than ' : ''}${more} earlier missed tick(s) not listed`
           : '');
