@@ -59,7 +59,7 @@ export function registerHistoryCommand(program: Command): void {
     .option('--report-dir <dir>', 'where the reports and the default history are', 'reports')
     .option('--drill <name>', 'only runs of this drill or runbook')
     .option('--job <name>', 'only runs of this schedule job')
-    .option('--since <date>', 'only runs since a date or a time ago (7d, 12h)', (v) => parseSince(v))
+    .option('--since <date>', 'only runs since a date (UTC unless it names an offset) or a time ago (7d, 12h, 30m)', (v) => parseSince(v))
     .option('--limit <n>', 'at most this many runs', parseLimit, 50)
     .option('--json', 'print the runs as JSON (every SLA with its value and limit)')
     .action((options: HistoryListOptions) => {
