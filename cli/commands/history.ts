@@ -21,7 +21,8 @@ export function parseSince(value: string, now = Date.now()): number {
   const ago = /^(\d+)(m|h|d)$/.exec(value.trim());
   if (ago)
     return now - Number(ago[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 'm' | 'h' | 'd'];
-  const at = Date.parse(value);
+  // A date-time without an offset is UTC, as a date alone is (JavaScript would read it as local time).
+  const at = Date.parse(/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(value) ? `${value}Z` : value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at)) {
     throw new InvalidArgumentError(
       'must be a date (2026-11-01, 2026-11-01T08:00Z) or a time ago (7d, 12h, 30m)',
@@ -59,7 +60,11 @@ export function registerHistoryCommand(program: Command): void {
     .option('--report-dir <dir>', 'where the reports and the default history are', 'reports')
     .option('--drill <name>', 'only runs of this drill or runbook')
     .option('--job <name>', 'only runs of this schedule job')
-    .option('--since <date>', 'only runs since a date (UTC unless it names an offset) or a time ago (7d, 12h, 30m)', (v) => parseSince(v))
+    .option(
+      '--since <date>',
+      'only runs since a date (UTC unless it names an offset) or a time ago (7d, 12h, 30m)',
+      (v) => parseSince(v),
+    )
     .option('--limit <n>', 'at most this many runs', parseLimit, 50)
     .option('--json', 'print the runs as JSON (every SLA with its value and limit)')
     .action((options: HistoryListOptions) => {
