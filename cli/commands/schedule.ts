@@ -129,6 +129,13 @@ function printNext(plan: SchedulePlan, count: number): void {
   }
 }
 
+/** A drill or runbook of a job that does not load: the same error, saying which job of which file. */
+function inJob(plan: SchedulePlan, job: ScheduleJob, err: unknown): never {
+  if (!(err instanceof FaultlineError)) throw err;
+  const where = `${shownPath(plan.file)}${job.line ? `:${job.line}` : ''}: job ${job.name}`;
+  throw new FaultlineError(err.code, `${where}: ${err.message}`, { cause: err });
+}
+
 async function loadItems(job: ScheduleJob): Promise<RunItem[]> {
   const items: RunItem[] = [];
   for (const entry of job.run) {
@@ -192,7 +199,8 @@ async function runSchedule(plan: SchedulePlan): Promise<void> {
   await registerDrillLoaders();
   // Every drill and runbook loaded now: a mistake shows at start, not at 3 a.m.
   const items = new Map<string, RunItem[]>();
-  for (const job of plan.jobs) items.set(job.name, await loadItems(job));
+  for (const job of plan.jobs)
+    items.set(job.name, await loadItems(job).catch((err) => inJob(plan, job, err)));
   const db = openHistoryDb(plan.history);
   await revertLeftovers();
   const scheduler = new Scheduler({

@@ -167,6 +167,14 @@ describe('faultline schedule', () => {
     expect(await bad.exited).toBe(1);
     expect(bad.err()).toContain('bad.yaml:3: jobs[0].cron: is not a valid cron expression');
     expect(bad.err()).not.toMatch(/\n\s+at /);
+    writeFileSync(
+      join(dir, 'typo.yaml'),
+      'jobs:\n  - name: typo\n    cron: "* * * * *"\n    run: [primary-crsh]\n',
+    );
+    const typo = faultline(['schedule', '--config', 'typo.yaml'], dir);
+    expect(await typo.exited).toBe(1);
+    expect(typo.err()).toContain('typo.yaml:2: job typo: no drill "primary-crsh": not a built-in drill');
+    expect(typo.err()).toContain('[FL_DRILL_NOT_FOUND]');
     const noConfig = faultline(['schedule'], dir);
     expect(await noConfig.exited).toBe(2);
     expect(noConfig.err()).toContain('pass --config schedule.yaml');
