@@ -70,9 +70,19 @@ describe('faultline runbook verify (no stack started)', () => {
   }, 30_000);
 
   it('a runbook that fails verification exits 3 and names its line', async () => {
+    // Its own fault drill, with a steady state that does not hinge on p99: a parallel test file
+    // busying both cores once pushed primary-crash's steady state to p99 347 ms (aborted, exit 1).
+    writeFileSync(
+      join(dir, 'kill-app1.drill.ts'),
+      `import { at, defineDrill, kill } from 'faultline';
+export default defineDrill({ name: 'kill-app1', description: 'kill app1', stack: 'sample',
+  load: { rate: 50, warmup: '500ms' }, steadyState: { duration: '500ms', thresholds: ['error_rate<50%'] },
+  method: [at('300ms', kill('app1'), { as: 'crash' })], duration: '1s', sla: ['errors<1000'] });
+`,
+    );
     const file = runbookFile(
       'fails',
-      '---\nfault: primary-crash\nrto: 10s\nrestored: { when: errors==0 }\n---\n```console {"name":"check"}\n$ echo v2\nv1\n```\n',
+      '---\nfault: ./kill-app1.drill.ts\nrto: 10s\nrestored: { when: errors==0 }\n---\n```console {"name":"check"}\n$ echo v2\nv1\n```\n',
     );
     const r = await runbook('verify', file, '--no-progress', '--report-dir', join(dir, 'reports'));
     expect(r.code, r.err).toBe(3);
