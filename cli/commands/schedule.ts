@@ -79,8 +79,10 @@ export function registerScheduleCommand(program: Command): void {
       .command(verb)
       .description(`${verb} a job: takes effect at its next tick, in every scheduler on the same history`)
       .argument('<job>', 'the job name in the schedule file')
-      .action((name: string, _options: unknown, command: Command) => {
-        const plan = loadPlan(command.parent?.opts() as ScheduleOptions);
+      .option('--config <file>', 'the schedule file (also accepted before the verb)')
+      .option('--history <file>', 'the history (also accepted before the verb)')
+      .action((name: string, own: ScheduleOptions, command: Command) => {
+        const plan = loadPlan({ ...(command.parent?.opts() as ScheduleOptions), ...own });
         if (!plan.jobs.some((j) => j.name === name)) {
           throw new FaultlineError(
             'FL_SCHEDULE_JOB_UNKNOWN',

@@ -155,8 +155,9 @@ describe('faultline schedule', () => {
     const paused = faultline(['schedule', '--config', 'schedule.yaml', '--next', '1'], dir);
     await paused.exited;
     expect(paused.out()).toContain('Asia/Tokyo, PAUSED');
-    const resume = faultline(['schedule', '--config', 'schedule.yaml', 'resume', 'office'], dir);
+    const resume = faultline(['schedule', 'resume', 'office', '--config', 'schedule.yaml'], dir);
     expect(await resume.exited).toBe(0);
+    expect(resume.out()).toContain('job office resumed');
     const unknown = faultline(['schedule', '--config', 'schedule.yaml', 'pause', 'nightly'], dir);
     expect(await unknown.exited).toBe(1);
     expect(unknown.err()).toContain(
