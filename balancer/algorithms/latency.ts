@@ -20,6 +20,14 @@ const UNMEASURED_PENALTY = 1e9;
  * for 100ms against 3ms with a 10s decay. A probe a second costs a slow server one request.
  */
 const PROBE_AFTER_FRACTION = 0.1;
+/**
+ * A faster sample pulls the estimate down by at least this much of the gap, however close it
+ * follows the last one. Time-weighted alone (Finagle's rule), at 200 req/s each sample weighs
+ * 1 - e^(-5ms/10s) = 0.0005: one 130 ms stall of a 5 ms server kept it looking as slow as a
+ * 100 ms one for ~20 s, and a slow neighbour got 5 % of the traffic instead of its probes
+ * (seen in the slow-backend drill). With a 10 % floor the stall is forgotten after ~30 answers.
+ */
+const MIN_SAMPLE_WEIGHT = 0.1;
 
 interface Estimate {
   value: number;
@@ -69,7 +77,7 @@ export function latency(
         estimates.set(server, { value: sample, at: nowMs, failing: !ok });
         return;
       }
-      const w = Math.exp(-Math.max(0, nowMs - e.at) / decayMs);
+      const w = Math.min(Math.exp(-Math.max(0, nowMs - e.at) / decayMs), 1 - MIN_SAMPLE_WEIGHT);
       estimates.set(server, { value: e.value * w + sample * (1 - w), at: nowMs, failing: !ok });
     },
     updateServers(all) {

@@ -50,6 +50,23 @@ describe('latency (peak EWMA)', () => {
     expect(recovered).toBeGreaterThan(0.25);
   });
 
+  it('one stall of the fast server is forgotten within its next answers, not over seconds', () => {
+    let t = 0;
+    const algorithm = make('latency', [], () => t);
+    const list = [server('fast'), server('slow')];
+    // Warm: the slow one answers in 100 ms, the fast one in 5 ms, 200 req/s.
+    const latencyOf = (name: string) => {
+      t += 5;
+      return name === 'slow' ? 100 : 5;
+    };
+    simulate(algorithm, list, 1000, latencyOf);
+    algorithm.observe?.('fast', 130, true); // one stall (a GC pause, a busy core)
+    const after = simulate(algorithm, list, 1000, latencyOf); // the next 5 s
+    // A few picks while the stall is forgotten, then its probes: not half the traffic for
+    // seconds, as with time-weighted samples alone (51 % here).
+    expect(after.slow ?? 0).toBeLessThan(0.03);
+  });
+
   it('a failure counts as a penalty sample of at least the floor, even when it fails fast', () => {
     const algorithm = make('latency', [], () => 0);
     algorithm.observe?.('a', 2, false);
