@@ -113,12 +113,6 @@ export class Scheduler {
     await this.running?.done;
   }
 
-  /** Resolves when every loop ended (after stop()). */
-  async done(): Promise<void> {
-    await Promise.allSettled(this.loops);
-    await this.running?.done;
-  }
-
   private async loop(job: ScheduleJob, from: number, catchUp: boolean): Promise<void> {
     const signal = this.stopping.signal;
     const lateMs = this.options.lateMs ?? 10_000;
