@@ -27,3 +27,27 @@ export function sampleProcess(pid: number, atMs: number): ProcessSample {
     openFds: readdirSync(`/proc/${pid}/fd`).length,
   };
 }
+
+/**
+ * The process's open fd count once it has settled: sampled every 250 ms until it has not changed
+ * for `stableMs`, or until `timeoutMs` (then the lowest count of the last `stableMs`). Idle
+ * keep-alive sockets close on their own timeouts, so a count taken at rest compares like with
+ * like; a count taken under load depends on which fault was on at that moment.
+ */
+export async function settledFds(
+  pid: number,
+  options: { stableMs: number; timeoutMs: number },
+): Promise<{ fds: number; waitedMs: number }> {
+  const started = Date.now();
+  const window: { at: number; fds: number }[] = [];
+  for (;;) {
+    const now = Date.now();
+    window.push({ at: now, fds: sampleProcess(pid, 0).openFds });
+    while (window.length > 1 && (window[0] as { at: number }).at < now - options.stableMs) window.shift();
+    const counts = window.map((w) => w.fds);
+    const spans = now - (window[0] as { at: number }).at >= options.stableMs - 300;
+    if ((spans && Math.min(...counts) === Math.max(...counts)) || now - started >= options.timeoutMs)
+      return { fds: Math.min(...counts), waitedMs: now - started };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

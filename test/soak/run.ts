@@ -1,8 +1,8 @@
 /**
  * `npm run soak`: the balancer (a child process of the local stack, with a toxic proxy in front
  * of each backend) under steady load for a long time while faults cycle through the backends.
- * Its RSS, open fds and live heap after a full GC (through its inspector, on loopback) are
- * sampled and must stay flat; no 2xx answer may carry a body of the wrong length. Exit 0 when all held, 1 when not, 2 on a bad command line.
+ * Its RSS and live heap after a full GC (through its inspector, on loopback) are sampled and must
+ * stay flat; its open fds, counted at rest before and after the load, must come back; no 2xx answer may carry a body of the wrong length. Exit 0 when all held, 1 when not, 2 on a bad command line.
  *
  *   npm run soak                          # 10 minutes at 300 requests/s
  *   npm run soak -- --duration 60s        # the CI variant
@@ -17,9 +17,9 @@ import { formatDuration, parseDuration } from '../../core/duration.ts';
 import { LocalStack } from '../../stack/local/local-stack.ts';
 import { BALANCER_TARGET, SAMPLE_STACK } from '../../stack/sample.ts';
 import { cycleFaults } from './fault-cycle.ts';
-import { judgeFlatness } from './flatness.ts';
+import { judgeFdsAtRest, judgeFlatness } from './flatness.ts';
 import { HeapProbe } from './heap-probe.ts';
-import { type ProcessSample, sampleProcess } from './process-sampler.ts';
+import { type ProcessSample, sampleProcess, settledFds } from './process-sampler.ts';
 import { runSteadyLoad } from './steady-load.ts';
 
 const USAGE = 'usage: npm run soak -- [--duration 10m] [--rate 300] [--sample-every 5s] [--report FILE]';
@@ -78,6 +78,9 @@ try {
   const balancer = await stack.restart(BALANCER_TARGET, { NODE_OPTIONS: '--inspect=127.0.0.1:0' });
   probe = await HeapProbe.connect(balancer.output().stderr);
   const session = new ChaosSession(new Ledger(join(workDir, 'ledger.jsonl')), stack.targets);
+  // Idle keep-alive sockets: the balancer's clients after 5 s, its upstream agent's after 4 s.
+  const atRest = { stableMs: 3000, timeoutMs: 20_000 };
+  const fdsBefore = await settledFds(balancer.pid, atRest);
   const started = Date.now();
   const samples: ProcessSample[] = [];
   let sampling = true;
@@ -111,6 +114,7 @@ try {
   const tally = await load.done;
   sampling = false;
   await sampler;
+  const fdsAfter = await settledFds(balancer.pid, atRest);
 
   // Warm-up: the first fifth (JIT, connection pools filling), at most a minute. V8 grows its old
   // generation through the first minutes before full collections settle it, so a short run
@@ -120,10 +124,17 @@ try {
     warmupMs: Math.min(60_000, Math.floor(opts.durationMs / 5)),
     rssGrowthBytes: (short ? 64 : 16) * 2 ** 20,
     rssGrowthRatio: short ? 0.5 : 0.2,
-    fdGrowth: 20,
     liveHeapGrowthBytes: 4 * 2 ** 20,
     liveHeapGrowthRatio: 0.15,
   });
+  const fdVerdict = judgeFdsAtRest(
+    fdsBefore.fds,
+    fdsAfter.fds,
+    10,
+    Math.max(...samples.map((s) => s.openFds)),
+  );
+  verdict.lines.push(...fdVerdict.lines);
+  verdict.ok &&= fdVerdict.ok;
   const after = await fetch(`${stack.url}/`);
   await after.arrayBuffer();
   const problems = [
@@ -141,13 +152,13 @@ try {
   mkdirSync(join(opts.report, '..'), { recursive: true });
   writeFileSync(
     opts.report,
-    `${JSON.stringify({ options: opts, tally, faults, verdict, samples }, null, 2)}\n`,
+    `${JSON.stringify({ options: opts, tally, faults, verdict, fdsAtRest: { before: fdsBefore, after: fdsAfter }, samples }, null, 2)}\n`,
   );
   log(`samples and verdict: ${opts.report}`);
   if (problems.length > 0) {
     for (const p of problems) log(`FAIL: ${p}`);
   } else {
-    log('PASS: RSS and open fds flat, no body lost');
+    log('PASS: RSS and live memory flat, open fds back to the idle count, no body lost');
     exitCode = 0;
   }
 } catch (err) {
