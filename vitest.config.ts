@@ -8,6 +8,7 @@ export default defineConfig({
     include: [
       'balancer/**/*.test.ts',
       'backends/**/*.test.ts',
+      'bench/**/*.test.ts',
       'chaos/**/*.test.ts',
       'cli/**/*.test.ts',
       'core/**/*.test.ts',

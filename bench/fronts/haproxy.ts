@@ -1,0 +1,50 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BenchPool, type Front, missingBinary, scratchDir, spawnFront, which } from './front.ts';
+
+/**
+ * HAProxy, one thread, connection reuse to the servers, with its best practical failover:
+ * `httpchk` active checks, `retries` with `redispatch` to another server on every retry.
+ */
+export function haproxyConfig(pool: BenchPool, port: number): string {
+  const h = pool.health;
+  const servers = pool.servers
+    .map(
+      (s) =>
+        `  server ${s.name} 127.0.0.1:${s.port} check inter ${h.intervalMs}ms fall ${h.fall} rise ${h.rise}${s.backup ? ' backup' : ''}`,
+    )
+    .join('\n');
+  return `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect ${pool.connectTimeoutMs}ms
+  timeout client 30s
+  timeout server ${pool.responseTimeoutMs}ms
+  timeout check ${h.timeoutMs}ms
+  option http-keep-alive
+  http-reuse always
+  retries ${pool.retries}
+  option redispatch 1
+  retry-on all-retryable-errors
+frontend fe
+  bind 127.0.0.1:${port}
+  default_backend pool
+backend pool
+  balance roundrobin
+  option httpchk GET ${h.path}
+${servers}
+`;
+}
+
+export const haproxy: Front = {
+  name: 'haproxy',
+  unavailable: () => missingBinary('haproxy'),
+  async start(pool, port) {
+    const dir = scratchDir('haproxy');
+    const cfg = join(dir, 'haproxy.cfg');
+    writeFileSync(cfg, haproxyConfig(pool, port));
+    return spawnFront('haproxy', which('haproxy') ?? 'haproxy', ['-db', '-f', cfg], port, dir);
+  },
+};
