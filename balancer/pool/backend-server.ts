@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { Pool as UpstreamPool } from 'undici';
 import { cachedLookup } from '../../core/net/cached-lookup.ts';
 import type { PoolConfig, ServerConfig } from '../config/types.ts';
 import { type BreakerTransition, CircuitBreaker } from '../resilience/circuit-breaker.ts';
@@ -22,7 +22,8 @@ export class BackendServer {
   readonly url: URL;
   readonly backup: boolean;
   readonly maxConnections: number;
-  readonly agent: http.Agent;
+  /** Keep-alive connections to this server (undici: the request path's upstream client). */
+  readonly upstream: UpstreamPool;
   readonly breaker: CircuitBreaker;
   readonly outlier: OutlierDetector;
   weight: number;
@@ -58,16 +59,13 @@ export class BackendServer {
     this.maxConnections = config.maxConnections;
     this.breaker = new CircuitBreaker(pool.breaker, onBreaker);
     this.outlier = new OutlierDetector(pool.outlier);
-    this.agent = new http.Agent({
-      keepAlive: true,
-      keepAliveMsecs: 1000,
-      maxSockets: config.maxConnections > 0 ? config.maxConnections : Number.POSITIVE_INFINITY,
-      maxFreeSockets: 256,
-      // Reuse the most recently used socket: it is the least likely to be closed by the backend.
-      scheduling: 'lifo',
+    this.upstream = new UpstreamPool(this.url.origin, {
+      connections: config.maxConnections > 0 ? config.maxConnections : null,
+      pipelining: 1,
       // Below Node's default server keep-alive timeout (5s), so we close idle sockets first.
-      timeout: 4000,
-      lookup: cachedLookup,
+      keepAliveTimeout: 4000,
+      keepAliveMaxTimeout: 4000,
+      connect: { timeout: pool.timeouts.connect, lookup: cachedLookup },
     });
   }
 
@@ -118,6 +116,6 @@ export class BackendServer {
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.upstream.destroy().catch(() => {});
   }
 }

@@ -1,7 +1,6 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Stream } from 'node:stream';
-import type { ProxyServer } from 'http-proxy-3';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import type { ProxyErrorCode } from '../../core/errors.ts';
 import type { TimeoutsConfig } from '../config/types.ts';
 import type { BackendServer } from '../pool/backend-server.ts';
@@ -14,33 +13,41 @@ import type { BackendServer } from '../pool/backend-server.ts';
 export type TryPhase = 'before-send' | 'after-send';
 
 export type TryResult =
-  | { kind: 'response'; proxyRes: IncomingMessage; proxyReq: ClientRequest }
+  | { kind: 'response'; response: UpstreamResponse }
   | { kind: 'failed'; code: ProxyErrorCode; phase: TryPhase; detail: string }
+  /** The request cannot be sent as it is (a header value the upstream client refuses). */
+  | { kind: 'unsendable'; detail: string }
   | { kind: 'client-gone' };
 
-interface TryState {
-  onProxyReq: (proxyReq: ClientRequest, socket: Socket) => void;
+/** How the relay hears about the response body. */
+export interface BodySink {
+  /** A chunk; return false to pause until `resume` is called. */
+  data(chunk: Buffer): boolean;
+  end(): void;
+  /** The body broke off: reset, idle timeout, or `abort`. */
+  broke(detail: string, idle: boolean): void;
 }
 
-/** Routes http-proxy-3's shared `proxyReq` event to the try that owns the body stream. */
-const tries = new WeakMap<Stream, TryState>();
-
-export function attachTryRouting(proxy: ProxyServer): void {
-  proxy.on('proxyReq', (proxyReq, _req, _res, options, socket) => {
-    const body = (options as { buffer?: Stream }).buffer;
-    if (body) tries.get(body)?.onProxyReq(proxyReq, socket);
-  });
+/** Response headers arrived; the body waits (paused) until `pipe`. */
+export interface UpstreamResponse {
+  status: number;
+  statusMessage: string;
+  /** Raw header names and values, alternating, as the backend sent them. */
+  rawHeaders: string[];
+  pipe(sink: BodySink): void;
+  /** Resumes a body paused by `data` returning false. */
+  resume(): void;
+  /** Cuts the upstream request (the client went away). */
+  abort(): void;
 }
 
-/**
- * http-proxy-3's `deleteLength` pass rewrites a DELETE or OPTIONS without Content-Length to
- * `Content-Length: 0` and drops Transfer-Encoding, which would cut a chunked body. The forwarder
- * sets the body framing itself (setBodyFraming), so the pass goes.
- */
-export function withoutDeleteLength(proxy: ProxyServer): void {
-  const passes = (proxy as unknown as { webPasses: { name: string }[] }).webPasses;
-  const at = passes.findIndex((pass) => pass.name === 'deleteLength');
-  if (at !== -1) passes.splice(at, 1);
+/** What one try sends: the request as the forwarder prepared it. */
+export interface OutgoingRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** A buffered body (replayable), a stream sent once, or nothing. */
+  body: Buffer | Readable | null;
 }
 
 const CONNECT_ERRORS = new Set([
@@ -50,106 +57,156 @@ const CONNECT_ERRORS = new Set([
   'ENOTFOUND',
   'EADDRNOTAVAIL',
   'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** One try of one request on one server, settled by response headers, an error, or a timeout. */
+/** undici refuses to send these: the request itself is at fault, not the backend. */
+const REQUEST_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+
+/** Headers undici sets itself (framing) or refuses; the forwarder already chose the framing. */
+function upstreamHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || name === 'transfer-encoding') continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * One try of one request on one server through the server's undici pool, settled by response
+ * headers, an error, or a timeout: connect (undici's connector), response headers (counted
+ * from the moment the whole request was written), and idle between body chunks.
+ */
 export function forwardOnce(
-  proxy: ProxyServer,
-  req: IncomingMessage,
   res: ServerResponse,
   server: BackendServer,
-  body: Stream,
+  request: OutgoingRequest,
   timeouts: TimeoutsConfig,
 ): Promise<TryResult> {
   return new Promise((resolve) => {
     let settled = false;
-    let connected = false;
-    let reused = false;
-    let proxyReq: ClientRequest | undefined;
-    const timers: NodeJS.Timeout[] = [];
+    let headerTimer: NodeJS.Timeout | undefined;
+    let abortUpstream: ((reason?: Error) => void) | undefined;
+    let resumeUpstream: (() => void) | undefined;
+    let sink: BodySink | undefined;
+    /** What happened to the body before the relay attached its sink. */
+    let early: { end: true } | { broke: string; idle: boolean } | undefined;
 
     const settle = (result: TryResult) => {
       if (settled) return;
       settled = true;
-      for (const t of timers) clearTimeout(t);
-      tries.delete(body);
+      if (headerTimer) clearTimeout(headerTimer);
       res.off('close', onClientClose);
-      if (result.kind !== 'response') proxyReq?.destroy();
       resolve(result);
     };
-    const fail = (code: ProxyErrorCode, phase: TryPhase, detail: string) =>
+    const fail = (code: ProxyErrorCode, phase: TryPhase, detail: string) => {
       settle({ kind: 'failed', code, phase, detail });
+      abortUpstream?.(new Error(detail));
+    };
     const onClientClose = () => {
-      if (!res.writableFinished) settle({ kind: 'client-gone' });
+      if (res.writableFinished) return;
+      settle({ kind: 'client-gone' });
+      abortUpstream?.(new Error('the client went away'));
     };
     res.on('close', onClientClose);
 
-    tries.set(body, {
-      onProxyReq: (request, socket) => {
-        proxyReq = request;
-        reused = request.reusedSocket;
-        if (socket.connecting) {
-          timers.push(
-            setTimeout(
-              () =>
-                fail('upstream_connect_timeout', 'before-send', `no connection within ${timeouts.connect}ms`),
-              timeouts.connect,
+    // undici's classic handler: it calls onRequestSent (its types leave it out) once the whole
+    // request is written, where the response-header timeout starts.
+    const handler: Dispatcher.DispatchHandler & { onRequestSent(): void } = {
+      onConnect(abort) {
+        abortUpstream = abort;
+        if (settled) abort(new Error('the try was settled before it started'));
+      },
+      onRequestSent() {
+        headerTimer = setTimeout(
+          () =>
+            fail(
+              'upstream_header_timeout',
+              'after-send',
+              `no response headers within ${timeouts.responseHeaders}ms`,
             ),
-          );
-          socket.once('connect', () => {
-            connected = true;
-            clearTimeout(timers.shift());
-          });
-        } else {
-          connected = true;
-        }
-        request.once('finish', () => {
-          timers.push(
-            setTimeout(
-              () =>
-                fail(
-                  'upstream_header_timeout',
-                  'after-send',
-                  `no response headers within ${timeouts.responseHeaders}ms`,
-                ),
-              timeouts.responseHeaders,
-            ),
-          );
-        });
-        request.once('response', (proxyRes: IncomingMessage) =>
-          settle({ kind: 'response', proxyRes, proxyReq: request }),
+          timeouts.responseHeaders,
         );
       },
-    });
-
-    proxy.web(
-      req,
-      res,
-      {
-        target: server.url,
-        agent: server.agent,
-        buffer: body,
-        selfHandleResponse: true,
-        xfwd: false,
-        prependPath: false,
-        // Forward req.url as it is: the forwarder normalised it and routed by it. Without this,
-        // http-proxy-3 re-parses it with the WHATWG URL parser (dot segments, backslashes).
-        toProxy: true,
+      onHeaders(status, rawHeaders, resume, statusMessage) {
+        if (settled) return false;
+        resumeUpstream = resume;
+        const names: string[] = new Array(rawHeaders.length);
+        for (let i = 0; i < rawHeaders.length; i++) names[i] = (rawHeaders[i] as Buffer).toString('latin1');
+        settle({
+          kind: 'response',
+          response: {
+            status,
+            statusMessage: statusMessage ?? '',
+            rawHeaders: names,
+            pipe(target) {
+              sink = target;
+              if (early && 'end' in early) target.end();
+              else if (early) target.broke(early.broke, early.idle);
+              else resumeUpstream?.();
+            },
+            resume: () => resumeUpstream?.(),
+            abort: () => abortUpstream?.(new Error('the client went away')),
+          },
+        });
+        // Paused until the relay has written the response head and attached its sink.
+        return false;
       },
-      (err: Error) => {
-        // http-proxy-3 reports errors of the client's request here too (a body that broke off,
-        // a bad chunk): those are not the backend's fault and must not count against it.
-        if (req.errored || res.destroyed) {
-          settle({ kind: 'client-gone' });
-          return;
-        }
+      onData(chunk) {
+        return sink ? sink.data(chunk) : false;
+      },
+      onComplete() {
+        if (sink) sink.end();
+        else early = { end: true };
+      },
+      onError(err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         const detail = `${code || 'error'}: ${err.message}`;
-        if (!connected || CONNECT_ERRORS.has(code)) fail('upstream_connect_failed', 'before-send', detail);
-        else if (reused)
+        if (settled) {
+          // After the headers: the body broke off (or we cut it).
+          const idle = code === 'UND_ERR_BODY_TIMEOUT';
+          const why = idle ? `no body bytes within ${timeouts.idle}ms` : detail;
+          if (sink) sink.broke(why, idle);
+          else early = { broke: why, idle };
+          return;
+        }
+        if (REQUEST_ERRORS.has(code)) {
+          settle({ kind: 'unsendable', detail });
+          return;
+        }
+        if (code === 'UND_ERR_CONNECT_TIMEOUT')
+          fail('upstream_connect_timeout', 'before-send', `no connection within ${timeouts.connect}ms`);
+        else if (CONNECT_ERRORS.has(code)) fail('upstream_connect_failed', 'before-send', detail);
+        else if (isStaleKeepAlive(err))
           fail('upstream_reset', 'before-send', `reused keep-alive connection closed: ${detail}`);
         else fail('upstream_reset', 'after-send', detail);
       },
+    };
+
+    server.upstream.dispatch(
+      {
+        origin: server.url.origin,
+        method: request.method,
+        path: request.path,
+        headers: upstreamHeaders(request.headers),
+        body: request.body,
+        // The header timeout is ours (from the end of the request); the idle one is undici's.
+        headersTimeout: 0,
+        bodyTimeout: timeouts.idle,
+      },
+      handler,
     );
   });
+}
+
+/**
+ * The backend closed a keep-alive connection that had served earlier responses, with nothing
+ * of this one read: the race where a server times out an idle connection just as a request is
+ * written to it. It cannot have processed the request.
+ */
+function isStaleKeepAlive(err: Error): boolean {
+  const socket = (err as { socket?: { bytesRead?: number } }).socket;
+  return (err as { code?: string }).code === 'UND_ERR_SOCKET' && (socket?.bytesRead ?? 0) > 0;
 }

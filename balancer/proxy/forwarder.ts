@@ -8,15 +8,14 @@ import type { Pool } from '../pool/pool.ts';
 import type { Router } from '../router.ts';
 import type { RequestErrorLog } from './error-log.ts';
 import { rawErrorResponse, sendProxyError } from './error-response.ts';
-import { attachTryRouting, forwardOnce, type TryResult, withoutDeleteLength } from './forward-once.ts';
+import { forwardOnce, type TryResult, type UpstreamResponse } from './forward-once.ts';
 import {
   clientAddress,
   isIdempotent,
   prepareRequestHeaders,
+  relayedHeaders,
   requestIdOf,
-  SERVED_BY_HEADER,
   setBodyFraming,
-  stripHopByHop,
 } from './headers.ts';
 import type { ReplayBudget } from './replay-budget.ts';
 import { type BodyFraming, type BodyOutcome, bodyFraming, readRequestBody } from './request-body.ts';
@@ -56,9 +55,8 @@ export class Forwarder {
     private readonly observer: ForwardObserver,
     private readonly options: ForwarderOptions,
   ) {
+    // http-proxy-3 carries WebSocket tunnels; plain requests go through undici (forward-once.ts).
     this.proxy = createProxyServer({});
-    withoutDeleteLength(this.proxy);
-    attachTryRouting(this.proxy);
     attachTunnelRouting(this.proxy);
     this.tunnels = new WebSocketTunnels(this.proxy, (pool, code) =>
       this.observer.countProxyError(pool, code),
@@ -154,13 +152,24 @@ export class Forwarder {
         this.observer.countRetry(pool.name, server.name);
       }
       const tryStarted = now();
-      const result = await forwardOnce(this.proxy, req, res, server, body.stream(), pool.config.timeouts);
+      const outgoing = {
+        method: req.method ?? 'GET',
+        path: req.url,
+        headers: req.headers,
+        body: body.payload(),
+      };
+      const result = await forwardOnce(res, server, outgoing, pool.config.timeouts);
       if (result.kind === 'client-gone') {
         pool.release(server, 'aborted', now() - tryStarted);
         return;
       }
+      if (result.kind === 'unsendable') {
+        pool.release(server, 'aborted', now() - tryStarted);
+        answerError('bad_request', tried, result.detail);
+        return;
+      }
       if (result.kind === 'response') {
-        this.relay(result, res, pool, server, tryStarted, started);
+        this.relay(result.response, res, pool, server, tryStarted, started);
         return;
       }
       server.counters.failures++;
@@ -213,21 +222,15 @@ export class Forwarder {
   }
 
   private relay(
-    result: Extract<TryResult, { kind: 'response' }>,
+    response: UpstreamResponse,
     res: ServerResponse,
     pool: Pool,
     server: Pool['servers'][number],
     tryStarted: number,
     started: number,
   ): void {
-    const { proxyRes, proxyReq } = result;
-    const status = proxyRes.statusCode ?? 502;
+    const status = response.status;
     const headersAt = now();
-    // The upstream response's own headers object: nothing else reads it, so no copy.
-    const headers = proxyRes.headers;
-    stripHopByHop(headers);
-    headers[SERVED_BY_HEADER] = server.name;
-    if (this.shuttingDown) res.shouldKeepAlive = false;
     server.countResponse(status);
     let finished = false;
     const finish = (outcome: 'success' | 'http-5xx' | 'gateway-failure' | 'aborted') => {
@@ -236,28 +239,30 @@ export class Forwarder {
       pool.release(server, outcome, headersAt - tryStarted);
       this.observer.observeRequest(pool.name, server.name, status, now() - started);
     };
-    proxyReq.setTimeout(pool.config.timeouts.idle, () =>
-      proxyReq.destroy(new Error('upstream idle timeout')),
-    );
-    // The backend's response ended early (reset, crash, idle timeout): the client must see a
-    // broken response, never a silently short one, and the request is not replayed.
-    const upstreamBroke = () => {
-      if (proxyRes.complete) return;
-      finish('gateway-failure');
-      res.destroy();
-    };
-    proxyRes.once('error', upstreamBroke);
-    proxyRes.once('aborted', upstreamBroke);
-    proxyRes.once('close', upstreamBroke);
+    if (this.shuttingDown) res.shouldKeepAlive = false;
     res.once('close', () => {
       if (!res.writableFinished) {
-        proxyReq.destroy();
+        response.abort();
         finish('aborted');
       }
     });
     res.once('finish', () => finish(status >= 500 ? 'http-5xx' : 'success'));
-    res.writeHead(status, proxyRes.statusMessage, headers);
-    proxyRes.pipe(res);
+    res.on('drain', () => response.resume());
+    res.writeHead(
+      status,
+      response.statusMessage || undefined,
+      relayedHeaders(response.rawHeaders, server.name),
+    );
+    response.pipe({
+      data: (chunk) => res.write(chunk),
+      end: () => res.end(),
+      // The backend's response ended early (reset, crash, idle timeout): the client must see a
+      // broken response, never a silently short one, and the request is not replayed.
+      broke: () => {
+        finish('gateway-failure');
+        res.destroy();
+      },
+    });
   }
 }
 

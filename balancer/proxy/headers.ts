@@ -38,6 +38,32 @@ export function stripHopByHop(headers: IncomingHttpHeaders, keepUpgrade = false)
   for (const name of HOP_BY_HOP) if (!kept(name) && headers[name] !== undefined) delete headers[name];
 }
 
+/**
+ * The backend's response headers as the client gets them: raw names and values (duplicates
+ * such as Set-Cookie kept apart, names in the backend's case), hop-by-hop ones and any the
+ * Connection header names removed, and X-Served-By naming the server. A flat list for writeHead.
+ */
+export function relayedHeaders(raw: readonly string[], servedBy: string): string[] {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() !== 'connection') continue;
+    for (const token of (raw[i + 1] as string).split(',')) {
+      const name = token.trim().toLowerCase();
+      if (!name || NOT_NAMEABLE.has(name)) continue;
+      named ??= new Set();
+      named.add(name);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (HOP_BY_HOP.has(name) || name === SERVED_BY_HEADER || named?.has(name)) continue;
+    out.push(raw[i] as string, raw[i + 1] as string);
+  }
+  out.push(SERVED_BY_HEADER, servedBy);
+  return out;
+}
+
 export function clientAddress(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;

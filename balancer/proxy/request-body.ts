@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { PassThrough, Stream } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { LimitsConfig } from '../config/types.ts';
 import type { ReplayBudget } from './replay-budget.ts';
 
@@ -22,8 +22,8 @@ export interface RequestBody {
   readonly replayable: boolean;
   /** How the body goes to the backend: its exact length, or chunked when it is streamed unknown. */
   readonly outgoing: { contentLength: number } | { chunked: true };
-  /** The body for one try. For a non-replayable body, only the first call works. */
-  stream(): Stream;
+  /** The body for one try: the buffer, a stream (only once), or null when there is none. */
+  payload(): Buffer | Readable | null;
   /** Gives the buffer's bytes back to the replay budget; call once the request is over. */
   release(): void;
 }
@@ -35,27 +35,10 @@ export interface BodyPolicy {
   budget: ReplayBudget;
 }
 
-/**
- * A body in memory as http-proxy-3 takes it: it only calls `pipe(proxyReq)`, and the bytes go
- * with the request's end (headers and body in one write). A Readable per try would cost a
- * stream, a pipe and their events for every request, most of which have no body at all.
- */
-class BytesSource extends Stream {
-  constructor(private readonly bytes: Buffer | undefined) {
-    super();
-  }
-
-  override pipe<T extends NodeJS.WritableStream>(destination: T): T {
-    if (this.bytes?.length) destination.end(this.bytes);
-    else destination.end();
-    return destination;
-  }
-}
-
 const EMPTY: RequestBody = {
   replayable: true,
   outgoing: { contentLength: 0 },
-  stream: () => new BytesSource(undefined),
+  payload: () => null,
   release: () => {},
 };
 
@@ -63,7 +46,7 @@ function buffered(body: Buffer, release: () => void): RequestBody {
   return {
     replayable: true,
     outgoing: { contentLength: body.length },
-    stream: () => new BytesSource(body),
+    payload: () => body,
     release,
   };
 }
@@ -74,7 +57,7 @@ function streamed(req: IncomingMessage, prefix: Buffer[], framing: BodyFraming):
   return {
     replayable: false,
     outgoing: framing.kind === 'length' ? { contentLength: framing.length } : { chunked: true },
-    stream: () => {
+    payload: () => {
       if (used) throw new Error('request body already sent');
       used = true;
       const pass = new PassThrough();
