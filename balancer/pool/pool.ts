@@ -115,17 +115,21 @@ export class Pool {
    * Waits in the pool's queue while every server in rotation is at its connection limit;
    * `cancelled` is asked for only then (most requests never wait: no signal is made for them).
    */
-  async acquire(
+  acquire(
     ctx: PickContext,
     tried: ReadonlySet<string>,
     cancelled?: () => AbortSignal,
-  ): Promise<AcquireResult> {
-    if (this.plan().servers.length === 0) return { ok: false, code: 'no_healthy_server' };
-    const take = () => this.take(ctx, tried);
-    const server = take();
+  ): AcquireResult | Promise<AcquireResult> {
+    // Synchronous when a server is free (almost always): no promise on the request path.
+    const plan = this.plan();
+    if (plan.servers.length === 0) return { ok: false, code: 'no_healthy_server' };
+    const server = this.take(ctx, tried, plan);
     if (server) return { ok: true, server };
-    const outcome = await this.queue.wait(take, cancelled?.());
-    return outcome.ok ? { ok: true, server: outcome.value } : { ok: false, code: outcome.code };
+    return this.queue
+      .wait(() => this.take(ctx, tried), cancelled?.())
+      .then((outcome) =>
+        outcome.ok ? { ok: true, server: outcome.value } : { ok: false, code: outcome.code },
+      );
   }
 
   /** Ends one try on `server`. `aborted` means the client went away: no verdict on the server. */
@@ -240,8 +244,7 @@ export class Pool {
     return planRotation(this.servers, this.config.panicThreshold);
   }
 
-  private take(ctx: PickContext, tried: ReadonlySet<string>): BackendServer | undefined {
-    const plan = this.plan();
+  private take(ctx: PickContext, tried: ReadonlySet<string>, plan = this.plan()): BackendServer | undefined {
     const ready = plan.servers.filter((s) => s.acceptsNow(plan.panic));
     let fresh = ready.filter((s) => !tried.has(s.name));
     // A retry that has tried every primary in rotation goes to a backup before the health

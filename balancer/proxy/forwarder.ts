@@ -18,7 +18,7 @@ import {
   setBodyFraming,
 } from './headers.ts';
 import type { ReplayBudget } from './replay-budget.ts';
-import { type BodyFraming, type BodyOutcome, bodyFraming, readRequestBody } from './request-body.ts';
+import { type BodyFraming, type BodyOutcome, bodyFraming, NO_BODY, readRequestBody } from './request-body.ts';
 import { normaliseRequestTarget } from './request-target.ts';
 import { attachTunnelRouting, WebSocketTunnels } from './websocket-tunnel.ts';
 
@@ -105,14 +105,16 @@ export class Forwarder {
     const refusedUnread =
       framing.kind === 'length' && framing.length > maxBodySize && oversizedBody === 'reject';
     if (expectsContinue && !refusedUnread) res.writeContinue();
-    let outcome: BodyOutcome;
-    try {
-      outcome = await readRequestBody(req, framing, {
-        limits: this.options.limits,
-        budget: this.options.replayBudget,
-      });
-    } catch {
-      return; // the client went away while sending its body
+    let outcome: BodyOutcome = NO_BODY;
+    if (framing.kind !== 'none') {
+      try {
+        outcome = await readRequestBody(req, framing, {
+          limits: this.options.limits,
+          budget: this.options.replayBudget,
+        });
+      } catch {
+        return; // the client went away while sending its body
+      }
     }
     if (outcome.kind === 'too-large') {
       res.shouldKeepAlive = false;
@@ -121,7 +123,7 @@ export class Forwarder {
       return;
     }
     const body = outcome.body;
-    res.once('close', () => body.release());
+    if (outcome !== NO_BODY) res.once('close', () => body.release());
     setBodyFraming(req.headers, req.method, body.outgoing);
     pool.retryBudget.recordRequest();
     const ctx = { clientIp: clientAddress(req), headers: req.headers };
@@ -138,7 +140,8 @@ export class Forwarder {
         answerError('retry_budget_exhausted', tried, lastFailure?.detail);
         return;
       }
-      const acquired = await pool.acquire(ctx, new Set(tried), cancelled);
+      const pending = pool.acquire(ctx, new Set(tried), cancelled);
+      const acquired = pending instanceof Promise ? await pending : pending;
       if (!acquired.ok) {
         if (acquired.code === 'cancelled') return;
         if (lastFailure) answerError(lastFailure.code, tried, lastFailure.detail);
@@ -247,14 +250,17 @@ export class Forwarder {
       }
     });
     res.once('finish', () => finish(status >= 500 ? 'http-5xx' : 'success'));
-    res.on('drain', () => response.resume());
     res.writeHead(
       status,
       response.statusMessage || undefined,
       relayedHeaders(response.rawHeaders, server.name),
     );
     response.pipe({
-      data: (chunk) => res.write(chunk),
+      data: (chunk) => {
+        if (res.write(chunk)) return true;
+        res.once('drain', () => response.resume());
+        return false;
+      },
       end: () => res.end(),
       // The backend's response ended early (reset, crash, idle timeout): the client must see a
       // broken response, never a silently short one, and the request is not replayed.

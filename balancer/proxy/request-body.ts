@@ -42,6 +42,9 @@ const EMPTY: RequestBody = {
   release: () => {},
 };
 
+/** A request without a body (most GETs): nothing to read or wait for. */
+export const NO_BODY: BodyOutcome = { kind: 'body', body: EMPTY };
+
 function buffered(body: Buffer, release: () => void): RequestBody {
   return {
     replayable: true,
@@ -80,7 +83,7 @@ export function readRequestBody(
   framing: BodyFraming,
   { limits, budget }: BodyPolicy,
 ): Promise<BodyOutcome> {
-  if (framing.kind === 'none') return Promise.resolve({ kind: 'body', body: EMPTY });
+  if (framing.kind === 'none') return Promise.resolve(NO_BODY);
   const tooLarge = (size: number) => size > limits.maxBodySize;
   if (framing.kind === 'length' && tooLarge(framing.length)) {
     if (limits.oversizedBody === 'reject') return Promise.resolve({ kind: 'too-large' });
