@@ -42,6 +42,11 @@ export class BackendServer {
    */
   returnedAt = 0;
   inflight = 0;
+  /**
+   * Tries on this server still waiting for response headers whose request may be replayed
+   * elsewhere; called with the reason when the server leaves rotation.
+   */
+  readonly redispatchable = new Set<(reason: string) => void>();
   lastLatencyMs: number | undefined;
   readonly counters: ServerCounters = {
     requests: 0,
@@ -107,6 +112,14 @@ export class BackendServer {
     if (this.ejected) return 'ejected';
     if (this.breaker.current === 'open') return 'breaker-open';
     return 'up';
+  }
+
+  /** Out of rotation: every safe try still waiting on this server goes elsewhere at once. */
+  redispatchWaiting(reason: string): void {
+    if (this.redispatchable.size === 0) return;
+    const waiting = [...this.redispatchable];
+    this.redispatchable.clear();
+    for (const move of waiting) move(reason);
   }
 
   countResponse(status: number): void {

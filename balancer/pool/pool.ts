@@ -59,6 +59,7 @@ export class Pool {
               cooldownMs: config.breaker.cooldown,
             });
             this.after(config.breaker.cooldown, () => this.byName(s.name).breaker.current);
+            this.moveWaitingOff(this.byName(s.name), `its circuit breaker opened (${t.reason})`);
           } else if (t.to === 'half-open') this.events.publish({ kind: 'breaker-half-open', ...ref });
           else this.events.publish({ kind: 'breaker-close', ...ref });
           this.stateChanged();
@@ -169,6 +170,7 @@ export class Pool {
     if (server.healthy === healthy) return;
     server.healthy = healthy;
     if (healthy) server.returnedAt = now();
+    if (!healthy) this.moveWaitingOff(server, `it failed its health checks (${reason})`);
     this.events.publish({
       kind: healthy ? 'server-up' : 'server-down',
       pool: this.name,
@@ -209,6 +211,7 @@ export class Pool {
     const server = this.byName(name);
     if (server.adminState === 'disabled') return;
     server.adminState = 'disabled';
+    this.moveWaitingOff(server, 'it was disabled');
     this.events.publish({ kind: 'server-disabled', pool: this.name, server: name });
     this.stateChanged();
   }
@@ -238,6 +241,15 @@ export class Pool {
       queued: this.queue.length,
       servers: this.servers.map((s) => snapshotServer(s, this.health?.status(s.name))),
     };
+  }
+
+  /**
+   * `server` left rotation: the safe tries waiting on it move to the others, when there is
+   * another to take them (else a slow answer beats none: they keep waiting).
+   */
+  private moveWaitingOff(server: BackendServer, reason: string): void {
+    const plan = this.plan();
+    if (plan.servers.some((s) => s !== server && s.acceptsNow(plan.panic))) server.redispatchWaiting(reason);
   }
 
   private plan(): RotationPlan {
@@ -277,6 +289,7 @@ export class Pool {
     server.ejectionReason = reason;
     server.probation = false;
     server.counters.ejections++;
+    this.moveWaitingOff(server, `it was ejected (${reason})`);
     this.events.publish({ kind: 'ejected', pool: this.name, server: server.name, reason, durationMs });
     const until = server.ejectedUntil;
     this.after(durationMs, () => {

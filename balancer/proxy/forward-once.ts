@@ -17,6 +17,8 @@ export type TryResult =
   | { kind: 'failed'; code: ProxyErrorCode; phase: TryPhase; detail: string }
   /** The request cannot be sent as it is (a header value the upstream client refuses). */
   | { kind: 'unsendable'; detail: string }
+  /** The server left rotation before answering; the request is safe to send elsewhere. */
+  | { kind: 'left-rotation'; reason: string }
   | { kind: 'client-gone' };
 
 /** How the relay hears about the response body. */
@@ -84,6 +86,8 @@ export function forwardOnce(
   server: BackendServer,
   request: OutgoingRequest,
   timeouts: TimeoutsConfig,
+  /** Safe to replay (idempotent, body in memory): moved at once if the server leaves rotation. */
+  redispatchable: boolean,
 ): Promise<TryResult> {
   return new Promise((resolve) => {
     let settled = false;
@@ -98,6 +102,7 @@ export function forwardOnce(
       if (settled) return;
       settled = true;
       if (headerTimer) clearTimeout(headerTimer);
+      if (redispatchable) server.redispatchable.delete(leaveRotation);
       res.off('close', onClientClose);
       resolve(result);
     };
@@ -111,6 +116,11 @@ export function forwardOnce(
       abortUpstream?.(new Error('the client went away'));
     };
     res.on('close', onClientClose);
+    const leaveRotation = (reason: string) => {
+      settle({ kind: 'left-rotation', reason });
+      abortUpstream?.(new Error(`${server.name} left rotation: ${reason}`));
+    };
+    if (redispatchable) server.redispatchable.add(leaveRotation);
 
     // undici's classic handler: it calls onRequestSent (its types leave it out) once the whole
     // request is written, where the response-header timeout starts.

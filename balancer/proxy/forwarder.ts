@@ -135,8 +135,15 @@ export class Forwarder {
     };
     let lastFailure: Failure | undefined;
 
+    const replayable = body.replayable && isIdempotent(req.method);
+    // Moves off a server that left rotation: not retries (the server is known bad, nothing
+    // failed yet), so neither the retry count nor the budget pays; at most once per server.
+    let moves = 0;
+    let moved = false;
     for (let attempt = 0; attempt <= pool.config.retry.retries; attempt++) {
-      if (attempt > 0 && !pool.retryBudget.tryWithdraw()) {
+      const paid = moved; // this attempt's budget was withdrawn before it moved
+      moved = false;
+      if (attempt > 0 && !paid && !pool.retryBudget.tryWithdraw()) {
         answerError('retry_budget_exhausted', tried, lastFailure?.detail);
         return;
       }
@@ -161,10 +168,23 @@ export class Forwarder {
         headers: req.headers,
         body: body.payload(),
       };
-      const result = await forwardOnce(res, server, outgoing, pool.config.timeouts);
+      const result = await forwardOnce(res, server, outgoing, pool.config.timeouts, replayable);
       if (result.kind === 'client-gone') {
         pool.release(server, 'aborted', now() - tryStarted);
         return;
+      }
+      if (result.kind === 'left-rotation') {
+        pool.release(server, 'aborted', now() - tryStarted);
+        lastFailure = {
+          kind: 'failed',
+          code: 'upstream_header_timeout',
+          phase: 'after-send',
+          detail: `${server.name} left rotation before answering: ${result.reason}`,
+        };
+        if (++moves > pool.servers.length) break;
+        attempt--; // the same attempt, on another server
+        moved = true;
+        continue;
       }
       if (result.kind === 'unsendable') {
         pool.release(server, 'aborted', now() - tryStarted);

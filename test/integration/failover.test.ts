@@ -62,6 +62,26 @@ describe('failover under load (real child processes)', () => {
     expect(countBy(later, (r) => r.servedBy).app1).toBeGreaterThan(0);
   });
 
+  it('SIGSTOP with the default 15 s header timeout: GETs waiting on the frozen server move the moment it leaves rotation', async () => {
+    stack = await Stack.start({
+      backends: [{ name: 'app1' }, { name: 'app2' }, { name: 'app3', backup: true }],
+    });
+    const s = stack;
+    await sleep(300);
+    const frozenAt = Date.now();
+    s.backend('app1').freeze();
+    const results = await runLoad({ url: s.url, rate: 60, durationMs: 1500, requests: [{ path: '/' }] });
+    const down = s.events.find((e) => e.kind === 'server-down' && e.server === 'app1');
+    expect(down, 'app1 left rotation').toBeDefined();
+    const detectionMs = (down?.at ?? 0) - frozenAt;
+    expect(failures(results), JSON.stringify(failures(results).slice(0, 3))).toEqual([]);
+    // Without the move they would wait for the thaw (or the 15 s header timeout).
+    const slowest = Math.max(...results.map((r) => r.latencyMs));
+    expect(slowest).toBeLessThan(detectionMs + 700);
+    expect(countBy(results, (r) => r.servedBy).app1 ?? 0).toBe(0);
+    s.backend('app1').thaw();
+  });
+
   it('all primaries down: the backup serves; a primary returns: traffic fails back; events in order', async () => {
     stack = await Stack.start({
       backends: [{ name: 'app1', weight: 3 }, { name: 'app2' }, { name: 'app3', backup: true }],

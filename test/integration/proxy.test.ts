@@ -303,8 +303,9 @@ describe('the request path', () => {
       for (let i = 0; i < 200 && !events.includes(line); i++) await new Promise((r) => setTimeout(r, 10));
       expect(events).toContain(line);
     };
-    // Two tries land on flaky and hang there while it goes down and comes back.
-    const hanging = [0, 1, 2, 3].map(() => request(`${b.url}/`));
+    // Two tries land on flaky and hang there while it goes down and comes back (POSTs: a GET
+    // would move to good the moment flaky left rotation).
+    const hanging = [0, 1, 2, 3].map(() => request(`${b.url}/`, { method: 'POST', body: 'x' }));
     await new Promise((r) => setTimeout(r, 100));
     healthy = false;
     await until('server-down flaky');
