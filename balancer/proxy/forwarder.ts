@@ -135,7 +135,8 @@ export class Forwarder {
     };
     let lastFailure: Failure | undefined;
 
-    const replayable = body.replayable && isIdempotent(req.method);
+    // `retries: 0` means a request is never sent twice: no move either.
+    const replayable = pool.config.retry.retries > 0 && body.replayable && isIdempotent(req.method);
     // Moves off a server that left rotation: not retries (the server is known bad, nothing
     // failed yet), so neither the retry count nor the budget pays; at most once per server.
     let moves = 0;
