@@ -1,3 +1,4 @@
+import type { FailoverRow } from './failover.ts';
 import type { AccuracyRow } from './load-accuracy.ts';
 import type { ThroughputRow } from './throughput.ts';
 
@@ -26,6 +27,7 @@ export interface BenchResults {
   options: { short: boolean; rounds: number; seconds: number; sections: string[] };
   skipped: { front: string; why: string }[];
   throughput?: ThroughputRow[];
+  failover?: FailoverRow[];
   loadAccuracy?: AccuracyRow[];
   summary?: BenchSummary;
   targets?: TargetVerdict[];
@@ -57,14 +59,19 @@ function ratioOf(rows: ThroughputRow[], peer: string, pick: (r: ThroughputRow) =
 
 export function summarise(results: BenchResults, suiteSeconds: number): BenchSummary {
   const rows = results.throughput ?? [];
+  const ours = (scenario: FailoverRow['scenario']) =>
+    results.failover?.find((r) => r.front === 'faultline' && r.scenario === scenario);
+  const round = (n: number | undefined) => (n === undefined ? null : Math.round(n));
   return {
     faultline_vs_nginx_rps: ratioOf(rows, 'nginx', (r) => r.rps),
     faultline_vs_http_proxy_3_rps: ratioOf(rows, 'http-proxy-3', (r) => r.rps),
     cpu_per_request_vs_nginx: ratioOf(rows, 'nginx', (r) => r.cpuUsPerRequest),
-    crash_failed_requests: null,
-    freeze_failed_requests: null,
-    freeze_p99_ms: null,
-    freeze_out_of_rotation_ms: null,
+    crash_failed_requests: ours('primary-crash')?.failed ?? null,
+    freeze_failed_requests: ours('primary-freeze')?.failed ?? null,
+    freeze_p99_ms: round(ours('primary-freeze')?.p99Ms),
+    freeze_out_of_rotation_ms: round(
+      ours('primary-freeze')?.outOfRotationMs ?? ours('primary-freeze')?.stuckUntilMs,
+    ),
     suite_seconds: Math.round(suiteSeconds),
   };
 }

@@ -10,18 +10,19 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchFailover } from './failover.ts';
 import { direct } from './fronts/direct.ts';
-import { faultlineFront } from './fronts/faultline.ts';
+import { faultlineDefaultsFront, faultlineFront } from './fronts/faultline.ts';
 import { type Front, INSTALL_HINT, missingBinary } from './fronts/front.ts';
 import { haproxy } from './fronts/haproxy.ts';
 import { httpProxy3 } from './fronts/http-proxy-3.ts';
 import { nginx } from './fronts/nginx.ts';
 import { benchLoadAccuracy } from './load-accuracy.ts';
 import { type BenchResults, summarise, targetsOf } from './results.ts';
-import { loadAccuracyTable, throughputTable } from './tables.ts';
+import { failoverTable, loadAccuracyTable, throughputTable } from './tables.ts';
 import { benchThroughput } from './throughput.ts';
 
-const SECTIONS = ['throughput', 'load'] as const;
+const SECTIONS = ['throughput', 'failover', 'load'] as const;
 type Section = (typeof SECTIONS)[number];
 const USAGE = `usage: npm run bench -- [--short] [--rounds N] [--seconds S] [--only ${SECTIONS.join(',')}]`;
 
@@ -103,6 +104,24 @@ async function measure(): Promise<void> {
     });
   }
 
+  if (opts.sections.has('failover')) {
+    const events: { kind: string; server?: string; at: number }[] = [];
+    const fronts = [
+      {
+        front: faultlineDefaultsFront((e) => events.push(e as (typeof events)[number])),
+        events: () => events.splice(0),
+      },
+      ...[nginx, haproxy].filter((f) => !f.unavailable()).map((front) => ({ front })),
+    ];
+    const timing = opts.short
+      ? { durationMs: 12_000, faultAtMs: 3000, restoreAtMs: 8000 }
+      : { durationMs: 20_000, faultAtMs: 5000, restoreAtMs: 12_000 };
+    log(
+      `failover: 500 requests/s for ${timing.durationMs / 1000} s, the fault at ${timing.faultAtMs / 1000} s, undone at ${timing.restoreAtMs / 1000} s`,
+    );
+    results.failover = await benchFailover({ fronts, rate: 500, ...timing, log });
+  }
+
   if (opts.sections.has('load')) {
     log('load generator accuracy: 5 s per rate against one sample backend');
     results.loadAccuracy = await benchLoadAccuracy();
@@ -125,6 +144,7 @@ const markdown = [
   `Measured ${results.measuredAt} (${results.machine.cpus} cores, load average ${results.machine.loadAverageAtStart.toFixed(2)} at the start, Node ${results.machine.node}).`,
   '',
   ...(results.throughput ? [throughputTable(results.throughput), ''] : []),
+  ...(results.failover ? [failoverTable(results.failover), ''] : []),
   ...(results.loadAccuracy ? [loadAccuracyTable(results.loadAccuracy), ''] : []),
   ...results.targets.map((t) => `- ${t.met === undefined ? '·' : t.met ? '✔' : '✘'} ${t.goal}: ${t.reached}`),
   ...results.skipped.map((s) => `- not measured: ${s.front} (${s.why})`),

@@ -1,3 +1,4 @@
+import type { FailoverRow } from './failover.ts';
 import type { AccuracyRow } from './load-accuracy.ts';
 import { median } from './results.ts';
 import type { ThroughputRow } from './throughput.ts';
@@ -48,6 +49,20 @@ export function loadAccuracyTable(rows: AccuracyRow[]): string {
     ...rows.map(
       (r) =>
         `| ${r.generator} | ${r.target} | ${r.achieved} | ${r.ratio.toFixed(3)} | ${r.medianLagMs} ms | ${r.p99LagMs} ms |`,
+    ),
+  ].join('\n');
+}
+
+const ms = (n: number | undefined) => (n === undefined ? '—' : `${Math.round(n)}`);
+
+/** One line per scenario and front, as measured on the client side. */
+export function failoverTable(rows: FailoverRow[]): string {
+  return [
+    '| scenario | front | failed | p99 during ms | max during ms | stuck on it until ms | out of rotation ms (events) | recovery ms | rps held |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.front} | ${r.failed} | ${ms(r.p99Ms)} | ${ms(r.maxMs)} | ${ms(r.stuckUntilMs)} | ${ms(r.outOfRotationMs)} | ${ms(r.recoveryMs)} | ${Math.round(r.achievedRps)} |`,
     ),
   ].join('\n');
 }

@@ -34,6 +34,7 @@ export function poolConfig(
     websocket: { handshakeTimeout: 10_000, idleTimeout: 300_000 },
     retry: { retries: 1, budgetPercent: 20, minRetriesPerSecond: 5 },
     queue: { size: 10, timeout: 1_000 },
+    hedge: { enabled: false, floor: 100, cap: 1000, factor: 3 },
     timeouts: { connect: 1_000, responseHeaders: 5_000, idle: 30_000 },
   };
 }

@@ -340,6 +340,20 @@ const BAD: Row[] = [
     line: 5,
     says: 'from 0 to 1000000',
   },
+  {
+    name: 'hedge floor above its cap',
+    text: `${POOL}    hedge: { floor: 2s, cap: 500ms }\n`,
+    path: 'pools.web.hedge.floor',
+    line: 5,
+    says: 'must not be longer than hedge.cap (2s > 500ms)',
+  },
+  {
+    name: 'hedge factor below 1',
+    text: `${POOL}    hedge: { factor: 0.5 }\n`,
+    path: 'pools.web.hedge.factor',
+    line: 5,
+    says: 'from 1 to 100',
+  },
 ];
 
 describe('bad pools: one clear message each, with path and line', () => {

@@ -38,6 +38,7 @@ export function buildPool(
       ...(pool.retries !== undefined ? { retries: pool.retries } : {}),
     },
     queue: { ...DEFAULTS.queue, ...defined(pool.queue ?? {}) },
+    hedge: buildHedge(pool.hedge, ctx),
     timeouts: { ...globalTimeouts, ...defined(pool.timeouts ?? {}) },
   };
 }
@@ -164,4 +165,15 @@ function buildOutlier(raw: ParsedPool['outlier'], ctx: BuildContext): OutlierCon
     }
   }
   return outlier;
+}
+
+function buildHedge(raw: ParsedPool['hedge'], ctx: BuildContext): PoolConfig['hedge'] {
+  const hedge = { ...DEFAULTS.hedge, ...defined(raw ?? {}) };
+  if (hedge.floor > hedge.cap) {
+    ctx.problem(
+      ['hedge', 'floor'],
+      `must not be longer than hedge.cap (${formatDuration(hedge.floor)} > ${formatDuration(hedge.cap)})`,
+    );
+  }
+  return hedge;
 }

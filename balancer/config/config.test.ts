@@ -90,6 +90,7 @@ const FULL_NORMALISED: BalancerConfig = {
       websocket: { handshakeTimeout: 5000, idleTimeout: 600_000 },
       retry: { retries: 2, budgetPercent: 20, minRetriesPerSecond: 10 },
       queue: { size: 100, timeout: 5000 },
+      hedge: { ...DEFAULTS.hedge },
       timeouts: { connect: 1000, responseHeaders: 15_000, idle: 60_000 },
     },
     sessions: {
@@ -104,6 +105,7 @@ const FULL_NORMALISED: BalancerConfig = {
       websocket: DEFAULTS.websocket,
       retry: { retries: 1, budgetPercent: 10, minRetriesPerSecond: 5 },
       queue: { ...DEFAULTS.queue },
+      hedge: { ...DEFAULTS.hedge },
       timeouts: { connect: 2000, responseHeaders: 15_000, idle: 60_000 },
     },
   },
@@ -146,6 +148,7 @@ describe('good configs', () => {
           websocket: DEFAULTS.websocket,
           retry: DEFAULTS.retry,
           queue: DEFAULTS.queue,
+          hedge: DEFAULTS.hedge,
           timeouts: DEFAULTS.timeouts,
         },
       },

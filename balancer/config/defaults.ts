@@ -43,4 +43,6 @@ export const DEFAULTS = {
   websocket: { handshakeTimeout: 10_000, idleTimeout: 300_000 },
   breaker: { enabled: true, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5000 },
   queue: { size: 100, timeout: 5000 },
+  /** A frozen server costs a request ~floor, not the header timeout (15 s). */
+  hedge: { enabled: true, floor: 100, cap: 1000, factor: 3 },
 } as const;

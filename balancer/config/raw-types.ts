@@ -61,6 +61,7 @@ export interface RawPool {
     cooldown?: RawDuration;
   };
   queue?: { size?: number; timeout?: RawDuration };
+  hedge?: { enabled?: boolean; floor?: RawDuration; cap?: RawDuration; factor?: number };
   timeouts?: RawTimeouts;
 }
 

@@ -98,6 +98,12 @@ const pool = mapping(
     panicThreshold: number(0, 100),
     websocket: mapping({ handshakeTimeout: duration(1), idleTimeout: duration(1) }).optional(),
     queue: mapping({ size: int(0, 1_000_000), timeout: duration(1) }).optional(),
+    hedge: mapping({
+      enabled: bool(),
+      floor: duration(1),
+      cap: duration(1),
+      factor: number(1, 100),
+    }).optional(),
     timeouts,
   },
   'a mapping of pool settings (servers, algorithm, health, ...)',

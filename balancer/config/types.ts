@@ -98,6 +98,18 @@ export interface RetryConfig {
   minRetriesPerSecond: number;
 }
 
+/**
+ * A second try of an idempotent request on another server when the first has not answered
+ * within `factor` × the pool's recent p99 time to response headers, kept within
+ * [floor, cap]; the first answer wins, and the retry budget pays for each hedge.
+ */
+export interface HedgeConfig {
+  enabled: boolean;
+  floor: number;
+  cap: number;
+  factor: number;
+}
+
 export interface QueueConfig {
   /** Requests allowed to wait for a free connection slot, per pool. */
   size: number;
@@ -161,6 +173,7 @@ export interface PoolConfig {
   websocket: WebSocketConfig;
   retry: RetryConfig;
   queue: QueueConfig;
+  hedge: HedgeConfig;
   timeouts: TimeoutsConfig;
 }
 

@@ -5,6 +5,7 @@ import type { BalancingAlgorithm, PickContext } from '../algorithms/types.ts';
 import type { PoolConfig } from '../config/types.ts';
 import type { EventBus } from '../events.ts';
 import { ActiveHealthChecker } from '../health/index.ts';
+import { HedgeDelay } from '../resilience/hedge-delay.ts';
 import type { TryOutcome } from '../resilience/outlier-detector.ts';
 import { RetryBudget } from '../resilience/retry-budget.ts';
 import { BackendServer } from './backend-server.ts';
@@ -34,6 +35,7 @@ export class Pool {
   readonly name: string;
   readonly servers: BackendServer[];
   readonly retryBudget: RetryBudget;
+  readonly hedgeDelay: HedgeDelay;
   private readonly algorithm: BalancingAlgorithm;
   private readonly queue: RequestQueue<BackendServer>;
   private readonly health: ActiveHealthChecker | undefined;
@@ -69,6 +71,7 @@ export class Pool {
     this.algorithm.updateServers?.(this.servers);
     this.queue = new RequestQueue(config.queue);
     this.retryBudget = new RetryBudget(config.retry);
+    this.hedgeDelay = new HedgeDelay(config.hedge);
     if (config.health) {
       this.health = new ActiveHealthChecker({
         pool: this.name,
@@ -133,6 +136,16 @@ export class Pool {
       );
   }
 
+  /**
+   * A server for a hedge: free now, in rotation, and not tried yet for this request; never
+   * waits in the queue (a hedge that has to wait is not worth sending).
+   */
+  acquireFresh(ctx: PickContext, tried: ReadonlySet<string>): BackendServer | undefined {
+    const plan = this.plan();
+    if (plan.servers.length === 0) return undefined;
+    return this.take(ctx, tried, plan, true);
+  }
+
   /** Ends one try on `server`. `aborted` means the client went away: no verdict on the server. */
   release(server: BackendServer, outcome: TryOutcome | 'aborted', latencyMs: number): void {
     server.inflight--;
@@ -148,6 +161,7 @@ export class Pool {
     const stale = outcome !== 'success' && now() - latencyMs < server.returnedAt;
     if (stale) return;
     server.lastLatencyMs = latencyMs;
+    if (outcome === 'success') this.hedgeDelay.record(latencyMs);
     this.algorithm.observe?.(server.name, latencyMs, outcome === 'success');
     server.breaker.record(outcome === 'success');
     const ejectFor = server.outlier.record(outcome);
@@ -256,7 +270,12 @@ export class Pool {
     return planRotation(this.servers, this.config.panicThreshold);
   }
 
-  private take(ctx: PickContext, tried: ReadonlySet<string>, plan = this.plan()): BackendServer | undefined {
+  private take(
+    ctx: PickContext,
+    tried: ReadonlySet<string>,
+    plan = this.plan(),
+    freshOnly = false,
+  ): BackendServer | undefined {
     const ready = plan.servers.filter((s) => s.acceptsNow(plan.panic));
     let fresh = ready.filter((s) => !tried.has(s.name));
     // A retry that has tried every primary in rotation goes to a backup before the health
@@ -264,6 +283,7 @@ export class Pool {
     if (fresh.length === 0 && tried.size > 0 && ready.some((s) => !s.backup)) {
       fresh = this.servers.filter((s) => s.backup && s.acceptsNow() && !tried.has(s.name));
     }
+    if (freshOnly && fresh.length === 0) return undefined;
     const picked = this.algorithm.pick(fresh.length > 0 ? fresh : ready, ctx) as BackendServer | undefined;
     if (!picked) return undefined;
     picked.inflight++;

@@ -19,7 +19,14 @@ export type TryResult =
   | { kind: 'unsendable'; detail: string }
   /** The server left rotation before answering; the request is safe to send elsewhere. */
   | { kind: 'left-rotation'; reason: string }
+  /** Cut by the forwarder through `TryControl.cancel` (a hedge answered first). */
+  | { kind: 'cancelled' }
   | { kind: 'client-gone' };
+
+/** Filled in by forwardOnce: lets the forwarder cut a try that has not answered yet. */
+export interface TryControl {
+  cancel?: (reason: string) => void;
+}
 
 /** How the relay hears about the response body. */
 export interface BodySink {
@@ -88,6 +95,7 @@ export function forwardOnce(
   timeouts: TimeoutsConfig,
   /** Safe to replay (idempotent, body in memory): moved at once if the server leaves rotation. */
   redispatchable: boolean,
+  control?: TryControl,
 ): Promise<TryResult> {
   return new Promise((resolve) => {
     let settled = false;
@@ -121,6 +129,12 @@ export function forwardOnce(
       abortUpstream?.(new Error(`${server.name} left rotation: ${reason}`));
     };
     if (redispatchable) server.redispatchable.add(leaveRotation);
+    if (control) {
+      control.cancel = (reason: string) => {
+        settle({ kind: 'cancelled' });
+        abortUpstream?.(new Error(reason));
+      };
+    }
 
     // undici's classic handler: it calls onRequestSent (its types leave it out) once the whole
     // request is written, where the response-header timeout starts.

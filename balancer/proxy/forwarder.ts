@@ -8,7 +8,7 @@ import type { Pool } from '../pool/pool.ts';
 import type { Router } from '../router.ts';
 import type { RequestErrorLog } from './error-log.ts';
 import { rawErrorResponse, sendProxyError } from './error-response.ts';
-import { forwardOnce, type TryResult, type UpstreamResponse } from './forward-once.ts';
+import { forwardOnce, type TryControl, type TryResult, type UpstreamResponse } from './forward-once.ts';
 import {
   clientAddress,
   isIdempotent,
@@ -17,6 +17,7 @@ import {
   requestIdOf,
   setBodyFraming,
 } from './headers.ts';
+import { raceWithHedge, type TryRun } from './hedged-try.ts';
 import type { ReplayBudget } from './replay-budget.ts';
 import { type BodyFraming, type BodyOutcome, bodyFraming, NO_BODY, readRequestBody } from './request-body.ts';
 import { normaliseRequestTarget } from './request-target.ts';
@@ -162,25 +163,47 @@ export class Forwarder {
         server.counters.retries++;
         this.observer.countRetry(pool.name, server.name);
       }
-      const tryStarted = now();
       const outgoing = {
         method: req.method ?? 'GET',
         path: req.url,
         headers: req.headers,
         body: body.payload(),
       };
-      const result = await forwardOnce(res, server, outgoing, pool.config.timeouts, replayable);
-      if (result.kind === 'client-gone') {
-        pool.release(server, 'aborted', now() - tryStarted);
+      const launch = (on: typeof server, hedge: boolean): TryRun => {
+        const control: TryControl = {};
+        const run = { server: on, started: now(), control, hedge };
+        return { ...run, result: forwardOnce(res, on, outgoing, pool.config.timeouts, replayable, control) };
+      };
+      const first = launch(server, false);
+      // A second try elsewhere when the first is slow: idempotent requests only, paid from
+      // the retry budget, never queued for.
+      const hedging = replayable && pool.config.hedge.enabled && !this.shuttingDown;
+      const race = hedging
+        ? await raceWithHedge(first, pool.hedgeDelay.delayMs, () => {
+            if (!pool.retryBudget.tryWithdraw()) return undefined;
+            const other = pool.acquireFresh(ctx, new Set(tried));
+            if (!other) return undefined;
+            tried.push(other.name);
+            other.counters.retries++;
+            this.observer.countRetry(pool.name, other.name);
+            return launch(other, true);
+          })
+        : { decided: { run: first, result: await first.result }, others: [] };
+      const hedgeWon = race.decided.run.hedge && race.decided.result.kind === 'response';
+      for (const { run, result } of race.others) this.endLoser(pool, run, result, hedgeWon);
+      const { run, result } = race.decided;
+      const tryStarted = run.started;
+      if (result.kind === 'client-gone' || result.kind === 'cancelled') {
+        pool.release(run.server, 'aborted', now() - tryStarted);
         return;
       }
       if (result.kind === 'left-rotation') {
-        pool.release(server, 'aborted', now() - tryStarted);
+        pool.release(run.server, 'aborted', now() - tryStarted);
         lastFailure = {
           kind: 'failed',
           code: 'upstream_header_timeout',
           phase: 'after-send',
-          detail: `${server.name} left rotation before answering: ${result.reason}`,
+          detail: `${run.server.name} left rotation before answering: ${result.reason}`,
         };
         if (++moves > pool.servers.length) break;
         attempt--; // the same attempt, on another server
@@ -188,21 +211,41 @@ export class Forwarder {
         continue;
       }
       if (result.kind === 'unsendable') {
-        pool.release(server, 'aborted', now() - tryStarted);
+        pool.release(run.server, 'aborted', now() - tryStarted);
         answerError('bad_request', tried, result.detail);
         return;
       }
       if (result.kind === 'response') {
-        this.relay(result.response, res, pool, server, tryStarted, started);
+        this.relay(result.response, res, pool, run.server, tryStarted, started);
         return;
       }
-      server.counters.failures++;
-      pool.release(server, 'gateway-failure', now() - tryStarted);
-      lastFailure = { ...result, detail: `${server.name} (${server.url}): ${result.detail}` };
+      run.server.counters.failures++;
+      pool.release(run.server, 'gateway-failure', now() - tryStarted);
+      lastFailure = { ...result, detail: `${run.server.name} (${run.server.url}): ${result.detail}` };
       const retryable = body.replayable && (result.phase === 'before-send' || isIdempotent(req.method));
       if (!retryable) break;
     }
     if (lastFailure) answerError(lastFailure.code, tried, lastFailure.detail);
+  }
+
+  /**
+   * Ends a try that did not decide the request. The first try that lost to its hedge had gone
+   * the whole hedge delay without an answer while another server answered: that counts against
+   * its server as a timeout would (Envoy counts per-try timeouts the same way), which is how
+   * a frozen server is ejected within a few hedge delays.
+   */
+  private endLoser(pool: Pool, run: TryRun, result: TryResult, hedgeWon: boolean): void {
+    const took = now() - run.started;
+    if (result.kind === 'response') {
+      result.response.abort();
+      pool.release(run.server, 'aborted', took);
+    } else if (result.kind === 'failed') {
+      run.server.counters.failures++;
+      pool.release(run.server, 'gateway-failure', took);
+    } else if (result.kind === 'cancelled' && hedgeWon && !run.hedge) {
+      run.server.counters.failures++;
+      pool.release(run.server, 'gateway-failure', took);
+    } else pool.release(run.server, 'aborted', took);
   }
 
   /**

@@ -18,11 +18,7 @@ export function faultlineConfig(pool: BenchPool, port: number, overrides: Record
     pools: {
       bench: {
         algorithm: 'round-robin',
-        servers: pool.servers.map((s) => ({
-          name: s.name,
-          url: `http://127.0.0.1:${s.port}`,
-          ...(s.backup ? { backup: true } : {}),
-        })),
+        servers: servers(pool),
         health: {
           type: 'http',
           path: h.path,
@@ -36,6 +32,54 @@ export function faultlineConfig(pool: BenchPool, port: number, overrides: Record
       },
     },
     routes: [{ host: '*', path: '/', pool: 'bench' }],
+  };
+}
+
+function servers(pool: BenchPool) {
+  return pool.servers.map((s) => ({
+    name: s.name,
+    url: `http://127.0.0.1:${s.port}`,
+    ...(s.weight ? { weight: s.weight } : {}),
+    ...(s.backup ? { backup: true } : {}),
+  }));
+}
+
+/** faultline as shipped: the pool's servers and an http health check, every other setting default. */
+export function faultlineDefaultConfig(pool: BenchPool, port: number) {
+  return {
+    listen: `127.0.0.1:${port}`,
+    admin: { listen: '127.0.0.1:0' },
+    pools: { bench: { servers: servers(pool), health: { type: 'http', path: pool.health.path } } },
+    routes: [{ host: '*', path: '/', pool: 'bench' }],
+  };
+}
+
+/** The default-config balancer with its event log (JSON lines) handed to `onEvent`. */
+export function faultlineDefaultsFront(onEvent: (event: Record<string, unknown>) => void): Front {
+  return {
+    name: 'faultline',
+    unavailable: () => undefined,
+    async start(pool, port) {
+      const dir = scratchDir('faultline');
+      const file = join(dir, 'balancer.yaml');
+      writeFileSync(file, stringify(faultlineDefaultConfig(pool, port)));
+      const bin = packagePath('bin', 'faultline.js');
+      return spawnFront(
+        'faultline',
+        process.execPath,
+        [bin, 'balancer', '--config', file, '--log-format', 'json'],
+        port,
+        dir,
+        (line) => {
+          if (!line.startsWith('{')) return;
+          try {
+            onEvent(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            // not an event line
+          }
+        },
+      );
+    },
   };
 }
 

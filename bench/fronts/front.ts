@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 /** The pool every front balances, from which each front's own config is generated. */
 export interface BenchPool {
-  servers: { name: string; port: number; backup?: boolean }[];
+  servers: { name: string; port: number; weight?: number; backup?: boolean }[];
   health: { path: string; intervalMs: number; timeoutMs: number; rise: number; fall: number };
   /** Give up on a server that has not sent response headers after this long (failover settings). */
   responseTimeoutMs: number;
@@ -55,8 +55,21 @@ export async function spawnFront(
   args: string[],
   port: number,
   dir: string,
+  /** Each line the front prints on stdout (its event log), else stdout is dropped. */
+  onLine?: (line: string) => void,
 ): Promise<RunningFront> {
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
+  const child: ChildProcess = spawn(command, args, {
+    stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'],
+    cwd: dir,
+  });
+  if (onLine && child.stdout) {
+    let partial = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+  }
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();

@@ -11,7 +11,7 @@ export function haproxyConfig(pool: BenchPool, port: number): string {
   const servers = pool.servers
     .map(
       (s) =>
-        `  server ${s.name} 127.0.0.1:${s.port} check inter ${h.intervalMs}ms fall ${h.fall} rise ${h.rise}${s.backup ? ' backup' : ''}`,
+        `  server ${s.name} 127.0.0.1:${s.port} check inter ${h.intervalMs}ms fall ${h.fall} rise ${h.rise}${s.weight ? ` weight ${s.weight}` : ''}${s.backup ? ' backup' : ''}`,
     )
     .join('\n');
   return `global
@@ -34,6 +34,7 @@ frontend fe
 backend pool
   balance roundrobin
   option httpchk GET ${h.path}
+  http-response set-header X-Served-By %s
 ${servers}
 `;
 }

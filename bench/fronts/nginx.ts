@@ -13,7 +13,7 @@ export function nginxConfig(pool: BenchPool, port: number, dir: string): string 
   const servers = pool.servers
     .map(
       (s) =>
-        `    server 127.0.0.1:${s.port} max_fails=${pool.health.fall} fail_timeout=${Math.max(1, Math.ceil((pool.health.intervalMs * pool.health.rise) / 1000))}s${s.backup ? ' backup' : ''};`,
+        `    server 127.0.0.1:${s.port} ${s.weight ? `weight=${s.weight} ` : ''}max_fails=${pool.health.fall} fail_timeout=${Math.max(1, Math.ceil((pool.health.intervalMs * pool.health.rise) / 1000))}s${s.backup ? ' backup' : ''};`,
     )
     .join('\n');
   return `worker_processes 1;
@@ -42,6 +42,8 @@ ${servers}
       proxy_read_timeout ${ms(pool.responseTimeoutMs)};
       proxy_next_upstream error timeout http_502 http_503;
       proxy_next_upstream_tries ${pool.retries + 1};
+      # The answering backend's name, as faultline's x-served-by (the failover scorecard reads it).
+      add_header X-Served-By $upstream_http_x_backend_instance always;
     }
   }
 }

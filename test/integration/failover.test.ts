@@ -82,6 +82,28 @@ describe('failover under load (real child processes)', () => {
     s.backend('app1').thaw();
   });
 
+  it('a frozen primary with no health checks and default timeouts: hedges answer, lost races eject it', async () => {
+    stack = await Stack.start({
+      backends: [{ name: 'app1', weight: 3 }, { name: 'app2' }, { name: 'app3', backup: true }],
+      pool: { health: false },
+    });
+    const s = stack;
+    // Enough answers for the pool's p99 (the hedge delay starts at its cap until 32 were seen).
+    await runLoad({ url: s.url, rate: 100, durationMs: 800 });
+    const frozenAt = Date.now();
+    s.backend('app1').freeze();
+    const results = await runLoad({ url: s.url, rate: 100, durationMs: 2000, requests: [{ path: '/' }] });
+    s.backend('app1').thaw();
+    expect(failures(results), JSON.stringify(failures(results).slice(0, 3))).toEqual([]);
+    const latencies = results.map((r) => r.latencyMs).sort((a, b) => a - b);
+    const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1] as number;
+    // Without hedging every request on app1 (3 in 4) would wait for the 15 s header timeout.
+    expect(p99).toBeLessThan(1000);
+    const ejected = s.events.find((e) => e.kind === 'ejected' && e.server === 'app1');
+    expect(ejected, 'app1 ejected by lost hedge races').toBeDefined();
+    expect((ejected?.at ?? 0) - frozenAt).toBeLessThan(1500);
+  });
+
   it('all primaries down: the backup serves; a primary returns: traffic fails back; events in order', async () => {
     stack = await Stack.start({
       backends: [{ name: 'app1', weight: 3 }, { name: 'app2' }, { name: 'app3', backup: true }],

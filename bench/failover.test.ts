@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../drills/recording.ts';
+import { scoreRun } from './failover.ts';
+
+const PLAN = { faultAtMs: 1000, restoreAtMs: 2000, durationMs: 3000 };
+
+/** One request every 10 ms for 3 s; `shape` sets each one's latency, status and server. */
+function run(shape: (atMs: number) => Partial<RequestRecord>): RequestRecord[] {
+  return Array.from({ length: 300 }, (_, i) => ({
+    intended: 10_000 + i * 10,
+    sent: 10_000 + i * 10,
+    method: 'GET',
+    path: '/',
+    latencyMs: 2,
+    status: 200,
+    servedBy: 'app2',
+    ...shape(i * 10),
+  }));
+}
+
+describe('scoreRun', () => {
+  it('measures a freeze: stuck requests until the front stopped routing, p99 and max during it, recovery', () => {
+    const records = run((at) => {
+      if (at >= 1000 && at < 1400 && at % 30 === 0) return { latencyMs: 1000, servedBy: 'app1' };
+      if (at >= 2050) return { servedBy: at % 20 === 0 ? 'app1' : 'app2' };
+      return {};
+    });
+    const score = scoreRun(records, 10_000, PLAN, ['app1']);
+    expect(score.failed).toBe(0);
+    expect(score.stuckUntilMs).toBe(1380 - 1000);
+    expect(score.maxMs).toBe(1000);
+    expect(score.p99Ms).toBe(1000);
+    expect(score.recoveryMs).toBe(60);
+    expect(score.achievedRps).toBe(100);
+  });
+
+  it('counts transport errors and 5xx as failed; a crash that costs no time leaves nothing stuck', () => {
+    const records = run((at) =>
+      at === 1200 ? { status: 0, error: 'ECONNRESET' } : at === 1300 ? { status: 502 } : {},
+    );
+    const score = scoreRun(records, 10_000, PLAN, ['app1']);
+    expect(score.failed).toBe(2);
+    expect(score.stuckUntilMs).toBeUndefined();
+    expect(score.recoveryMs).toBeUndefined();
+  });
+});
