@@ -61,10 +61,12 @@ const CASES: Case[] = [
     breaches: ['detection<2s for spew', 'error_rate<5% during spew'],
   },
   {
-    // The latency-blind default: app2 keeps its 25%, and a quarter of the requests take 100ms.
+    // Latency-blind and no hedging: app2 keeps its 25%, and a quarter of the requests take
+    // 100ms. (Hedging alone routes around it: requests on app2 outlast the 100ms hedge delay,
+    // lose their races to app1, and app2 is ejected.)
     drill: 'slow-backend',
-    without: 'a latency-aware algorithm',
-    pool: { algorithm: 'weighted-round-robin' },
+    without: 'a latency-aware algorithm or hedging',
+    pool: { algorithm: 'weighted-round-robin', hedge: { enabled: false } },
     breaches: ['served_by(app2)<10% during slow', 'p(95)<50ms during slow'],
   },
   {
