@@ -155,6 +155,8 @@ export function forwardOnce(
         );
       },
       onHeaders(status, rawHeaders, resume, statusMessage) {
+        // An informational answer (103 Early Hints...) is not the response: the final one follows.
+        if (status < 200) return true;
         if (settled) return false;
         resumeUpstream = resume;
         const names: string[] = new Array(rawHeaders.length);

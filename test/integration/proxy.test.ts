@@ -87,6 +87,16 @@ function request(url: string, options: http.RequestOptions & { body?: string } =
 }
 
 describe('the request path', () => {
+  it('relays the final response after an informational one (103 Early Hints)', async () => {
+    const a = await startUpstream('a', (_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      setTimeout(() => res.end('final'), 20);
+    });
+    const b = await startBalancer({ servers: [{ name: 'a', url: a.url }] });
+    const reply = await request(`${b.url}/`);
+    expect([reply.status, reply.body, reply.headers['x-served-by']]).toEqual([200, 'final', 'a']);
+  });
+
   it('adds X-Forwarded-*, X-Real-IP, a request id; strips hop-by-hop; names the server', async () => {
     let seen: http.IncomingHttpHeaders = {};
     const a = await startUpstream('a', (req, res) => {
