@@ -76,6 +76,13 @@ function checkIntegrity(db: Db, shown: string, existed: boolean): void {
 }
 
 function migrate(db: Db, shown: string): void {
+  // Up to date (the usual case): no write lock at all. Taking one on every open let a second
+  // process starve behind a busy writer (SQLite's busy handler sleeps up to 100 ms between
+  // tries while the writer re-takes the lock at once) and fail after the busy timeout.
+  const current =
+    db.pragma('user_version', { simple: true }) === MIGRATIONS.length &&
+    db.pragma('application_id', { simple: true }) === APPLICATION_ID;
+  if (current) return;
   // One writer migrates; the others wait on the lock, then find the work done.
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;

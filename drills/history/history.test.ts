@@ -145,11 +145,31 @@ describe('history', () => {
     openHistoryDb(path).close();
     const writers = ['a', 'b'].map((name) =>
       spawn(process.execPath, ['--import', 'tsx', WRITER, path, name, '300'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       }),
     );
-    // Both open and writing before this process writes too.
-    await Promise.all(writers.map((w) => once(w.stdout, 'data')));
+    // Listened for from the start: a writer may be done before this process writes at all.
+    const exits = writers.map((w) => {
+      let stderr = '';
+      w.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      return new Promise<{ code: number | null; stderr: string }>((resolve) =>
+        w.once('exit', (code) => resolve({ code, stderr })),
+      );
+    });
+    // Every writer has the file open; then all three write at once.
+    await Promise.all(
+      writers.map((w, i) =>
+        Promise.race([
+          once(w.stdout, 'data'),
+          (exits[i] as Promise<{ code: number | null; stderr: string }>).then(({ code, stderr }) => {
+            throw new Error(`a writer exited (${code}) before it was ready: ${stderr}`);
+          }),
+        ]),
+      ),
+    );
+    for (const w of writers) w.stdin.end('go\n');
     const db = openHistoryDb(path);
     for (let i = 0; i < 300; i++) {
       recordSkip(db, {
@@ -162,7 +182,7 @@ describe('history', () => {
         reason: `${i}`,
       });
     }
-    const codes = await Promise.all(writers.map((w) => once(w, 'exit').then(([code]) => code)));
+    const codes = (await Promise.all(exits)).map((e) => e.code);
     expect(codes).toEqual([0, 0]);
     for (const name of ['a', 'b', 'main']) expect(listRuns(db, { job: name, limit: 1000 })).toHaveLength(300);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
