@@ -29,7 +29,8 @@ describe('scoreRun', () => {
     expect(score.failed).toBe(0);
     expect(score.stuckUntilMs).toBe(1380 - 1000);
     expect(score.maxMs).toBe(1000);
-    expect(score.p99Ms).toBe(1000);
+    // The drills' own percentile (an HDR histogram, 3 significant digits): 1000 ms within 0.1 %.
+    expect(Math.abs(score.p99Ms - 1000)).toBeLessThanOrEqual(1);
     expect(score.recoveryMs).toBe(60);
     expect(score.achievedRps).toBe(100);
   });

@@ -8,6 +8,7 @@
  */
 import { type BackendProcess, killAllBackends, respawnBackend, spawnBackend } from '../backends/spawn.ts';
 import { freePort } from '../core/net/ports.ts';
+import { percentileOf } from '../drills/load/latency-stats.ts';
 import { startLoad } from '../drills/load/open-model.ts';
 import type { RequestRecord } from '../drills/recording.ts';
 import type { BenchPool, Front } from './fronts/front.ts';
@@ -79,12 +80,6 @@ export interface FailoverPlan {
 
 const STUCK_FLOOR_MS = 250;
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
 export function scoreRun(
   records: readonly RequestRecord[],
   startedAt: number,
@@ -95,7 +90,7 @@ export function scoreRun(
   const failed = records.filter((r) => r.status === 0 || r.status >= 500).length;
   const before = records.filter((r) => at(r) < plan.faultAtMs);
   const during = records.filter((r) => at(r) >= plan.faultAtMs && at(r) < plan.restoreAtMs);
-  const baseline = percentile(
+  const baseline = percentileOf(
     before.map((r) => r.latencyMs),
     99,
   );
@@ -108,7 +103,7 @@ export function scoreRun(
   return {
     requests: records.length,
     failed,
-    p99Ms: percentile(
+    p99Ms: percentileOf(
       during.map((r) => r.latencyMs),
       99,
     ),

@@ -28,7 +28,7 @@ const NOT_NAMEABLE = new Set(['host', 'content-length', 'transfer-encoding']);
 /** Removes hop-by-hop headers, including any the Connection header names. Mutates `headers`. */
 export function stripHopByHop(headers: IncomingHttpHeaders, keepUpgrade = false): void {
   const kept = (name: string) => keepUpgrade && (name === 'upgrade' || name === 'connection');
-  // Runs twice per request: no arrays, and no delete of a header that is not there.
+  // Runs on every request: no arrays, and no delete of a header that is not there.
   if (headers.connection !== undefined) {
     for (const token of String(headers.connection).split(',')) {
       const name = token.trim().toLowerCase();
