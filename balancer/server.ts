@@ -114,15 +114,17 @@ export class Balancer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
     this.inflight++;
-    res.once('close', () => {
-      this.inflight--;
-      if (this.inflight === 0) for (const notify of this.idle) notify();
-    });
+    res.on('close', this.requestClosed);
     this.forwarder.handle(req, res, expectsContinue).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   }
+
+  private readonly requestClosed = (): void => {
+    this.inflight--;
+    if (this.inflight === 0) for (const notify of this.idle) notify();
+  };
 
   static async start(config: BalancerConfig): Promise<Balancer> {
     const balancer = new Balancer(config);

@@ -211,7 +211,7 @@ function apply(pool: Pool, step: Step): void {
 async function servedBy(pool: Pool, tries = 24): Promise<string[]> {
   const served = new Set<string>();
   for (let i = 0; i < tries; i++) {
-    const acquired = await pool.acquire({ clientIp: '127.0.0.1', headers: {} }, new Set());
+    const acquired = await pool.acquire({ clientIp: '127.0.0.1', headers: {} }, []);
     if (!acquired.ok) continue;
     served.add(acquired.server.name);
     pool.release(acquired.server, 'aborted', 0);

@@ -41,6 +41,8 @@ export class Pool {
   private readonly health: ActiveHealthChecker | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private tier: Tier = 'primary';
+  private cachedPlan: RotationPlan | undefined;
+  private cachedPlanAt = 0;
   /** The tier in panic, if any (published as panic-enter / panic-exit). */
   private panicTier: 'primary' | 'backup' | undefined;
 
@@ -52,6 +54,7 @@ export class Pool {
     this.servers = config.servers.map(
       (s) =>
         new BackendServer(s, config, (t) => {
+          this.invalidatePlan();
           const ref = { pool: this.name, server: s.name };
           if (t.to === 'open') {
             this.events.publish({
@@ -121,7 +124,7 @@ export class Pool {
    */
   acquire(
     ctx: PickContext,
-    tried: ReadonlySet<string>,
+    tried: readonly string[],
     cancelled?: () => AbortSignal,
   ): AcquireResult | Promise<AcquireResult> {
     // Synchronous when a server is free (almost always): no promise on the request path.
@@ -140,7 +143,7 @@ export class Pool {
    * A server for a hedge: free now, in rotation, and not tried yet for this request; never
    * waits in the queue (a hedge that has to wait is not worth sending).
    */
-  acquireFresh(ctx: PickContext, tried: ReadonlySet<string>): BackendServer | undefined {
+  acquireFresh(ctx: PickContext, tried: readonly string[]): BackendServer | undefined {
     const plan = this.plan();
     if (plan.servers.length === 0) return undefined;
     return this.take(ctx, tried, plan, true);
@@ -183,6 +186,7 @@ export class Pool {
     server.healthReason = reason;
     if (server.healthy === healthy) return;
     server.healthy = healthy;
+    this.invalidatePlan();
     if (healthy) server.returnedAt = now();
     if (!healthy) this.moveWaitingOff(server, `it failed its health checks (${reason})`);
     this.events.publish({
@@ -199,6 +203,7 @@ export class Pool {
     if (healthy && server.ejected && server.outlier.timesEjected <= 1) {
       server.ejectedUntil = 0;
       server.probation = false;
+      this.invalidatePlan();
       this.events.publish({ kind: 'ejection-ended', pool: this.name, server: name });
     }
     this.stateChanged();
@@ -208,6 +213,7 @@ export class Pool {
     const server = this.byName(name);
     if (server.adminState === 'draining') return;
     server.adminState = 'draining';
+    this.invalidatePlan();
     this.events.publish({ kind: 'server-draining', pool: this.name, server: name });
     if (server.inflight === 0) this.events.publish({ kind: 'server-drained', pool: this.name, server: name });
     this.stateChanged();
@@ -217,6 +223,7 @@ export class Pool {
     const server = this.byName(name);
     if (server.adminState === 'enabled') return;
     server.adminState = 'enabled';
+    this.invalidatePlan();
     this.events.publish({ kind: 'server-enabled', pool: this.name, server: name });
     this.stateChanged();
   }
@@ -225,6 +232,7 @@ export class Pool {
     const server = this.byName(name);
     if (server.adminState === 'disabled') return;
     server.adminState = 'disabled';
+    this.invalidatePlan();
     this.moveWaitingOff(server, 'it was disabled');
     this.events.publish({ kind: 'server-disabled', pool: this.name, server: name });
     this.stateChanged();
@@ -262,26 +270,48 @@ export class Pool {
    * another to take them (else a slow answer beats none: they keep waiting).
    */
   private moveWaitingOff(server: BackendServer, reason: string): void {
+    this.invalidatePlan();
     const plan = this.plan();
     if (plan.servers.some((s) => s !== server && s.acceptsNow(plan.panic))) server.redispatchWaiting(reason);
   }
 
+  /**
+   * The rotation plan, computed at most once per millisecond: every state change above drops
+   * it at once, and what changes with time alone (an ejection or a breaker's cooldown ending)
+   * is seen within the millisecond.
+   */
   private plan(): RotationPlan {
-    return planRotation(this.servers, this.config.panicThreshold);
+    const ms = Date.now();
+    if (this.cachedPlan === undefined || ms !== this.cachedPlanAt) {
+      this.cachedPlan = planRotation(this.servers, this.config.panicThreshold);
+      this.cachedPlanAt = ms;
+    }
+    return this.cachedPlan;
+  }
+
+  private invalidatePlan(): void {
+    this.cachedPlan = undefined;
   }
 
   private take(
     ctx: PickContext,
-    tried: ReadonlySet<string>,
+    tried: readonly string[],
     plan = this.plan(),
     freshOnly = false,
   ): BackendServer | undefined {
-    const ready = plan.servers.filter((s) => s.acceptsNow(plan.panic));
-    let fresh = ready.filter((s) => !tried.has(s.name));
+    // The usual case allocates nothing: every server free, nothing tried yet.
+    let ready = plan.servers;
+    for (const s of plan.servers) {
+      if (!s.acceptsNow(plan.panic)) {
+        ready = plan.servers.filter((t) => t.acceptsNow(plan.panic));
+        break;
+      }
+    }
+    let fresh = tried.length === 0 ? ready : ready.filter((s) => !tried.includes(s.name));
     // A retry that has tried every primary in rotation goes to a backup before the health
     // checks notice (HAProxy's redispatch): when all primaries die at once, no request is lost.
-    if (fresh.length === 0 && tried.size > 0 && ready.some((s) => !s.backup)) {
-      fresh = this.servers.filter((s) => s.backup && s.acceptsNow() && !tried.has(s.name));
+    if (fresh.length === 0 && tried.length > 0 && ready.some((s) => !s.backup)) {
+      fresh = this.servers.filter((s) => s.backup && s.acceptsNow() && !tried.includes(s.name));
     }
     if (freshOnly && fresh.length === 0) return undefined;
     const picked = this.algorithm.pick(fresh.length > 0 ? fresh : ready, ctx) as BackendServer | undefined;
@@ -306,6 +336,7 @@ export class Pool {
     server.lastEjectionAt = Date.now();
     const durationMs = server.outlier.ejected();
     server.ejectedUntil = Date.now() + durationMs;
+    this.invalidatePlan();
     server.ejectionReason = reason;
     server.probation = false;
     server.counters.ejections++;
@@ -334,6 +365,7 @@ export class Pool {
 
   /** Re-evaluates the active tier after any state change and publishes failover/failback/panic. */
   private stateChanged(): void {
+    this.invalidatePlan();
     const plan = this.plan();
     const next = plan.tier;
     const previous = this.tier;

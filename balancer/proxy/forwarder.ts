@@ -4,23 +4,25 @@ import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import { now } from '../../core/clock.ts';
 import type { ProxyErrorCode } from '../../core/errors.ts';
 import type { LimitsConfig } from '../config/types.ts';
+import type { BackendServer } from '../pool/backend-server.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { Router } from '../router.ts';
 import type { RequestErrorLog } from './error-log.ts';
 import { rawErrorResponse, sendProxyError } from './error-response.ts';
-import { forwardOnce, type TryControl, type TryResult, type UpstreamResponse } from './forward-once.ts';
+import { ClientExchange } from './exchange.ts';
 import {
   clientAddress,
   isIdempotent,
   prepareRequestHeaders,
-  relayedHeaders,
   requestIdOf,
   setBodyFraming,
 } from './headers.ts';
-import { raceWithHedge, type TryRun } from './hedged-try.ts';
+import { raceWithHedge } from './hedged-try.ts';
+import { type ObserveRequest, ResponseRelay } from './relay.ts';
 import type { ReplayBudget } from './replay-budget.ts';
 import { type BodyFraming, type BodyOutcome, bodyFraming, NO_BODY, readRequestBody } from './request-body.ts';
 import { normaliseRequestTarget } from './request-target.ts';
+import { type OutgoingRequest, type TryResult, UpstreamTry, upstreamHeaders } from './upstream-try.ts';
 import { attachTunnelRouting, WebSocketTunnels } from './websocket-tunnel.ts';
 
 /** What the forwarder reports for metrics; the admin side implements it. */
@@ -48,6 +50,7 @@ type Failure = Extract<TryResult, { kind: 'failed' }>;
 export class Forwarder {
   private readonly proxy: ProxyServer;
   private readonly tunnels: WebSocketTunnels;
+  private readonly observe: ObserveRequest;
   shuttingDown = false;
 
   constructor(
@@ -56,7 +59,8 @@ export class Forwarder {
     private readonly observer: ForwardObserver,
     private readonly options: ForwarderOptions,
   ) {
-    // http-proxy-3 carries WebSocket tunnels; plain requests go through undici (forward-once.ts).
+    this.observe = (pool, server, status, ms) => observer.observeRequest(pool, server, status, ms);
+    // http-proxy-3 carries WebSocket tunnels; plain requests go through undici (upstream-try.ts).
     this.proxy = createProxyServer({});
     attachTunnelRouting(this.proxy);
     this.tunnels = new WebSocketTunnels(this.proxy, (pool, code) =>
@@ -128,16 +132,43 @@ export class Forwarder {
     setBodyFraming(req.headers, req.method, body.outgoing);
     pool.retryBudget.recordRequest();
     const ctx = { clientIp: clientAddress(req), headers: req.headers };
+    const exchange = new ClientExchange(res);
     const tried: string[] = [];
-    let signal: AbortSignal | undefined;
-    const cancelled = () => {
-      signal ??= closeSignal(res);
-      return signal;
+    const cancelled = () => exchange.signal();
+    const outgoing = {
+      method: req.method ?? 'GET',
+      path: req.url,
+      headers: upstreamHeaders(req.headers),
+      body: null as OutgoingRequest['body'],
     };
     let lastFailure: Failure | undefined;
 
     // `retries: 0` means a request is never sent twice: no move either.
     const replayable = pool.config.retry.retries > 0 && body.replayable && isIdempotent(req.method);
+    // A second try elsewhere when the first is slow: idempotent requests only, paid from
+    // the retry budget, never queued for.
+    const hedging = replayable && pool.config.hedge.enabled;
+    const timeouts = pool.config.timeouts;
+    const launch = (on: BackendServer, hedge: boolean, slowAfterMs?: number) => {
+      outgoing.body = body.payload();
+      const attempt = new UpstreamTry(on, outgoing, {
+        timeouts,
+        redispatchable: replayable,
+        hedge,
+        ...(slowAfterMs === undefined ? {} : { slowAfterMs }),
+      });
+      exchange.track(attempt);
+      return attempt;
+    };
+    const startHedge = () => {
+      if (this.shuttingDown || !pool.retryBudget.tryWithdraw()) return undefined;
+      const other = pool.acquireFresh(ctx, tried);
+      if (!other) return undefined;
+      tried.push(other.name);
+      other.counters.retries++;
+      this.observer.countRetry(pool.name, other.name);
+      return launch(other, true);
+    };
     // Moves off a server that left rotation: not retries (the server is known bad, nothing
     // failed yet), so neither the retry count nor the budget pays; at most once per server.
     let moves = 0;
@@ -149,7 +180,7 @@ export class Forwarder {
         answerError('retry_budget_exhausted', tried, lastFailure?.detail);
         return;
       }
-      const pending = pool.acquire(ctx, new Set(tried), cancelled);
+      const pending = pool.acquire(ctx, tried, cancelled);
       const acquired = pending instanceof Promise ? await pending : pending;
       if (!acquired.ok) {
         if (acquired.code === 'cancelled') return;
@@ -163,31 +194,9 @@ export class Forwarder {
         server.counters.retries++;
         this.observer.countRetry(pool.name, server.name);
       }
-      const outgoing = {
-        method: req.method ?? 'GET',
-        path: req.url,
-        headers: req.headers,
-        body: body.payload(),
-      };
-      const launch = (on: typeof server, hedge: boolean): TryRun => {
-        const control: TryControl = {};
-        const run = { server: on, started: now(), control, hedge };
-        return { ...run, result: forwardOnce(res, on, outgoing, pool.config.timeouts, replayable, control) };
-      };
-      const first = launch(server, false);
-      // A second try elsewhere when the first is slow: idempotent requests only, paid from
-      // the retry budget, never queued for.
-      const hedging = replayable && pool.config.hedge.enabled && !this.shuttingDown;
+      const first = launch(server, false, hedging ? pool.hedgeDelay.delayMs : undefined);
       const race = hedging
-        ? await raceWithHedge(first, pool.hedgeDelay.delayMs, () => {
-            if (!pool.retryBudget.tryWithdraw()) return undefined;
-            const other = pool.acquireFresh(ctx, new Set(tried));
-            if (!other) return undefined;
-            tried.push(other.name);
-            other.counters.retries++;
-            this.observer.countRetry(pool.name, other.name);
-            return launch(other, true);
-          })
+        ? await raceWithHedge(first, startHedge)
         : { decided: { run: first, result: await first.result }, others: [] };
       const hedgeWon = race.decided.run.hedge && race.decided.result.kind === 'response';
       for (const { run, result } of race.others) this.endLoser(pool, run, result, hedgeWon);
@@ -216,7 +225,16 @@ export class Forwarder {
         return;
       }
       if (result.kind === 'response') {
-        this.relay(result.response, res, pool, run.server, tryStarted, started);
+        if (this.shuttingDown) res.shouldKeepAlive = false;
+        exchange.relay = new ResponseRelay(
+          result.response,
+          res,
+          pool,
+          run.server,
+          tryStarted,
+          started,
+          this.observe,
+        );
         return;
       }
       run.server.counters.failures++;
@@ -234,7 +252,7 @@ export class Forwarder {
    * its server as a timeout would (Envoy counts per-try timeouts the same way), which is how
    * a frozen server is ejected within a few hedge delays.
    */
-  private endLoser(pool: Pool, run: TryRun, result: TryResult, hedgeWon: boolean): void {
+  private endLoser(pool: Pool, run: UpstreamTry, result: TryResult, hedgeWon: boolean): void {
     const took = now() - run.started;
     if (result.kind === 'response') {
       result.response.abort();
@@ -287,59 +305,4 @@ export class Forwarder {
   close(): void {
     this.proxy.close();
   }
-
-  private relay(
-    response: UpstreamResponse,
-    res: ServerResponse,
-    pool: Pool,
-    server: Pool['servers'][number],
-    tryStarted: number,
-    started: number,
-  ): void {
-    const status = response.status;
-    const headersAt = now();
-    server.countResponse(status);
-    let finished = false;
-    const finish = (outcome: 'success' | 'http-5xx' | 'gateway-failure' | 'aborted') => {
-      if (finished) return;
-      finished = true;
-      pool.release(server, outcome, headersAt - tryStarted);
-      this.observer.observeRequest(pool.name, server.name, status, now() - started);
-    };
-    if (this.shuttingDown) res.shouldKeepAlive = false;
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        response.abort();
-        finish('aborted');
-      }
-    });
-    res.once('finish', () => finish(status >= 500 ? 'http-5xx' : 'success'));
-    res.writeHead(
-      status,
-      response.statusMessage || undefined,
-      relayedHeaders(response.rawHeaders, server.name),
-    );
-    response.pipe({
-      data: (chunk) => {
-        if (res.write(chunk)) return true;
-        res.once('drain', () => response.resume());
-        return false;
-      },
-      end: () => res.end(),
-      // The backend's response ended early (reset, crash, idle timeout): the client must see a
-      // broken response, never a silently short one, and the request is not replayed.
-      broke: () => {
-        finish('gateway-failure');
-        res.destroy();
-      },
-    });
-  }
-}
-
-/** Aborted when the client goes away (made only for a request that has to wait for a slot). */
-function closeSignal(res: ServerResponse): AbortSignal {
-  if (res.closed) return AbortSignal.abort();
-  const abort = new AbortController();
-  res.once('close', () => abort.abort());
-  return abort.signal;
 }

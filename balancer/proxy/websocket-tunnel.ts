@@ -71,7 +71,7 @@ export class WebSocketTunnels {
     const leaving = new AbortController();
     client.once('close', () => leaving.abort());
     const ctx = { clientIp: clientAddress(req), headers: req.headers };
-    const acquired = await pool.acquire(ctx, new Set(), () => leaving.signal);
+    const acquired = await pool.acquire(ctx, [], () => leaving.signal);
     if (!acquired.ok) {
       stopWatching();
       if (acquired.code !== 'cancelled') refuse(acquired.code);

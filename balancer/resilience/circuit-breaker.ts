@@ -96,13 +96,13 @@ export class CircuitBreaker {
 
   private bucketFor(nowMs: number): { second: number; ok: number; failed: number } {
     const second = Math.floor(nowMs / 1000);
+    const last = this.buckets[this.buckets.length - 1];
+    if (last && last.second === second) return last;
+    // A new second: drop the buckets that left the window (once a second, not per request).
     const oldest = second - Math.ceil(this.config.window / 1000) + 1;
     this.buckets = this.buckets.filter((b) => b.second >= oldest);
-    let bucket = this.buckets.at(-1);
-    if (!bucket || bucket.second !== second) {
-      bucket = { second, ok: 0, failed: 0 };
-      this.buckets.push(bucket);
-    }
+    const bucket = { second, ok: 0, failed: 0 };
+    this.buckets.push(bucket);
     return bucket;
   }
 }
