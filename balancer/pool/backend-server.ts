@@ -3,6 +3,7 @@ import { cachedLookup } from '../../core/net/cached-lookup.ts';
 import type { PoolConfig, ServerConfig } from '../config/types.ts';
 import { type BreakerTransition, CircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { OutlierDetector } from '../resilience/outlier-detector.ts';
+import { WaitingTries } from './waiting-tries.ts';
 
 export type AdminState = 'enabled' | 'draining' | 'disabled';
 
@@ -46,7 +47,7 @@ export class BackendServer {
    * Tries on this server still waiting for response headers whose request may be replayed
    * elsewhere; called with the reason when the server leaves rotation.
    */
-  readonly redispatchable = new Set<(reason: string) => void>();
+  readonly waiting = new WaitingTries();
   lastLatencyMs: number | undefined;
   readonly counters: ServerCounters = {
     requests: 0,
@@ -116,10 +117,7 @@ export class BackendServer {
 
   /** Out of rotation: every safe try still waiting on this server goes elsewhere at once. */
   redispatchWaiting(reason: string): void {
-    if (this.redispatchable.size === 0) return;
-    const waiting = [...this.redispatchable];
-    this.redispatchable.clear();
-    for (const move of waiting) move(reason);
+    this.waiting.moveAll(reason);
   }
 
   countResponse(status: number): void {

@@ -17,7 +17,7 @@ import {
   requestIdOf,
   setBodyFraming,
 } from './headers.ts';
-import { raceWithHedge } from './hedged-try.ts';
+import { decideRace, raceHedge } from './hedged-try.ts';
 import { type ObserveRequest, ResponseRelay } from './relay.ts';
 import type { ReplayBudget } from './replay-budget.ts';
 import { type BodyFraming, type BodyOutcome, bodyFraming, NO_BODY, readRequestBody } from './request-body.ts';
@@ -160,14 +160,14 @@ export class Forwarder {
       exchange.track(attempt);
       return attempt;
     };
-    const startHedge = () => {
-      if (this.shuttingDown || !pool.retryBudget.tryWithdraw()) return undefined;
+    const startHedge = (slow: UpstreamTry) => {
+      if (this.shuttingDown || !pool.retryBudget.tryWithdraw()) return;
       const other = pool.acquireFresh(ctx, tried);
-      if (!other) return undefined;
+      if (!other) return;
       tried.push(other.name);
       other.counters.retries++;
       this.observer.countRetry(pool.name, other.name);
-      return launch(other, true);
+      raceHedge(slow, launch(other, true));
     };
     // Moves off a server that left rotation: not retries (the server is known bad, nothing
     // failed yet), so neither the retry count nor the budget pays; at most once per server.
@@ -195,12 +195,16 @@ export class Forwarder {
         this.observer.countRetry(pool.name, server.name);
       }
       const first = launch(server, false, hedging ? pool.hedgeDelay.delayMs : undefined);
-      const race = hedging
-        ? await raceWithHedge(first, startHedge)
-        : { decided: { run: first, result: await first.result }, others: [] };
-      const hedgeWon = race.decided.run.hedge && race.decided.result.kind === 'response';
-      for (const { run, result } of race.others) this.endLoser(pool, run, result, hedgeWon);
-      const { run, result } = race.decided;
+      if (hedging) first.onSlow = startHedge;
+      let run = first;
+      let result = await first.result;
+      if (first.hedgedBy) {
+        const race = await decideRace(first, result, first.hedgedBy);
+        const hedgeWon = race.decided.run.hedge && race.decided.result.kind === 'response';
+        for (const loser of race.others) this.endLoser(pool, loser.run, loser.result, hedgeWon);
+        run = race.decided.run;
+        result = race.decided.result;
+      }
       const tryStarted = run.started;
       if (result.kind === 'client-gone' || result.kind === 'cancelled') {
         pool.release(run.server, 'aborted', now() - tryStarted);

@@ -103,7 +103,9 @@ export class UpstreamTry implements Dispatcher.DispatchHandler {
   readonly started = now();
   readonly result: Promise<TryResult>;
   /** Called once when `slowAfterMs` passed without response headers (the hedge is due). */
-  onSlow: (() => void) | undefined;
+  onSlow: ((slow: UpstreamTry) => void) | undefined;
+  /** The hedge sent beside this try, once one was. */
+  hedgedBy: UpstreamTry | undefined;
   private resolveResult!: (result: TryResult) => void;
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
@@ -115,7 +117,8 @@ export class UpstreamTry implements Dispatcher.DispatchHandler {
   private sink: BodySink | undefined;
   /** What happened to the body before the relay attached its sink. */
   private early: Early | undefined;
-  private readonly leaveRotation: ((reason: string) => void) | undefined;
+  /** Its slot among the server's waiting tries while it may be moved; -1 when not. */
+  private waitingSlot = -1;
 
   constructor(
     readonly server: BackendServer,
@@ -125,12 +128,7 @@ export class UpstreamTry implements Dispatcher.DispatchHandler {
     this.result = new Promise((resolve) => {
       this.resolveResult = resolve;
     });
-    if (options.redispatchable) {
-      const leave = (reason: string) =>
-        this.end({ kind: 'left-rotation', reason }, `${server.name} left rotation: ${reason}`);
-      this.leaveRotation = leave;
-      server.redispatchable.add(leave);
-    }
+    if (options.redispatchable) this.waitingSlot = server.waiting.add(this);
     if (options.slowAfterMs !== undefined) {
       this.slowAt = this.started + options.slowAfterMs;
       this.timer = setTimeout(this.onTimer, options.slowAfterMs);
@@ -159,6 +157,11 @@ export class UpstreamTry implements Dispatcher.DispatchHandler {
     this.end({ kind: 'cancelled' }, reason);
   }
 
+  /** The server left rotation before answering: the request may go elsewhere. */
+  moveOff(reason: string): void {
+    this.end({ kind: 'left-rotation', reason }, `${this.server.name} left rotation: ${reason}`);
+  }
+
   /** The client went away while this try waited for an answer. */
   clientGone(): void {
     this.end({ kind: 'client-gone' }, 'the client went away');
@@ -175,7 +178,10 @@ export class UpstreamTry implements Dispatcher.DispatchHandler {
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.leaveRotation) this.server.redispatchable.delete(this.leaveRotation);
+    if (this.waitingSlot >= 0) {
+      this.server.waiting.remove(this.waitingSlot);
+      this.waitingSlot = -1;
+    }
     this.resolveResult(result);
   }
 
@@ -190,7 +196,7 @@ export class UpstreamTry implements Dispatcher.DispatchHandler {
     // Timers fire on the loop's millisecond clock: a deadline within 1 ms counts as due.
     if (this.slowAt !== 0 && at >= this.slowAt - 1) {
       this.slowAt = 0;
-      this.onSlow?.();
+      this.onSlow?.(this);
       if (this.settled) return;
     }
     if (this.headersAt !== 0 && at >= this.headersAt - 1) {
