@@ -1,5 +1,6 @@
 import type { FailoverRow } from './failover.ts';
 import type { AccuracyRow } from './load-accuracy.ts';
+import type { MemoryRow } from './memory.ts';
 import type { ThroughputRow } from './throughput.ts';
 
 /** The keys the issue fixed; null where that part was not measured in this run. */
@@ -11,6 +12,13 @@ export interface BenchSummary {
   freeze_failed_requests: number | null;
   freeze_p99_ms: number | null;
   freeze_out_of_rotation_ms: number | null;
+  /** faultline's resident set at rest, and with 1,000 idle keep-alive connections, MB. */
+  rss_idle_mb: number | null;
+  rss_1000_connections_mb: number | null;
+  /** Per idle connection, faultline over nginx. */
+  memory_per_connection_vs_nginx: number | null;
+  /** faultline's resident set after the steady run minus before it, MB. */
+  steady_rss_growth_mb: number | null;
   suite_seconds: number;
 }
 
@@ -24,10 +32,11 @@ export interface TargetVerdict {
 export interface BenchResults {
   measuredAt: string;
   machine: { cpus: number; loadAverageAtStart: number; node: string };
-  options: { short: boolean; rounds: number; seconds: number; sections: string[] };
+  options: { short: boolean; rounds: number; seconds: number; steadySeconds: number; sections: string[] };
   skipped: { front: string; why: string }[];
   throughput?: ThroughputRow[];
   failover?: FailoverRow[];
+  memory?: MemoryRow[];
   loadAccuracy?: AccuracyRow[];
   summary?: BenchSummary;
   targets?: TargetVerdict[];
@@ -72,7 +81,26 @@ export function summarise(results: BenchResults, suiteSeconds: number): BenchSum
     freeze_out_of_rotation_ms: round(
       ours('primary-freeze')?.outOfRotationMs ?? ours('primary-freeze')?.stuckUntilMs,
     ),
+    ...memorySummary(results.memory ?? []),
     suite_seconds: Math.round(suiteSeconds),
+  };
+}
+
+function memorySummary(rows: MemoryRow[]) {
+  const ours = rows.find((r) => r.front === 'faultline');
+  const nginx = rows.find((r) => r.front === 'nginx');
+  const growth =
+    ours?.steadyAfterMb !== undefined && ours.steadyBeforeMb !== undefined
+      ? Math.round((ours.steadyAfterMb - ours.steadyBeforeMb) * 10) / 10
+      : null;
+  return {
+    rss_idle_mb: ours?.idleRssMb ?? null,
+    rss_1000_connections_mb: ours?.connectionsRssMb ?? null,
+    memory_per_connection_vs_nginx:
+      ours && nginx && nginx.perConnectionKb > 0
+        ? round3(ours.perConnectionKb / nginx.perConnectionKb)
+        : null,
+    steady_rss_growth_mb: growth,
   };
 }
 

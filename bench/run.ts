@@ -18,13 +18,14 @@ import { haproxy } from './fronts/haproxy.ts';
 import { httpProxy3 } from './fronts/http-proxy-3.ts';
 import { nginx } from './fronts/nginx.ts';
 import { benchLoadAccuracy } from './load-accuracy.ts';
+import { benchMemory } from './memory.ts';
 import { type BenchResults, summarise, targetsOf } from './results.ts';
-import { failoverTable, loadAccuracyTable, throughputTable } from './tables.ts';
+import { failoverTable, loadAccuracyTable, memoryTable, throughputTable } from './tables.ts';
 import { benchThroughput } from './throughput.ts';
 
-const SECTIONS = ['throughput', 'failover', 'load'] as const;
+const SECTIONS = ['throughput', 'failover', 'memory', 'load'] as const;
 type Section = (typeof SECTIONS)[number];
-const USAGE = `usage: npm run bench -- [--short] [--rounds N] [--seconds S] [--only ${SECTIONS.join(',')}]`;
+const USAGE = `usage: npm run bench -- [--short] [--rounds N] [--seconds S] [--steady-seconds S] [--only ${SECTIONS.join(',')}]`;
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n${USAGE}\n`);
@@ -40,6 +41,7 @@ function options() {
         rounds: { type: 'string' },
         seconds: { type: 'string' },
         only: { type: 'string' },
+        'steady-seconds': { type: 'string' },
       },
       strict: true,
     }));
@@ -65,6 +67,7 @@ function options() {
     short,
     rounds: whole('rounds', short ? 2 : 3, 20),
     seconds: whole('seconds', short ? 3 : 10, 600),
+    steadySeconds: whole('steady-seconds', short ? 10 : 600, 3600),
     sections: new Set(only as Section[]),
   };
 }
@@ -75,7 +78,13 @@ const suiteStarted = Date.now();
 const results: BenchResults = {
   measuredAt: new Date().toISOString(),
   machine: { cpus: availableParallelism(), loadAverageAtStart: loadavg()[0] ?? 0, node: process.version },
-  options: { short: opts.short, rounds: opts.rounds, seconds: opts.seconds, sections: [...opts.sections] },
+  options: {
+    short: opts.short,
+    rounds: opts.rounds,
+    seconds: opts.seconds,
+    steadySeconds: opts.steadySeconds,
+    sections: [...opts.sections],
+  },
   skipped: [],
 };
 
@@ -122,6 +131,16 @@ async function measure(): Promise<void> {
     results.failover = await benchFailover({ fronts, rate: 500, ...timing, log });
   }
 
+  if (opts.sections.has('memory')) {
+    const wrkMissing = missingBinary('wrk');
+    if (wrkMissing) fail(`the memory bench needs wrk: ${wrkMissing}`);
+    const fronts = [faultlineFront(), nginx, haproxy].filter((f) => !f.unavailable());
+    log(
+      `memory: resident set at rest, with 1,000 idle keep-alive connections, and faultline before/after ${opts.steadySeconds} s of wrk -c50`,
+    );
+    results.memory = await benchMemory({ fronts, connections: 1000, steadySeconds: opts.steadySeconds, log });
+  }
+
   if (opts.sections.has('load')) {
     log('load generator accuracy: 5 s per rate against one sample backend');
     results.loadAccuracy = await benchLoadAccuracy();
@@ -145,6 +164,7 @@ const markdown = [
   '',
   ...(results.throughput ? [throughputTable(results.throughput), ''] : []),
   ...(results.failover ? [failoverTable(results.failover), ''] : []),
+  ...(results.memory ? [memoryTable(results.memory), ''] : []),
   ...(results.loadAccuracy ? [loadAccuracyTable(results.loadAccuracy), ''] : []),
   ...results.targets.map((t) => `- ${t.met === undefined ? '·' : t.met ? '✔' : '✘'} ${t.goal}: ${t.reached}`),
   ...results.skipped.map((s) => `- not measured: ${s.front} (${s.why})`),

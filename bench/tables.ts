@@ -1,5 +1,6 @@
 import type { FailoverRow } from './failover.ts';
 import type { AccuracyRow } from './load-accuracy.ts';
+import type { MemoryRow } from './memory.ts';
 import { median } from './results.ts';
 import type { ThroughputRow } from './throughput.ts';
 
@@ -40,6 +41,20 @@ export function throughputTable(rows: ThroughputRow[]): string {
     );
   }
   return lines.join('\n');
+}
+
+/** Resident memory of each front's process tree (nginx: master and worker). */
+export function memoryTable(rows: MemoryRow[]): string {
+  return [
+    '| front | RSS at rest MB | with 1,000 idle keep-alive connections MB | held | per connection KB | steady run | RSS before → after MB |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.front} | ${r.idleRssMb} | ${r.connectionsRssMb} | ${r.held}/${r.connections} | ${r.perConnectionKb} | ${
+          r.steadySeconds === undefined ? '—' : `${r.steadySeconds} s, ${r.steadyRequests} requests`
+        } | ${r.steadyBeforeMb === undefined ? '—' : `${r.steadyBeforeMb} → ${r.steadyAfterMb}`} |`,
+    ),
+  ].join('\n');
 }
 
 export function loadAccuracyTable(rows: AccuracyRow[]): string {
