@@ -2,9 +2,11 @@
  * The failover scorecard: the sample pool (app1 weight 3, app2, app3 the standby) behind
  * faultline (its default config), nginx and HAProxy (each with its best practical failover
  * settings, generated from the same pool), open-model load at a fixed rate, one fault at
- * `faultAtMs` undone at `restoreAtMs`. Everything is measured on the client side, the same
- * way for every front (the peers publish no events): x-served-by names the answering server
- * (faultline sets it; the peers' configs copy the backend's x-backend-instance into it).
+ * `faultAtMs` undone at `restoreAtMs`. Failures, latency and recovery are measured on the
+ * client side, the same way for every front: x-served-by names the answering server (faultline
+ * sets it; the peers' configs copy the backend's x-backend-instance into it). When the faulted
+ * server left rotation comes from each front's own word: faultline's events, HAProxy's
+ * "Server pool/app1 is DOWN" and nginx's "upstream server temporarily disabled" log lines.
  */
 import { type BackendProcess, killAllBackends, respawnBackend, spawnBackend } from '../backends/spawn.ts';
 import { freePort } from '../core/net/ports.ts';
@@ -61,7 +63,7 @@ export interface FailoverRow {
    * refuses connections, which cost no time: nothing is stuck, so undefined.
    */
   stuckUntilMs: number | undefined;
-  /** From the front's own events where it has them (faultline): the server left rotation. */
+  /** From the front's own events or log: the faulted server left rotation. */
   outOfRotationMs: number | undefined;
   /** First answer from a restored server after the restore, in ms. */
   recoveryMs: number | undefined;

@@ -14,9 +14,9 @@ import { benchFailover } from './failover.ts';
 import { direct } from './fronts/direct.ts';
 import { faultlineDefaultsFront, faultlineFront } from './fronts/faultline.ts';
 import { type Front, INSTALL_HINT, missingBinary } from './fronts/front.ts';
-import { haproxy } from './fronts/haproxy.ts';
+import { type FrontEvent, haproxy, haproxyWithEvents } from './fronts/haproxy.ts';
 import { httpProxy3 } from './fronts/http-proxy-3.ts';
-import { nginx } from './fronts/nginx.ts';
+import { nginx, nginxWithEvents } from './fronts/nginx.ts';
 import { benchLoadAccuracy } from './load-accuracy.ts';
 import { benchMemory } from './memory.ts';
 import { type BenchResults, summarise, targetsOf } from './results.ts';
@@ -120,7 +120,11 @@ async function measure(): Promise<void> {
         front: faultlineDefaultsFront((e) => events.push(e as (typeof events)[number])),
         events: () => events.splice(0),
       },
-      ...[nginx, haproxy].filter((f) => !f.unavailable()).map((front) => ({ front })),
+      ...[nginxWithEvents, haproxyWithEvents].flatMap((withEvents) => {
+        const seen: FrontEvent[] = [];
+        const front = withEvents((e) => seen.push(e));
+        return front.unavailable() ? [] : [{ front, events: () => seen.splice(0) }];
+      }),
     ];
     const timing = opts.short
       ? { durationMs: 12_000, faultAtMs: 3000, restoreAtMs: 8000 }

@@ -73,11 +73,11 @@ const ms = (n: number | undefined) => (n === undefined ? '—' : `${Math.round(n
 /** One line per scenario and front, as measured on the client side. */
 export function failoverTable(rows: FailoverRow[]): string {
   return [
-    '| scenario | front | failed | p99 during ms | max during ms | stuck on it until ms | out of rotation ms (events) | recovery ms | rps held |',
+    "| scenario | front | failed | p99 during ms | max during ms | stuck on it until ms | out of rotation ms (the front's log) | recovery ms | rps held |",
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.front} | ${r.failed} | ${ms(r.p99Ms)} | ${ms(r.maxMs)} | ${ms(r.stuckUntilMs)} | ${ms(r.outOfRotationMs)} | ${ms(r.recoveryMs)} | ${Math.round(r.achievedRps)} |`,
+        `| $r.scenario| $r.front| $r.failed| $ms(r.p99Ms)| $ms(r.maxMs)| $ms(r.stuckUntilMs)| $ms(r.outOfRotationMs)| $ms(r.recoveryMs)| $Math.round(r.achievedRps)|`,
     ),
   ].join('\n');
 }

@@ -136,6 +136,23 @@ describe('ActiveHealthChecker', () => {
     expect(h.transitions.map((x) => x.healthy)).toEqual([false]);
   });
 
+  it('probes a down server at the fast pace, so it is back within about rise × fastInterval', async () => {
+    const t = await startTarget();
+    t.mode = 'fail';
+    // A long interval: at that pace a down server would be probed about once in the window.
+    const h = started(harness({ ...base, interval: 1500, fastInterval: 100, timeout: 100 }));
+    h.checker.add({ name: 'app1', url: t.url }, false);
+    await sleep(200);
+    const before = t.requests;
+    await sleep(1000);
+    expect(t.requests - before, 'probes of the down server in 1 s').toBeGreaterThanOrEqual(6);
+    t.mode = 'ok';
+    const backAt = performance.now();
+    await vi.waitFor(() => expect(h.transitions).toHaveLength(1), within(2 * 100 + 100 + TOLERANCE));
+    expect(h.transitions[0]?.healthy).toBe(true);
+    expect((h.transitions[0]?.at ?? 0) - backAt).toBeLessThan(2 * 100 + 100 + TOLERANCE);
+  });
+
   it('brings an initially unhealthy server up after rise successes', async () => {
     const t = await startTarget();
     const h = started(harness());

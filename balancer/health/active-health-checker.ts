@@ -41,9 +41,10 @@ interface Entry extends HealthStatus {
  *
  * Scheduling is start-to-start and strictly sequential per server: the next probe starts at
  * max(previous start + interval, previous end), so one server never has two probes in flight.
- * While a server is between states (a streak against its current state has begun but not yet
- * reached rise/fall) the interval is `fastInterval`, otherwise `interval`. A frozen server is
- * therefore marked down within interval + (fall - 1) * max(fastInterval, timeout) + timeout.
+ * While a healthy server is failing (a streak that has not reached fall yet), and while a server
+ * is down, the interval is `fastInterval`, otherwise `interval`. A frozen server is therefore
+ * marked down within interval + (fall - 1) * max(fastInterval, timeout) + timeout, and a
+ * returning one is back within rise × fastInterval (plus a probe's time).
  *
  * Timers are unref'd: the checker alone does not keep the process alive (the balancer's
  * listening sockets do). A probe's own socket and timeout stay ref'd, bounded by `timeout`.
@@ -146,8 +147,10 @@ export class ActiveHealthChecker {
       if (epoch !== this.epoch || this.servers.get(entry.name) !== entry) return;
       this.record(entry, result);
       const { interval, fastInterval } = this.options.config;
-      const inTransition = entry.healthy ? entry.consecutiveFail > 0 : entry.consecutiveOk > 0;
-      this.schedule(entry, startedAt + (inTransition ? fastInterval : interval) - performance.now());
+      // A down server is probed at the fast pace too (HAProxy's downinter, Envoy's
+      // unhealthy_interval): it is back within about rise × fastInterval of its return.
+      const fast = !entry.healthy || entry.consecutiveFail > 0;
+      this.schedule(entry, startedAt + (fast ? fastInterval : interval) - performance.now());
     });
     entry.inflight = { controller, done };
   }

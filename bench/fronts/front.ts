@@ -57,6 +57,8 @@ export async function spawnFront(
   dir: string,
   /** Each line the front prints on stdout (its event log), else stdout is dropped. */
   onLine?: (line: string) => void,
+  /** Each line it prints on stderr (where nginx and HAProxy log server state changes). */
+  onErrLine?: (line: string) => void,
 ): Promise<RunningFront> {
   const child: ChildProcess = spawn(command, args, {
     stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'],
@@ -71,8 +73,14 @@ export async function spawnFront(
     });
   }
   let stderr = '';
+  let errPartial = '';
   child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
+    const text = d.toString();
+    if (stderr.length < 65_536) stderr += text;
+    if (!onErrLine) return;
+    const lines = (errPartial + text).split('\n');
+    errPartial = lines.pop() ?? '';
+    for (const line of lines) onErrLine(line);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 15_000;

@@ -39,6 +39,44 @@ ${servers}
 `;
 }
 
+/** A server leaving or rejoining rotation, as the front itself says it (the failover scorecard). */
+export interface FrontEvent {
+  kind: 'server-down' | 'server-up';
+  server: string;
+  at: number;
+}
+
+/** HAProxy's own word on a server's state: "Server pool/app1 is DOWN, reason: ..." on stderr. */
+export function haproxyStateEvent(line: string, at: number): FrontEvent | undefined {
+  const m = /Server pool\/(\S+) is (DOWN|UP)\b/.exec(line);
+  if (!m) return undefined;
+  return { kind: m[2] === 'DOWN' ? 'server-down' : 'server-up', server: m[1] as string, at };
+}
+
+/** HAProxy as `haproxy`, with its server state changes handed to `onEvent`. */
+export function haproxyWithEvents(onEvent: (event: FrontEvent) => void): Front {
+  return {
+    ...haproxy,
+    async start(pool, port) {
+      const dir = scratchDir('haproxy');
+      const cfg = join(dir, 'haproxy.cfg');
+      writeFileSync(cfg, haproxyConfig(pool, port));
+      return spawnFront(
+        'haproxy',
+        which('haproxy') ?? 'haproxy',
+        ['-db', '-f', cfg],
+        port,
+        dir,
+        undefined,
+        (line) => {
+          const event = haproxyStateEvent(line, Date.now());
+          if (event) onEvent(event);
+        },
+      );
+    },
+  };
+}
+
 export const haproxy: Front = {
   name: 'haproxy',
   unavailable: () => missingBinary('haproxy'),

@@ -1,13 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchPool, type Front, missingBinary, scratchDir, spawnFront, which } from './front.ts';
+import type { FrontEvent } from './haproxy.ts';
 
 /**
  * nginx, one worker, keep-alive to the upstreams, with its best practical failover: open-source
  * nginx has no active health checks, so a server leaves rotation after `max_fails` failed tries
  * for `fail_timeout`, and `proxy_next_upstream` sends a failed or timed-out try to the next one.
  */
-export function nginxConfig(pool: BenchPool, port: number, dir: string): string {
+export function nginxConfig(
+  pool: BenchPool,
+  port: number,
+  dir: string,
+  errorLog = `${dir}/error.log`,
+): string {
   // fail_timeout takes whole seconds only; the proxy timeouts take milliseconds.
   const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`;
   const servers = pool.servers
@@ -19,7 +25,7 @@ export function nginxConfig(pool: BenchPool, port: number, dir: string): string 
   return `worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
+error_log ${errorLog} warn;
 events { worker_connections 8192; }
 http {
   access_log off;
@@ -66,3 +72,44 @@ export const nginx: Front = {
     );
   },
 };
+
+/**
+ * nginx's own word that a server left rotation (open-source nginx has no active checks: after
+ * max_fails failed tries it is "temporarily disabled" for fail_timeout), from its error log on
+ * stderr; the upstream's port names the server.
+ */
+export function nginxDisabledEvent(
+  line: string,
+  at: number,
+  serverByPort: Map<number, string>,
+): FrontEvent | undefined {
+  if (!line.includes('upstream server temporarily disabled')) return undefined;
+  const m = /upstream: "http:\/\/127\.0\.0\.1:(\d+)\//.exec(line);
+  const server = m ? serverByPort.get(Number(m[1])) : undefined;
+  return server ? { kind: 'server-down', server, at } : undefined;
+}
+
+/** nginx as `nginx`, with its "temporarily disabled" verdicts handed to `onEvent`. */
+export function nginxWithEvents(onEvent: (event: FrontEvent) => void): Front {
+  return {
+    ...nginx,
+    async start(pool, port) {
+      const dir = scratchDir('nginx');
+      const conf = join(dir, 'nginx.conf');
+      writeFileSync(conf, nginxConfig(pool, port, dir, 'stderr'));
+      const serverByPort = new Map(pool.servers.map((s) => [s.port, s.name]));
+      return spawnFront(
+        'nginx',
+        which('nginx') ?? 'nginx',
+        ['-p', dir, '-e', 'stderr', '-c', conf],
+        port,
+        dir,
+        undefined,
+        (line) => {
+          const event = nginxDisabledEvent(line, Date.now(), serverByPort);
+          if (event) onEvent(event);
+        },
+      );
+    },
+  };
+}
