@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../drills/recording.ts';
 import { scoreRun } from './failover.ts';
+import { failoverTable } from './tables.ts';
 
 const PLAN = { faultAtMs: 1000, restoreAtMs: 2000, durationMs: 3000 };
 
@@ -43,5 +44,25 @@ describe('scoreRun', () => {
     expect(score.failed).toBe(2);
     expect(score.stuckUntilMs).toBeUndefined();
     expect(score.recoveryMs).toBeUndefined();
+  });
+});
+
+describe('failoverTable', () => {
+  it('renders every figure of a row in its column', () => {
+    const table = failoverTable([
+      {
+        front: 'nginx',
+        scenario: 'primary-crash',
+        requests: 6000,
+        failed: 3,
+        p99Ms: 12.4,
+        maxMs: 40,
+        stuckUntilMs: undefined,
+        outOfRotationMs: 7,
+        recoveryMs: 1004,
+        achievedRps: 499.6,
+      },
+    ]);
+    expect(table.split('\n')[2]).toBe('| primary-crash | nginx | 3 | 12 | 40 | — | 7 | 1004 | 500 |');
   });
 });

@@ -77,7 +77,7 @@ export function failoverTable(rows: FailoverRow[]): string {
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| $r.scenario| $r.front| $r.failed| $ms(r.p99Ms)| $ms(r.maxMs)| $ms(r.stuckUntilMs)| $ms(r.outOfRotationMs)| $ms(r.recoveryMs)| $Math.round(r.achievedRps)|`,
+        `| ${r.scenario} | ${r.front} | ${r.failed} | ${ms(r.p99Ms)} | ${ms(r.maxMs)} | ${ms(r.stuckUntilMs)} | ${ms(r.outOfRotationMs)} | ${ms(r.recoveryMs)} | ${Math.round(r.achievedRps)} |`,
     ),
   ].join('\n');
 }
