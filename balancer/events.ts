@@ -37,6 +37,15 @@ export type BalancerEventBody =
   | ({ kind: 'server-enabled' } & ServerRef)
   | ({ kind: 'server-disabled' } & ServerRef)
   | ({ kind: 'weight-changed'; from: number; to: number } & ServerRef)
+  | {
+      kind: 'worker-exited';
+      worker: number;
+      pid: number;
+      /** Exit code, or the signal that ended it. */
+      exit: string;
+      /** When a replacement starts; null while the balancer is stopping. */
+      restartInMs: number | null;
+    }
   | { kind: 'balancer-started'; listen: string; admin: string }
   | { kind: 'balancer-stopping'; inflight: number; deadlineMs: number };
 
@@ -61,6 +70,7 @@ export const BALANCER_EVENT_KINDS = [
   'server-enabled',
   'server-disabled',
   'weight-changed',
+  'worker-exited',
   'balancer-started',
   'balancer-stopping',
 ] as const satisfies readonly BalancerEventKind[];
@@ -77,7 +87,8 @@ export function isBalancerEventKind(value: string): value is BalancerEventKind {
   return KIND_SET.has(value);
 }
 
-export type BalancerEvent = BalancerEventBody & { seq: number; at: number };
+/** `worker`: the cluster worker whose passive checks saw it (docs/balancer.md, Workers). */
+export type BalancerEvent = BalancerEventBody & { seq: number; at: number; worker?: number };
 
 /** Publishes events in order and keeps the most recent ones so late subscribers can replay. */
 export class EventBus {
@@ -89,8 +100,12 @@ export class EventBus {
     this.emitter.setMaxListeners(0);
   }
 
-  publish(body: BalancerEventBody): BalancerEvent {
-    const event = { ...body, seq: ++this.seq, at: now() } as BalancerEvent;
+  publish(body: BalancerEventBody, worker?: number): BalancerEvent {
+    const event = (
+      worker === undefined
+        ? { ...body, seq: ++this.seq, at: now() }
+        : { ...body, seq: ++this.seq, at: now(), worker }
+    ) as BalancerEvent;
     this.recent.push(event);
     if (this.recent.length > this.keep) this.recent.shift();
     this.emitter.emit('event', event);
@@ -146,6 +161,8 @@ export function describeEvent(e: BalancerEventBody): string {
       return `${e.pool}/${e.server} disabled`;
     case 'weight-changed':
       return `${e.pool}/${e.server} weight ${e.from} -> ${e.to}`;
+    case 'worker-exited':
+      return `worker ${e.worker} (pid ${e.pid}) exited (${e.exit})${e.restartInMs === null ? '' : `, restarting in ${e.restartInMs}ms`}`;
     case 'balancer-started':
       return `balancer listening on ${e.listen}, admin on ${e.admin}`;
     case 'balancer-stopping':

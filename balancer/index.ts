@@ -4,7 +4,14 @@
  */
 
 export { AdminClient } from './admin/client.ts';
-export { loadConfigFile, normalizeConfig, parseConfigText, type RawBalancerConfig } from './config/index.ts';
+export { BalancerCluster } from './cluster/primary.ts';
+export {
+  loadConfigFile,
+  loadConfigSource,
+  normalizeConfig,
+  parseConfigText,
+  type RawBalancerConfig,
+} from './config/index.ts';
 export type * from './config/types.ts';
 export {
   BALANCER_EVENT_KINDS,

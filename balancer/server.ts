@@ -7,7 +7,7 @@ import { BalancerMetrics } from './admin/metrics.ts';
 import { formatListenAddress } from './config/index.ts';
 import type { BalancerConfig, ListenAddress } from './config/types.ts';
 import { EventBus } from './events.ts';
-import { Pool } from './pool/pool.ts';
+import { Pool, type PoolRole } from './pool/pool.ts';
 import { answerClientError } from './proxy/client-errors.ts';
 import { RequestErrorLog } from './proxy/error-log.ts';
 import { rawErrorResponse } from './proxy/error-response.ts';
@@ -16,6 +16,17 @@ import { clientAddress, requestIdOf } from './proxy/headers.ts';
 import { ReplayBudget } from './proxy/replay-budget.ts';
 import { normaliseRequestTarget } from './proxy/request-target.ts';
 import { Router } from './router.ts';
+
+export interface StartOptions {
+  /**
+   * `whole` (the default): one process does everything. In a cluster (config `workers` > 1) the
+   * primary runs a `control` balancer (admin API, active health checks, no traffic listener;
+   * `trafficAddress` is where its workers listen) and each worker a `traffic` one (no admin
+   * API, no active checks: their verdicts come from the primary).
+   */
+  role?: PoolRole;
+  trafficAddress?: ListenAddress;
+}
 
 export interface StopOptions {
   /** Overrides the config's shutdownTimeout. */
@@ -61,8 +72,11 @@ export class Balancer {
   private stopping: Promise<void> | undefined;
   private readonly startedAt = Date.now();
 
-  private constructor(readonly config: BalancerConfig) {
-    this.pools = new Map(Object.values(config.pools).map((p) => [p.name, new Pool(p, this.events)]));
+  private constructor(
+    readonly config: BalancerConfig,
+    readonly role: PoolRole,
+  ) {
+    this.pools = new Map(Object.values(config.pools).map((p) => [p.name, new Pool(p, this.events, role)]));
     this.metrics = new BalancerMetrics(() => this.pools.values());
     this.metrics.attach(this.events);
     this.replayBudget = new ReplayBudget(config.limits.replayBufferBudget);
@@ -126,24 +140,38 @@ export class Balancer {
     if (this.inflight === 0) for (const notify of this.idle) notify();
   };
 
-  static async start(config: BalancerConfig): Promise<Balancer> {
-    const balancer = new Balancer(config);
+  static async start(config: BalancerConfig, options: StartOptions = {}): Promise<Balancer> {
+    const role = options.role ?? 'whole';
+    if (role === 'whole' && config.workers > 1) {
+      throw new FaultlineError(
+        'FL_CONFIG_INVALID',
+        `workers: ${config.workers} needs the \`faultline balancer\` command (it forks the workers); a balancer started in-process runs one`,
+      );
+    }
+    const balancer = new Balancer(config, role);
     try {
-      balancer.listenAddress = await listen(balancer.http, config.listen, 'traffic');
-      balancer.admin = await AdminServer.start({
-        config: config.admin,
-        pools: balancer.pools,
-        events: balancer.events,
-        metrics: balancer.metrics,
-        info: () => balancer.info(),
-      });
+      balancer.listenAddress =
+        role === 'control'
+          ? (options.trafficAddress ?? config.listen)
+          : await listen(balancer.http, config.listen, 'traffic');
+      if (role !== 'traffic') {
+        balancer.admin = await AdminServer.start({
+          config: config.admin,
+          pools: balancer.pools,
+          events: balancer.events,
+          metrics: balancer.metrics,
+          info: () => balancer.info(),
+        });
+      }
     } catch (err) {
       balancer.http.close();
       await Promise.all([...balancer.pools.values()].map((p) => p.stop()));
       throw err;
     }
     for (const pool of balancer.pools.values()) pool.start();
-    balancer.events.publish({ kind: 'balancer-started', listen: balancer.url, admin: balancer.adminUrl });
+    if (role !== 'traffic') {
+      balancer.events.publish({ kind: 'balancer-started', listen: balancer.url, admin: balancer.adminUrl });
+    }
     return balancer;
   }
 
@@ -181,7 +209,9 @@ export class Balancer {
   }
 
   private async doStop(deadlineMs: number): Promise<void> {
-    this.events.publish({ kind: 'balancer-stopping', inflight: this.inflight, deadlineMs });
+    if (this.role !== 'traffic') {
+      this.events.publish({ kind: 'balancer-stopping', inflight: this.inflight, deadlineMs });
+    }
     this.forwarder.shuttingDown = true;
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
@@ -219,6 +249,7 @@ export class Balancer {
       routes: this.config.routes,
       startedAt: new Date(this.startedAt).toISOString(),
       inflight: this.inflight,
+      workers: this.config.workers,
     };
   }
 }

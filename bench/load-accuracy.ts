@@ -19,6 +19,9 @@ export interface AccuracyRow {
   p99LagMs: number;
 }
 
+/** The row name of faultline's own generator (the summary reads its 2,000 rps row). */
+export const OPEN_MODEL = 'faultline open model';
+
 const DURATION_MS = 5000;
 
 async function naive(url: string, rate: number): Promise<{ sent: number[]; intended: number[] }> {
@@ -73,7 +76,7 @@ export async function benchLoadAccuracy(rates = [500, 1000, 2000]): Promise<Accu
       const records = await load.done;
       rows.push(
         row(
-          'faultline open model',
+          OPEN_MODEL,
           rate,
           records.map((r) => r.sent),
           records.map((r) => r.intended),

@@ -1,5 +1,6 @@
 import type { FailoverRow } from './failover.ts';
 import type { AccuracyRow } from './load-accuracy.ts';
+import { OPEN_MODEL } from './load-accuracy.ts';
 import type { MemoryRow } from './memory.ts';
 import type { ThroughputRow } from './throughput.ts';
 
@@ -19,6 +20,8 @@ export interface BenchSummary {
   memory_per_connection_vs_nginx: number | null;
   /** faultline's resident set after the steady run minus before it, MB. */
   steady_rss_growth_mb: number | null;
+  /** What faultline's open-model load generator achieved at 2,000 requests/s, over the target. */
+  load_generator_2000_rps_ratio: number | null;
   suite_seconds: number;
 }
 
@@ -82,6 +85,8 @@ export function summarise(results: BenchResults, suiteSeconds: number): BenchSum
       ours('primary-freeze')?.outOfRotationMs ?? ours('primary-freeze')?.stuckUntilMs,
     ),
     ...memorySummary(results.memory ?? []),
+    load_generator_2000_rps_ratio:
+      results.loadAccuracy?.find((r) => r.generator === OPEN_MODEL && r.target === 2000)?.ratio ?? null,
     suite_seconds: Math.round(suiteSeconds),
   };
 }
@@ -149,6 +154,12 @@ export function targetsOf(s: BenchSummary): TargetVerdict[] {
       s.freeze_out_of_rotation_ms,
       (v) => v <= 1500,
       (v) => `${v} ms`,
+    ),
+    target(
+      'load generator holds 2,000 rps within 1 %',
+      s.load_generator_2000_rps_ratio,
+      (v) => Math.abs(v - 1) <= 0.01,
+      (v) => `${v}× of 2,000`,
     ),
   ];
 }

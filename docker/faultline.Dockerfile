@@ -15,9 +15,9 @@ COPY stack ./stack
 COPY cli ./cli
 COPY compose ./compose
 COPY scripts/bundle.mjs ./scripts/
-# Plain JavaScript at start (no tsx). The image runs the balancer and the toxic proxy only; the
+# Plain JavaScript at start (no tsx), for the balancer's workers too (config `workers`). The image runs the balancer and the toxic proxy only; the
 # TypeScript stays for `bin/faultline.js`, which also loads drill files written in TypeScript.
-RUN ["node", "scripts/bundle.mjs", "faultline"]
+RUN ["node", "scripts/bundle.mjs", "faultline", "balancer-worker"]
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "dist/faultline.mjs"]
 CMD ["balancer", "--config", "compose/balancer.yaml", "--log-format", "json"]

@@ -4,6 +4,7 @@
 //   dist/faultline.mjs   the `faultline` command line (the balancer and toxic proxy services)
 //   dist/backend.mjs     the sample backend
 //   dist/drill-api.mjs   what drill files import as 'faultline'
+//   dist/balancer-worker.mjs   a balancer worker (config `workers` > 1): the balancer alone
 // bin/faultline.js, the backend launcher and the 'faultline' resolver use them while they are
 // newer than every source file (core/build-state.js), else the TypeScript through tsx.
 // Packages stay imports from node_modules. `npm run build`; the Dockerfiles run it too.
@@ -12,7 +13,12 @@ import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const entries = { faultline: 'cli/main.ts', backend: 'backends/main.ts', 'drill-api': 'drills/index.ts' };
+const entries = {
+  faultline: 'cli/main.ts',
+  backend: 'backends/main.ts',
+  'drill-api': 'drills/index.ts',
+  'balancer-worker': 'balancer/cluster/worker-main.ts',
+};
 const only = process.argv.slice(2);
 
 // The HTML report inlines the timeline chart, compiled from drills/reports/timeline-chart/*.ts.

@@ -1,4 +1,13 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  type Aggregator,
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from 'prom-client';
 import type { BalancerEventKind, EventBus } from '../events.ts';
 import type { Pool } from '../pool/pool.ts';
 import type { ServerSnapshot } from '../pool/snapshot.ts';
@@ -13,6 +22,9 @@ export const NO_SERVER_LABEL = 'none';
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 const TIERS = ['primary', 'backup', 'none'] as const;
+
+/** One worker's metrics, as `getMetricsAsJSON()` gives them (what a cluster's primary adds up). */
+export type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** HTTP status → bounded class label ("1xx".."5xx"). */
 export function statusClass(status: number): string {
@@ -36,6 +48,7 @@ export class BalancerMetrics {
   private readonly durationChildren = new Map<string, Histogram.Internal<'pool'>>();
   /** Snapshots taken once per scrape and shared by every gauge's collect(). */
   private scrapeSnapshots: PoolSnapshot[] | undefined;
+  private workerMetrics: (() => Promise<WorkerMetrics[]>) | undefined;
 
   constructor(private readonly pools: () => Iterable<Pool>) {
     const registers = [this.registry];
@@ -69,29 +82,54 @@ export class BalancerMetrics {
       help: 'Balancer events published, by kind',
       labelNames: ['kind'],
       registers,
+      // Counted where events are published: a cluster's primary publishes its workers' too.
+      aggregator: 'omit',
     });
+    // Across a cluster's workers (aggregator): in rotation only if in every worker's; ejected or
+    // breaker open if in any worker; in flight summed; what the primary decides is the same in all.
     this.serverGauge(
       'faultline_server_up',
       'Server in rotation (1) or not (0)',
       (s) => (s.state === 'up' ? 1 : 0),
+      'min',
       true,
     );
-    this.serverGauge('faultline_server_healthy', 'Active health check verdict (1 healthy)', (s) =>
-      s.healthy ? 1 : 0,
+    this.serverGauge(
+      'faultline_server_healthy',
+      'Active health check verdict (1 healthy)',
+      (s) => (s.healthy ? 1 : 0),
+      'first',
     );
-    this.serverGauge('faultline_server_inflight', 'Requests in flight to the server', (s) => s.inflight);
-    this.serverGauge('faultline_server_weight', 'Current balancing weight', (s) => s.weight);
-    this.serverGauge('faultline_server_ejected', 'Ejected by outlier detection (1) or not', (s) =>
-      s.ejectedUntil === null ? 0 : 1,
+    this.serverGauge(
+      'faultline_server_inflight',
+      'Requests in flight to the server',
+      (s) => s.inflight,
+      'sum',
     );
-    this.serverGauge('faultline_server_breaker_open', 'Circuit breaker open (1) or not', (s) =>
-      s.breaker === 'open' ? 1 : 0,
+    this.serverGauge('faultline_server_weight', 'Current balancing weight', (s) => s.weight, 'first');
+    this.serverGauge(
+      'faultline_server_ejected',
+      'Ejected by outlier detection (1) or not',
+      (s) => (s.ejectedUntil === null ? 0 : 1),
+      'max',
     );
-    this.serverGauge('faultline_server_draining', 'Drained by an operator (1) or not', (s) =>
-      s.adminState === 'draining' ? 1 : 0,
+    this.serverGauge(
+      'faultline_server_breaker_open',
+      'Circuit breaker open (1) or not',
+      (s) => (s.breaker === 'open' ? 1 : 0),
+      'max',
     );
-    this.serverGauge('faultline_server_disabled', 'Disabled by an operator (1) or not', (s) =>
-      s.adminState === 'disabled' ? 1 : 0,
+    this.serverGauge(
+      'faultline_server_draining',
+      'Drained by an operator (1) or not',
+      (s) => (s.adminState === 'draining' ? 1 : 0),
+      'first',
+    );
+    this.serverGauge(
+      'faultline_server_disabled',
+      'Disabled by an operator (1) or not',
+      (s) => (s.adminState === 'disabled' ? 1 : 0),
+      'first',
     );
     const snapshots = () => this.snapshots();
     new Gauge({
@@ -109,6 +147,7 @@ export class BalancerMetrics {
       help: 'A tier of the pool routes across all its live servers, passive state ignored (1) or not (0)',
       labelNames: ['pool'],
       registers,
+      aggregator: 'max',
       collect() {
         this.reset();
         for (const p of snapshots()) this.set({ pool: p.name }, p.panic ? 1 : 0);
@@ -119,6 +158,8 @@ export class BalancerMetrics {
       help: 'The tier taking traffic (1) per pool: primary, backup, or none',
       labelNames: ['pool', 'tier'],
       registers,
+      // 1 for a tier some worker routes to.
+      aggregator: 'max',
       collect() {
         this.reset();
         for (const p of snapshots()) {
@@ -168,11 +209,34 @@ export class BalancerMetrics {
     return events.subscribe((e) => this.countEvent(e.kind));
   }
 
+  /**
+   * In a cluster's primary: request metrics and server state come from the workers (added up by
+   * each metric's aggregator), event counts from the primary, where every event is published.
+   */
+  aggregateWorkers(fetch: () => Promise<WorkerMetrics[]>): void {
+    this.workerMetrics = fetch;
+  }
+
   /** All metrics in the Prometheus text format. */
   async text(): Promise<string> {
+    if (this.workerMetrics) {
+      const workers = AggregatorRegistry.aggregate(await this.workerMetrics());
+      const events = await this.registry.getSingleMetricAsString('faultline_events_total');
+      return `${await workers.metrics()}${events}\n`;
+    }
     this.scrapeSnapshots = [...this.pools()].map((p) => p.snapshot());
     try {
       return await this.registry.metrics();
+    } finally {
+      this.scrapeSnapshots = undefined;
+    }
+  }
+
+  /** This process's metrics as JSON: what a cluster worker sends its primary. */
+  async json(): Promise<WorkerMetrics> {
+    this.scrapeSnapshots = [...this.pools()].map((p) => p.snapshot());
+    try {
+      return (await this.registry.getMetricsAsJSON()) as WorkerMetrics;
     } finally {
       this.scrapeSnapshots = undefined;
     }
@@ -186,12 +250,14 @@ export class BalancerMetrics {
     name: string,
     help: string,
     value: (s: ServerSnapshot) => number,
+    aggregator: Aggregator,
     withBackup = false,
   ): void {
     const snapshots = () => this.snapshots();
     new Gauge({
       name,
       help,
+      aggregator,
       labelNames: withBackup ? ['pool', 'server', 'backup'] : ['pool', 'server'],
       registers: [this.registry],
       collect() {

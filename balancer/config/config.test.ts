@@ -58,6 +58,7 @@ const FULL_NORMALISED: BalancerConfig = {
     maxConnections: 10_000,
   },
   shutdownTimeout: 10_000,
+  workers: 1,
   pools: {
     web: {
       name: 'web',
@@ -133,6 +134,7 @@ describe('good configs', () => {
       timeouts: FULL_NORMALISED.timeouts,
       limits: FULL_NORMALISED.limits,
       shutdownTimeout: 10_000,
+      workers: 1,
       pools: {
         web: {
           name: 'web',

@@ -17,6 +17,7 @@ export const DEFAULTS = {
     maxConnections: 10_000,
   },
   shutdownTimeout: 10_000,
+  workers: 1,
   algorithm: 'weighted-round-robin',
   hashKey: { from: 'client-ip' },
   server: { weight: 1, backup: false, maxConnections: 0 },

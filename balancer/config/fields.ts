@@ -62,6 +62,14 @@ export const int = (min: number, max: number) =>
       : fail(`must be an integer from ${min} to ${max} (got ${describe(v)})`),
   );
 
+/** How many worker processes: a whole number, or `auto` (one per core, as nginx's worker_processes). */
+export const workerCount = (max: number) =>
+  field<number | 'auto'>((v) =>
+    v === 'auto' || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max)
+      ? v
+      : fail(`must be a whole number from 1 to ${max} or "auto" (one per core) (got ${describe(v)})`),
+  );
+
 export const number = (min: number, max: number) =>
   field<number>((v) =>
     typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max

@@ -2,7 +2,7 @@
 
 export { DEFAULTS } from './defaults.ts';
 export { formatListenAddress, isLoopback, parseListenAddress } from './listen-address.ts';
-export { loadConfigFile, parseConfigText } from './load.ts';
+export { loadConfigFile, loadConfigSource, parseConfigText } from './load.ts';
 export { normalizeConfig } from './normalize.ts';
 export type * from './raw-types.ts';
 export type * from './types.ts';

@@ -86,6 +86,14 @@ const OS_REASONS: Record<string, string> = {
 
 /** Reads and parses a YAML or JSON config file. */
 export async function loadConfigFile(path: string, env?: NodeJS.ProcessEnv): Promise<BalancerConfig> {
+  return (await loadConfigSource(path, env)).config;
+}
+
+/** The config file's text with its parsed config: a cluster's workers get the same text. */
+export async function loadConfigSource(
+  path: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ text: string; config: BalancerConfig }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -98,5 +106,5 @@ export async function loadConfigFile(path: string, env?: NodeJS.ProcessEnv): Pro
       { cause: err },
     );
   }
-  return parseConfigText(text, { file: path, ...(env ? { env } : {}) });
+  return { text, config: parseConfigText(text, { file: path, ...(env ? { env } : {}) }) };
 }

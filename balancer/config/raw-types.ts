@@ -85,6 +85,8 @@ export interface RawBalancerConfig {
     maxConnections?: number;
   };
   shutdownTimeout?: RawDuration;
+  /** Traffic worker processes (node:cluster): 1 to 64 or "auto" (one per core). */
+  workers?: number | 'auto';
   pools: Record<string, RawPool>;
   /** Optional with exactly one pool (everything goes to it). */
   routes?: RawRoute[];

@@ -13,6 +13,7 @@ import {
   statusRange,
   text,
   textOrEmpty,
+  workerCount,
 } from './fields.ts';
 import { ALGORITHM_NAMES } from './types.ts';
 
@@ -130,6 +131,7 @@ const globalTimeouts = mapping({
 }).optional();
 
 const MiB = 1024 * 1024;
+export const MAX_WORKERS = 64;
 const limits = mapping({
   maxBodySize: byteSize(0, 1024 * MiB),
   oversizedBody: oneOf(['stream', 'reject'] as const),
@@ -144,6 +146,7 @@ export const rawConfigSchema = mapping({
   timeouts: globalTimeouts,
   limits,
   shutdownTimeout: duration(0),
+  workers: workerCount(MAX_WORKERS),
   pools: z
     .record(z.string(), pool, {
       error: (iss) => `must be a mapping of pool names to pools (got ${describe(iss.input)})`,

@@ -197,6 +197,8 @@ export interface BalancerConfig {
   limits: LimitsConfig;
   /** Graceful shutdown: how long in-flight requests may run after SIGTERM. */
   shutdownTimeout: number;
+  /** Traffic worker processes; 1 runs everything in one process (docs/balancer.md, Workers). */
+  workers: number;
   pools: Record<string, PoolConfig>;
   routes: RouteConfig[];
 }

@@ -18,6 +18,13 @@ export type AcquireResult =
   | { ok: true; server: BackendServer }
   | { ok: false; code: 'no_healthy_server' | 'queue_full' | 'queue_timeout' | 'cancelled' };
 
+/**
+ * What a pool does in its process: `whole` (one process: everything), `control` (a cluster's
+ * primary: active health checks and admin state, no traffic) or `traffic` (a cluster worker:
+ * traffic and passive checks, active health and admin state applied from the primary).
+ */
+export type PoolRole = 'whole' | 'control' | 'traffic';
+
 export class UnknownServerError extends FaultlineError {
   constructor(message: string) {
     super('FL_UNKNOWN_SERVER', message);
@@ -49,6 +56,7 @@ export class Pool {
   constructor(
     readonly config: PoolConfig,
     private readonly events: EventBus,
+    readonly role: PoolRole = 'whole',
   ) {
     this.name = config.name;
     this.servers = config.servers.map(
@@ -75,7 +83,7 @@ export class Pool {
     this.queue = new RequestQueue(config.queue);
     this.retryBudget = new RetryBudget(config.retry);
     this.hedgeDelay = new HedgeDelay(config.hedge);
-    if (config.health) {
+    if (config.health && role !== 'traffic') {
       this.health = new ActiveHealthChecker({
         pool: this.name,
         config: config.health,
@@ -215,7 +223,10 @@ export class Pool {
     server.adminState = 'draining';
     this.invalidatePlan();
     this.events.publish({ kind: 'server-draining', pool: this.name, server: name });
-    if (server.inflight === 0) this.events.publish({ kind: 'server-drained', pool: this.name, server: name });
+    // The primary of a cluster carries no traffic: its workers say when they are drained.
+    if (server.inflight === 0 && this.role !== 'control') {
+      this.events.publish({ kind: 'server-drained', pool: this.name, server: name });
+    }
     this.stateChanged();
   }
 

@@ -14,6 +14,8 @@ export interface RequestErrorEntry {
   pool?: string;
   tried?: string[];
   detail?: string;
+  /** The cluster worker that answered (docs/balancer.md, Workers). */
+  worker?: number;
 }
 
 export class RequestErrorLog {
@@ -38,6 +40,7 @@ export function describeRequestError(e: RequestErrorEntry): string {
   if (e.requestId) parts.push(`request ${e.requestId}`);
   if (e.pool) parts.push(`pool ${e.pool}`);
   if (e.tried?.length) parts.push(`tried ${e.tried.join(',')}`);
+  if (e.worker !== undefined) parts.push(`worker ${e.worker}`);
   if (e.detail) parts.push(e.detail);
   return parts.join(' · ');
 }

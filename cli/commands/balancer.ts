@@ -1,10 +1,12 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import {
   Balancer,
+  BalancerCluster,
   type BalancerEvent,
   describeEvent,
   describeRequestError,
-  loadConfigFile,
+  loadConfigSource,
   type RequestErrorEntry,
 } from '../../balancer/index.ts';
 import { onShutdownSignal } from '../signals.ts';
@@ -15,17 +17,30 @@ export function registerBalancerCommand(program: Command): void {
     .description('run the load balancer from a config file (YAML or JSON)')
     .requiredOption('-c, --config <file>', 'balancer config file')
     .option('--log-format <format>', 'event log format: text or json', 'text')
-    .action(async (options: { config: string; logFormat: string }) => {
+    .option('--workers <n>', 'worker processes (overrides the config\'s workers): 1 to 64 or "auto"')
+    .action(async (options: { config: string; logFormat: string; workers?: string }) => {
       if (options.logFormat !== 'text' && options.logFormat !== 'json') {
         program.error(`--log-format must be "text" or "json" (got "${options.logFormat}")`, { exitCode: 2 });
       }
-      const config = await loadConfigFile(options.config);
-      const balancer = await Balancer.start(config);
+      const workers = options.workers === undefined ? undefined : parseWorkers(options.workers);
+      if (workers === null) {
+        program.error(`--workers must be a whole number from 1 to 64 or "auto" (got "${options.workers}")`, {
+          exitCode: 2,
+        });
+      }
+      const source = await loadConfigSource(options.config);
+      const config = workers ? { ...source.config, workers } : source.config;
+      const balancer =
+        config.workers > 1
+          ? await BalancerCluster.start(config, { file: options.config, text: source.text })
+          : await Balancer.start(config);
       const print = (event: BalancerEvent) => {
+        const from =
+          event.worker === undefined || event.kind === 'worker-exited' ? '' : ` [worker ${event.worker}]`;
         const line =
           options.logFormat === 'json'
             ? JSON.stringify(event)
-            : `${new Date(event.at).toISOString()} ${event.kind.padEnd(18)} ${describeEvent(event)}`;
+            : `${new Date(event.at).toISOString()} ${event.kind.padEnd(18)} ${describeEvent(event)}${from}`;
         process.stdout.write(`${line}\n`);
       };
       // Events published while starting (balancer-started, first health results) come before
@@ -39,8 +54,8 @@ export function registerBalancerCommand(program: Command): void {
       for (const event of balancer.events.since(0)) print(event);
       process.stdout.write(
         options.logFormat === 'json'
-          ? `${JSON.stringify({ kind: 'listening', listen: balancer.url, admin: balancer.adminUrl, pid: process.pid })}\n`
-          : `faultline balancer listening on ${balancer.url} (admin ${balancer.adminUrl})\n`,
+          ? `${JSON.stringify({ kind: 'listening', listen: balancer.url, admin: balancer.adminUrl, pid: process.pid, workers: config.workers })}\n`
+          : `faultline balancer listening on ${balancer.url} (admin ${balancer.adminUrl}${config.workers > 1 ? `, ${config.workers} workers` : ''})\n`,
       );
       balancer.events.subscribe(print);
       // Answers the balancer made itself, with the detail clients are not shown: on stderr, so
@@ -54,4 +69,12 @@ export function registerBalancerCommand(program: Command): void {
       });
       await stopped;
     });
+}
+
+/** `--workers`: a whole number from 1 to 64 or `auto`; null when it is neither. */
+function parseWorkers(value: string): number | null {
+  if (value === 'auto') return availableParallelism();
+  if (!/^\d+$/.test(value)) return null;
+  const n = Number(value);
+  return n >= 1 && n <= 64 ? n : null;
 }
