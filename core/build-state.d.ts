@@ -2,7 +2,7 @@
 export const PACKAGE_ROOT: string;
 /** dist/<name>.mjs when built after every source file last changed; undefined otherwise. */
 export function freshBuild(
-  name: 'faultline' | 'backend' | 'drill-api' | 'balancer-worker',
+  name: 'faultline' | 'balancer' | 'backend' | 'drill-api' | 'balancer-worker',
   root?: string,
 ): string | undefined;
 /** Registers tsx and the 'faultline' resolver once per process, for importing drill files. */

@@ -5,7 +5,6 @@ FROM ${NODE_IMAGE}
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY node_modules ./node_modules
-COPY bin ./bin
 COPY core ./core
 COPY balancer ./balancer
 COPY backends ./backends
@@ -15,9 +14,11 @@ COPY stack ./stack
 COPY cli ./cli
 COPY compose ./compose
 COPY scripts/bundle.mjs ./scripts/
-# Plain JavaScript at start (no tsx), for the balancer's workers too (config `workers`). The image runs the balancer and the toxic proxy only; the
-# TypeScript stays for `bin/faultline.js`, which also loads drill files written in TypeScript.
-RUN ["node", "scripts/bundle.mjs", "faultline", "balancer-worker"]
+# Plain JavaScript at start (no tsx): bin/faultline.js runs dist/balancer.mjs for `balancer` (the
+# balancer alone, and dist/balancer-worker.mjs for its workers) and dist/faultline.mjs for the
+# toxic proxy. The TypeScript stays for drill files written in TypeScript.
+COPY bin ./bin
+RUN ["node", "scripts/bundle.mjs", "faultline", "balancer", "balancer-worker"]
 ENV NODE_ENV=production
-ENTRYPOINT ["node", "dist/faultline.mjs"]
+ENTRYPOINT ["node", "bin/faultline.js"]
 CMD ["balancer", "--config", "compose/balancer.yaml", "--log-format", "json"]

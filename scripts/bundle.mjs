@@ -2,6 +2,7 @@
 // Compiles the programs the container images and the CLI run into plain JavaScript, so a container
 // starts without tsx (no esbuild service process and no TypeScript transform at every start):
 //   dist/faultline.mjs   the `faultline` command line (the balancer and toxic proxy services)
+//   dist/balancer.mjs    `faultline balancer` alone (bin/faultline.js runs it for that command)
 //   dist/backend.mjs     the sample backend
 //   dist/drill-api.mjs   what drill files import as 'faultline'
 //   dist/balancer-worker.mjs   a balancer worker (config `workers` > 1): the balancer alone
@@ -15,6 +16,7 @@ import { tsImport } from 'tsx/esm/api';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const entries = {
   faultline: 'cli/main.ts',
+  balancer: 'cli/balancer-main.ts',
   backend: 'backends/main.ts',
   'drill-api': 'drills/index.ts',
   'balancer-worker': 'balancer/cluster/worker-main.ts',
