@@ -6,6 +6,7 @@
 export { AdminClient } from './admin/client.ts';
 export { BalancerCluster } from './cluster/primary.ts';
 export {
+  checkWorkers,
   loadConfigFile,
   loadConfigSource,
   normalizeConfig,

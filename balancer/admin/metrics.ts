@@ -224,19 +224,19 @@ export class BalancerMetrics {
       const events = await this.registry.getSingleMetricAsString('faultline_events_total');
       return `${await workers.metrics()}${events}\n`;
     }
-    this.scrapeSnapshots = [...this.pools()].map((p) => p.snapshot());
-    try {
-      return await this.registry.metrics();
-    } finally {
-      this.scrapeSnapshots = undefined;
-    }
+    return this.scrape(() => this.registry.metrics());
   }
 
   /** This process's metrics as JSON: what a cluster worker sends its primary. */
   async json(): Promise<WorkerMetrics> {
+    return this.scrape(async () => (await this.registry.getMetricsAsJSON()) as WorkerMetrics);
+  }
+
+  /** Runs one scrape with the pools' snapshots taken once, shared by every gauge's collect(). */
+  private async scrape<T>(read: () => Promise<T>): Promise<T> {
     this.scrapeSnapshots = [...this.pools()].map((p) => p.snapshot());
     try {
-      return (await this.registry.getMetricsAsJSON()) as WorkerMetrics;
+      return await read();
     } finally {
       this.scrapeSnapshots = undefined;
     }

@@ -164,6 +164,26 @@ describe('workers: N (node:cluster)', () => {
     expect(run.err()).toBe('');
   }, 60_000);
 
+  it("a worker that cannot start fails the command with the worker's own error", async () => {
+    const taken = http.createServer();
+    servers.push(taken);
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    const file = join(await mkdtemp(join(tmpdir(), 'faultline-cluster-')), 'balancer.yaml');
+    await writeFile(
+      file,
+      `listen: 127.0.0.1:${port}\nadmin: { listen: 127.0.0.1:0 }\nworkers: 2\npools: { web: { servers: [{ name: a, url: "http://127.0.0.1:1" }] } }\n`,
+    );
+    const run = startNode([BIN, 'balancer', '--config', file], { cwd: process.cwd(), env: process.env });
+    children.push(run.child);
+    expect(await run.exited).toBe(1);
+    expect(run.err()).toMatch(
+      new RegExp(
+        `^faultline: balancer worker \\d: cannot listen for traffic on 127\\.0\\.0\\.1:${port}: EADDRINUSE \\[FL_LISTEN_FAILED\\]\\n$`,
+      ),
+    );
+  });
+
   it('an in-process balancer refuses workers > 1, and a bad count is named with its rule', async () => {
     const text =
       'listen: 127.0.0.1:0\nadmin: { listen: 127.0.0.1:0 }\nworkers: 2\npools: { web: { servers: [{ name: a, url: "http://127.0.0.1:1" }] } }\n';

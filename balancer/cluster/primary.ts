@@ -99,21 +99,12 @@ export class BalancerCluster {
     return this.control.requestErrors;
   }
 
-  get pools(): Balancer['pools'] {
-    return this.control.pools;
-  }
-
   get url(): string {
     return this.control.url;
   }
 
   get adminUrl(): string {
     return this.control.adminUrl;
-  }
-
-  /** Process ids of the running workers, in slot order. */
-  get workerPids(): number[] {
-    return this.slots.flatMap((s) => (s.worker?.process.pid === undefined ? [] : [s.worker.process.pid]));
   }
 
   /** Tells every worker to drain (the config's shutdownTimeout, or `deadlineMs`), then stops the primary. */

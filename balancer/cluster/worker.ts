@@ -4,8 +4,8 @@ import { applyControlState } from '../pool/control-state.ts';
 import { Balancer } from '../server.ts';
 import { isMessage, type ToPrimary, type ToWorker, WORKER_EVENT_KINDS } from './messages.ts';
 
-function send(message: ToPrimary): void {
-  process.send?.(message);
+function send(message: ToPrimary, sent?: () => void): void {
+  process.send?.(message, undefined, {}, sent);
 }
 
 /**
@@ -39,8 +39,11 @@ export function runTrafficWorker(): void {
           },
           (err: unknown) => {
             const code = err instanceof FaultlineError ? err.code : undefined;
-            send({ t: 'failed', code, message: err instanceof Error ? err.message : String(err) });
-            process.exit(1);
+            // Exits once the message is out: exiting at once could drop it, and the primary would
+            // know only that the worker died.
+            send({ t: 'failed', code, message: err instanceof Error ? err.message : String(err) }, () =>
+              process.exit(1),
+            );
           },
         );
         return;

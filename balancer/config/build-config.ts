@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { formatDuration } from '../../core/duration.ts';
 import { type Segment, suggest } from '../../core/validation/messages.ts';
 import { normaliseRequestTarget } from '../proxy/request-target.ts';
@@ -49,7 +48,7 @@ export function buildConfig(raw: ParsedConfig, ctx: BuildContext): BalancerConfi
     timeouts: { ...timeouts, ...clientTimeouts },
     limits: { ...DEFAULTS.limits, ...defined(raw.limits ?? {}) },
     shutdownTimeout: raw.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
-    workers: raw.workers === 'auto' ? availableParallelism() : (raw.workers ?? DEFAULTS.workers),
+    workers: raw.workers ?? DEFAULTS.workers,
     pools,
     routes: buildRoutes(raw, Object.keys(pools), ctx),
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkDuration } from '../../core/duration.ts';
 import { describe, suggest } from '../../core/validation/messages.ts';
+import { checkWorkers } from './workers.ts';
 
 /**
  * Field validators. Each accepts anything, returns `undefined` for an absent field (defaults are
@@ -62,13 +63,12 @@ export const int = (min: number, max: number) =>
       : fail(`must be an integer from ${min} to ${max} (got ${describe(v)})`),
   );
 
-/** How many worker processes: a whole number, or `auto` (one per core, as nginx's worker_processes). */
-export const workerCount = (max: number) =>
-  field<number | 'auto'>((v) =>
-    v === 'auto' || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max)
-      ? v
-      : fail(`must be a whole number from 1 to ${max} or "auto" (one per core) (got ${describe(v)})`),
-  );
+/** How many worker processes (workers.ts has the rule, shared with `--workers`). */
+export const workerCount = () =>
+  field<number>((v) => {
+    const checked = checkWorkers(v);
+    return 'problem' in checked ? fail(checked.problem) : checked.workers;
+  });
 
 export const number = (min: number, max: number) =>
   field<number>((v) =>

@@ -6,3 +6,4 @@ export { loadConfigFile, loadConfigSource, parseConfigText } from './load.ts';
 export { normalizeConfig } from './normalize.ts';
 export type * from './raw-types.ts';
 export type * from './types.ts';
+export { checkWorkers } from './workers.ts';

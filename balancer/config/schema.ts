@@ -131,7 +131,6 @@ const globalTimeouts = mapping({
 }).optional();
 
 const MiB = 1024 * 1024;
-export const MAX_WORKERS = 64;
 const limits = mapping({
   maxBodySize: byteSize(0, 1024 * MiB),
   oversizedBody: oneOf(['stream', 'reject'] as const),
@@ -146,7 +145,7 @@ export const rawConfigSchema = mapping({
   timeouts: globalTimeouts,
   limits,
   shutdownTimeout: duration(0),
-  workers: workerCount(MAX_WORKERS),
+  workers: workerCount(),
   pools: z
     .record(z.string(), pool, {
       error: (iss) => `must be a mapping of pool names to pools (got ${describe(iss.input)})`,

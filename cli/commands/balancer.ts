@@ -1,9 +1,9 @@
-import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import {
   Balancer,
   BalancerCluster,
   type BalancerEvent,
+  checkWorkers,
   describeEvent,
   describeRequestError,
   loadConfigSource,
@@ -22,14 +22,12 @@ export function registerBalancerCommand(program: Command): void {
       if (options.logFormat !== 'text' && options.logFormat !== 'json') {
         program.error(`--log-format must be "text" or "json" (got "${options.logFormat}")`, { exitCode: 2 });
       }
-      const workers = options.workers === undefined ? undefined : parseWorkers(options.workers);
-      if (workers === null) {
-        program.error(`--workers must be a whole number from 1 to 64 or "auto" (got "${options.workers}")`, {
-          exitCode: 2,
-        });
+      const workers = options.workers === undefined ? undefined : workersOption(options.workers);
+      if (workers !== undefined && 'problem' in workers) {
+        program.error(`--workers ${workers.problem}`, { exitCode: 2 });
       }
       const source = await loadConfigSource(options.config);
-      const config = workers ? { ...source.config, workers } : source.config;
+      const config = workers ? { ...source.config, workers: workers.workers } : source.config;
       const balancer =
         config.workers > 1
           ? await BalancerCluster.start(config, { file: options.config, text: source.text })
@@ -71,10 +69,7 @@ export function registerBalancerCommand(program: Command): void {
     });
 }
 
-/** `--workers`: a whole number from 1 to 64 or `auto`; null when it is neither. */
-function parseWorkers(value: string): number | null {
-  if (value === 'auto') return availableParallelism();
-  if (!/^\d+$/.test(value)) return null;
-  const n = Number(value);
-  return n >= 1 && n <= 64 ? n : null;
+/** `--workers N|auto`, by the config's own rule (a number given as digits is a number). */
+function workersOption(value: string): ReturnType<typeof checkWorkers> {
+  return checkWorkers(/^\d+$/.test(value) ? Number(value) : value);
 }
