@@ -6,6 +6,9 @@ interface ServerRef {
   server: string;
 }
 
+/** Why a server began a slow start: it came back from each way of leaving rotation, or is new. */
+export type SlowStartTrigger = 'health-up' | 'ejection-ended' | 'enabled' | 'added';
+
 /**
  * Everything the balancer decides about its servers, as a typed union. A drill measures
  * detection and failover from these, so every transition is published exactly once.
@@ -37,6 +40,13 @@ export type BalancerEventBody =
   | ({ kind: 'server-enabled' } & ServerRef)
   | ({ kind: 'server-disabled' } & ServerRef)
   | ({ kind: 'weight-changed'; from: number; to: number } & ServerRef)
+  | ({ kind: 'slow-start'; windowMs: number; trigger: SlowStartTrigger } & ServerRef)
+  /** A reload added it (it takes traffic at once, after a slow start when the pool has one). */
+  | ({ kind: 'server-added' } & ServerRef)
+  /** A reload removed it: after server-draining, once its last request ended (or the deadline). */
+  | ({ kind: 'server-removed'; forced: boolean } & ServerRef)
+  | { kind: 'config-reloaded'; source: string; changes: string[] }
+  | { kind: 'config-reload-failed'; source: string; reason: string }
   | {
       kind: 'worker-exited';
       worker: number;
@@ -70,6 +80,11 @@ export const BALANCER_EVENT_KINDS = [
   'server-enabled',
   'server-disabled',
   'weight-changed',
+  'slow-start',
+  'server-added',
+  'server-removed',
+  'config-reloaded',
+  'config-reload-failed',
   'worker-exited',
   'balancer-started',
   'balancer-stopping',
@@ -161,6 +176,16 @@ export function describeEvent(e: BalancerEventBody): string {
       return `${e.pool}/${e.server} disabled`;
     case 'weight-changed':
       return `${e.pool}/${e.server} weight ${e.from} -> ${e.to}`;
+    case 'slow-start':
+      return `${e.pool}/${e.server} slow start over ${e.windowMs}ms (${e.trigger})`;
+    case 'server-added':
+      return `${e.pool}/${e.server} added by a reload`;
+    case 'server-removed':
+      return `${e.pool}/${e.server} removed by a reload${e.forced ? ' (requests still in flight were cut at the deadline)' : ''}`;
+    case 'config-reloaded':
+      return `config reloaded from ${e.source}: ${e.changes.length > 0 ? e.changes.join('; ') : 'no changes'}`;
+    case 'config-reload-failed':
+      return `config reload from ${e.source} refused, the running config stays: ${e.reason}`;
     case 'worker-exited':
       return `worker ${e.worker} (pid ${e.pid}) exited (${e.exit})${e.restartInMs === null ? '' : `, restarting in ${e.restartInMs}ms`}`;
     case 'balancer-started':

@@ -7,6 +7,7 @@ export { AdminClient } from './admin/client.ts';
 export { BalancerCluster } from './cluster/primary.ts';
 export {
   checkWorkers,
+  formatListenAddress,
   loadConfigFile,
   loadConfigSource,
   normalizeConfig,

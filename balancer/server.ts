@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { FaultlineError } from '../core/errors.ts';
 import { AdminServer } from './admin/admin-server.ts';
 import { BalancerMetrics } from './admin/metrics.ts';
-import { formatListenAddress } from './config/index.ts';
+import { formatListenAddress, loadConfigSource } from './config/index.ts';
 import type { BalancerConfig, ListenAddress } from './config/types.ts';
 import { EventBus } from './events.ts';
 import { Pool, type PoolRole } from './pool/pool.ts';
@@ -15,6 +15,7 @@ import { Forwarder } from './proxy/forwarder.ts';
 import { clientAddress, requestIdOf } from './proxy/headers.ts';
 import { ReplayBudget } from './proxy/replay-budget.ts';
 import { normaliseRequestTarget } from './proxy/request-target.ts';
+import { reloadRefusals, topLevelChanges } from './reload.ts';
 import { Router } from './router.ts';
 
 export interface StartOptions {
@@ -26,6 +27,13 @@ export interface StartOptions {
    */
   role?: PoolRole;
   trafficAddress?: ListenAddress;
+  /**
+   * The config file, for reloads (SIGHUP, `POST /reload`); `adjust` applies the command line's
+   * overrides (`--workers`) to each new version as it did to the first.
+   */
+  source?: { file: string; adjust?: (config: BalancerConfig) => BalancerConfig };
+  /** Replaces the admin API's reload (a cluster's primary reloads its workers too). */
+  reload?: () => Promise<string[]>;
 }
 
 export interface StopOptions {
@@ -61,8 +69,10 @@ export class Balancer {
   /** Why the balancer answered requests itself, with the detail clients are not shown. */
   readonly requestErrors = new RequestErrorLog();
   readonly replayBudget: ReplayBudget;
-  readonly pools: ReadonlyMap<string, Pool>;
+  readonly pools = new Map<string, Pool>();
   readonly metrics: BalancerMetrics;
+  private current: BalancerConfig;
+  private source: StartOptions['source'];
   private readonly forwarder: Forwarder;
   private readonly http: http.Server;
   private admin: AdminServer | undefined;
@@ -73,10 +83,11 @@ export class Balancer {
   private readonly startedAt = Date.now();
 
   private constructor(
-    readonly config: BalancerConfig,
+    config: BalancerConfig,
     readonly role: PoolRole,
   ) {
-    this.pools = new Map(Object.values(config.pools).map((p) => [p.name, new Pool(p, this.events, role)]));
+    this.current = config;
+    for (const p of Object.values(config.pools)) this.pools.set(p.name, new Pool(p, this.events, role));
     this.metrics = new BalancerMetrics(() => this.pools.values());
     this.metrics.attach(this.events);
     this.replayBudget = new ReplayBudget(config.limits.replayBufferBudget);
@@ -100,9 +111,8 @@ export class Balancer {
     );
     // Without this listener Node answers 100 Continue by itself, even to a body it will refuse.
     this.http.on('checkContinue', (req, res) => this.onRequest(req, res, true));
-    this.http.timeout = config.timeouts.idle;
-    // Beyond it Node closes new connections at once, before reading a byte.
-    this.http.maxConnections = config.limits.maxConnections;
+    // maxConnections: beyond it Node closes new connections at once, before reading a byte.
+    this.applyListenerSettings(config);
     this.http.on('upgrade', (req, socket, head) => {
       const target = normaliseRequestTarget(req.url);
       if (!target.ok) {
@@ -149,6 +159,7 @@ export class Balancer {
       );
     }
     const balancer = new Balancer(config, role);
+    balancer.source = options.source;
     try {
       balancer.listenAddress =
         role === 'control'
@@ -161,6 +172,11 @@ export class Balancer {
           events: balancer.events,
           metrics: balancer.metrics,
           info: () => balancer.info(),
+          ...(options.reload
+            ? { reload: options.reload }
+            : options.source
+              ? { reload: () => balancer.reloadFile() }
+              : {}),
         });
       }
     } catch (err) {
@@ -173,6 +189,82 @@ export class Balancer {
       balancer.events.publish({ kind: 'balancer-started', listen: balancer.url, admin: balancer.adminUrl });
     }
     return balancer;
+  }
+
+  get config(): BalancerConfig {
+    return this.current;
+  }
+
+  /** Reads the config file again and applies it (see `reload`); the file as the source. */
+  async reloadFile(): Promise<string[]> {
+    const source = this.source;
+    if (!source)
+      throw new FaultlineError('FL_RELOAD_REFUSED', 'this balancer was not started from a config file');
+    let next: BalancerConfig;
+    try {
+      const loaded = (await loadConfigSource(source.file)).config;
+      next = source.adjust ? source.adjust(loaded) : loaded;
+    } catch (err) {
+      this.reloadFailed(source.file, err);
+      throw err;
+    }
+    return this.reload(next, source.file);
+  }
+
+  /**
+   * Applies a new config without dropping a request or a connection: pools and servers added,
+   * changed and removed (a removed server drains first, for at most shutdownTimeout), routes,
+   * timeouts and limits replaced. A change that needs a restart (reload.ts) refuses the whole
+   * reload: the running config stays. Returns what changed; publishes config-reloaded, or
+   * config-reload-failed with the reason.
+   */
+  reload(next: BalancerConfig, source = 'a new config'): string[] {
+    const refusals = reloadRefusals(this.current, next, this.role);
+    if (refusals.length > 0) {
+      const err = new FaultlineError('FL_RELOAD_REFUSED', refusals.join('; '));
+      this.reloadFailed(source, err);
+      throw err;
+    }
+    const previous = this.current;
+    const changes = topLevelChanges(previous, next);
+    this.current = next;
+    const drainMs = next.shutdownTimeout;
+    for (const [name, pool] of this.pools) {
+      if (next.pools[name]) continue;
+      this.pools.delete(name);
+      pool.retireAll(drainMs);
+      // Its timers and checks end once its servers are gone.
+      setTimeout(() => void pool.stop(), drainMs + 100).unref();
+    }
+    for (const poolConfig of Object.values(next.pools)) {
+      const pool = this.pools.get(poolConfig.name);
+      if (pool) changes.push(...pool.reconfigure(poolConfig, drainMs));
+      else {
+        const added = new Pool(poolConfig, this.events, this.role);
+        this.pools.set(poolConfig.name, added);
+        if (!this.stopping) added.start();
+      }
+    }
+    this.forwarder.reconfigure(new Router(next.routes), next.limits);
+    this.replayBudget.capacity = next.limits.replayBufferBudget;
+    this.applyListenerSettings(next);
+    this.admin?.setToken(next.admin.token);
+    if (this.role !== 'traffic') this.events.publish({ kind: 'config-reloaded', source, changes });
+    return changes;
+  }
+
+  private reloadFailed(source: string, err: unknown): void {
+    if (this.role === 'traffic') return;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.events.publish({ kind: 'config-reload-failed', source, reason });
+  }
+
+  private applyListenerSettings(config: BalancerConfig): void {
+    const { clientHeaders, clientRequest, idle } = config.timeouts;
+    this.http.headersTimeout = clientHeaders;
+    this.http.requestTimeout = clientRequest;
+    this.http.timeout = idle;
+    this.http.maxConnections = config.limits.maxConnections;
   }
 
   get address(): ListenAddress {

@@ -42,6 +42,28 @@ describe('faultline CLI', () => {
     expect(r.err()).not.toMatch(/\n\s+at /);
   });
 
+  it('balancer --check: a sound config exits 0 with what it sets up, a bad one 1 with every problem; nothing listens', async () => {
+    const good = await tempFile(
+      'good.yaml',
+      'listen: 127.0.0.1:1\nadmin: { listen: 127.0.0.1:2 }\npools:\n  web:\n    servers:\n      - { name: a, url: "http://127.0.0.1:3" }\n      - { name: b, url: "http://127.0.0.1:4" }\n',
+    );
+    const ok = run(['balancer', '--check', '--config', good]);
+    expect(await ok.exited).toBe(0);
+    expect(ok.out()).toBe(
+      `faultline: ${good}: config OK; listen 127.0.0.1:1, admin 127.0.0.1:2; 1 pool (web), 2 servers, 1 route; 1 worker\n`,
+    );
+    const bad = await tempFile(
+      'bad.yaml',
+      'pools:\n  web:\n    algorithm: fastest\n    servers:\n      - { name: a, url: "http://127.0.0.1:1", weight: 0 }\n',
+    );
+    const refused = run(['balancer', '--check', '-c', bad]);
+    expect(await refused.exited).toBe(1);
+    expect(refused.out()).toBe('');
+    expect(refused.err()).toContain(`${bad}:3: pools.web.algorithm: must be one of`);
+    expect(refused.err()).toContain(`${bad}:5: pools.web.servers[0].weight: must be an integer from 1 to 1000`);
+    expect(refused.err()).not.toMatch(/\n\s+at /);
+  });
+
   it('a missing option or unknown command: exit 2 with usage help', async () => {
     const r = run(['balancer']);
     expect(await r.exited).toBe(2);

@@ -33,6 +33,7 @@ export const EXIT_FOR_CODE: Readonly<Record<FaultlineErrorCode, ExitCode>> = {
   FL_LISTEN_FAILED: EXIT.error,
   FL_ADMIN_REQUEST: EXIT.error,
   FL_UNKNOWN_SERVER: EXIT.error,
+  FL_RELOAD_REFUSED: EXIT.error,
   FL_USAGE: EXIT.usage,
   FL_PROCESS_START_FAILED: EXIT.error,
   FL_PLATFORM_UNSUPPORTED: EXIT.error,

@@ -13,6 +13,7 @@ export type FaultlineErrorCode =
   | 'FL_LISTEN_FAILED'
   | 'FL_ADMIN_REQUEST'
   | 'FL_UNKNOWN_SERVER'
+  | 'FL_RELOAD_REFUSED'
   // the command line
   | 'FL_USAGE'
   // processes faultline starts, and where it can run them

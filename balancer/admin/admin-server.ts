@@ -22,6 +22,8 @@ export interface AdminServerOptions {
   info?: () => Record<string, unknown>;
   /** SSE heartbeat interval; 15s unless a test wants it shorter. */
   heartbeatMs?: number;
+  /** `POST /reload`: reloads the config file; resolves with what changed, rejects with why not. */
+  reload?: () => Promise<string[]>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -49,7 +51,7 @@ function digest(value: string): Buffer {
 export class AdminServer {
   private readonly httpServer: http.Server;
   private readonly streams: EventStreams;
-  private readonly tokenDigest: Buffer | undefined;
+  private tokenDigest: Buffer | undefined;
   private readonly startedAt = Date.now();
   private listening: ListenAddress | undefined;
   private closing: Promise<void> | undefined;
@@ -196,6 +198,8 @@ export class AdminServer {
           return { GET: (req, res, url) => this.streams.serve(req, res, url) };
         case 'metrics':
           return { GET: (_req, res) => this.sendMetrics(res) };
+        case 'reload':
+          return { POST: (_req, res) => this.reload(res) };
       }
       return undefined;
     }
@@ -227,6 +231,35 @@ export class AdminServer {
     this.serverSnapshot(poolName, serverName);
     action(this.pool(poolName));
     sendJson(res, 200, this.serverSnapshot(poolName, serverName));
+  }
+
+  private async reload(res: ServerResponse): Promise<void> {
+    const reload = this.options.reload;
+    if (!reload) {
+      throw new AdminHttpError(
+        409,
+        'reload_unavailable',
+        'this balancer was not started from a config file: nothing to reload',
+      );
+    }
+    let changes: string[];
+    try {
+      changes = await reload();
+    } catch (err) {
+      const code = err instanceof FaultlineError ? err.code : 'FL_RELOAD_REFUSED';
+      const message = err instanceof Error ? err.message : String(err);
+      throw new AdminHttpError(
+        422,
+        'reload_refused',
+        `${message} [${code}]; the running config stays in force`,
+      );
+    }
+    sendJson(res, 200, { reloaded: true, changes });
+  }
+
+  /** A reload's new admin.token applies to the next request. */
+  setToken(token: string | undefined): void {
+    this.tokenDigest = token ? digest(token) : undefined;
   }
 
   private allPools(): Pool[] {

@@ -31,6 +31,8 @@ export function poolConfig(
     },
     breaker: { enabled: false, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5_000 },
     panicThreshold: 50,
+    slowStart: { window: 0, minPercent: 10 },
+    sticky: undefined,
     websocket: { handshakeTimeout: 10_000, idleTimeout: 300_000 },
     retry: { retries: 1, budgetPercent: 20, minRetriesPerSecond: 5 },
     queue: { size: 10, timeout: 1_000 },

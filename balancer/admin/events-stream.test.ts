@@ -182,7 +182,7 @@ describe('GET /events', () => {
   });
 
   it('knows every event kind', () => {
-    expect(BALANCER_EVENT_KINDS).toHaveLength(20);
-    expect(new Set(BALANCER_EVENT_KINDS).size).toBe(20);
+    expect(BALANCER_EVENT_KINDS).toHaveLength(25);
+    expect(new Set(BALANCER_EVENT_KINDS).size).toBe(25);
   });
 });

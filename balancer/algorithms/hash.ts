@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { cookieValue } from '../../core/net/cookie.ts';
 import type { HashKeySource } from '../config/types.ts';
 import type { PickContext } from './types.ts';
 
@@ -28,15 +29,6 @@ export function ringPoints(name: string, count: number): number[] {
     }
   }
   return points;
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 /**

@@ -12,6 +12,8 @@ export interface Candidate {
 export interface PickContext {
   clientIp: string;
   headers: IncomingHttpHeaders;
+  /** The server a sticky cookie pins the request to (the pool honours it before any algorithm). */
+  pinned?: string | undefined;
 }
 
 /**

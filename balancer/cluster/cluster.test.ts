@@ -77,6 +77,26 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 10
   }
 }
 
+/** `faultline balancer --log-format json` on `file`; resolves once it prints its listening line. */
+async function startBalancer(file: string) {
+  const run = startNode([BIN, 'balancer', '--config', file, '--log-format', 'json'], {
+    cwd: process.cwd(),
+    env: process.env,
+  });
+  children.push(run.child);
+  const lines = () =>
+    run
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const listening = await until('the listening line', () => {
+    if (run.child.exitCode !== null) throw new Error(run.err());
+    return lines().find((l) => l.kind === 'listening');
+  });
+  return { run, lines, listening };
+}
+
 describe('workers: N (node:cluster)', () => {
   it('workers share the listener and take the primary health verdicts and admin actions; a dead worker is replaced; SIGTERM stops all', async () => {
     const a = await backend('a');
@@ -101,21 +121,7 @@ describe('workers: N (node:cluster)', () => {
         },
       }),
     );
-    const run = startNode([BIN, 'balancer', '--config', file, '--log-format', 'json'], {
-      cwd: process.cwd(),
-      env: process.env,
-    });
-    children.push(run.child);
-    const lines = () =>
-      run
-        .out()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const listening = await until('the listening line', () => {
-      if (run.child.exitCode !== null) throw new Error(run.err());
-      return lines().find((l) => l.kind === 'listening');
-    });
+    const { run, lines, listening } = await startBalancer(file);
     expect(listening.workers).toBe(2);
     const pid = run.child.pid as number;
     const workers = childPids(pid);
@@ -182,6 +188,39 @@ describe('workers: N (node:cluster)', () => {
         `^faultline: balancer worker \\d: cannot listen for traffic on 127\\.0\\.0\\.1:${port}: EADDRINUSE \\[FL_LISTEN_FAILED\\]\\n$`,
       ),
     );
+  });
+
+  it('SIGHUP reloads the file in the primary and every worker: a server added and one removed; a broken file changes nothing', async () => {
+    const a = await backend('a');
+    const b = await backend('b');
+    const c = await backend('c');
+    const dir = await mkdtemp(join(tmpdir(), 'faultline-cluster-reload-'));
+    const file = join(dir, 'balancer.yaml');
+    const text = (servers: string) =>
+      `listen: 127.0.0.1:0\nadmin: { listen: 127.0.0.1:0 }\nworkers: 2\nshutdownTimeout: 2s\npools:\n  web:\n    algorithm: round-robin\n    health: { type: http, interval: 200ms, fall: 1, rise: 1 }\n    servers: [${servers}]\n`;
+    await writeFile(file, text(`{ name: a, url: "${a.url}" }, { name: b, url: "${b.url}" }`));
+    const { run, lines, listening } = await startBalancer(file);
+    const traffic = String(listening.listen);
+    expect(new Set(await bodies(traffic, 20))).toEqual(new Set(['a', 'b']));
+
+    await writeFile(file, text(`{ name: b, url: "${b.url}" }, { name: c, url: "${c.url}" }`));
+    run.child.kill('SIGHUP');
+    const reloaded = await until('config-reloaded', () => lines().find((l) => l.kind === 'config-reloaded'));
+    expect(reloaded.changes).toEqual(expect.arrayContaining(['web/a removed', 'web/c added']));
+    // Every worker (each request on its own connection) now balances across b and c.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(new Set(await bodies(traffic, 30))).toEqual(new Set(['b', 'c']));
+
+    await writeFile(file, text('{ name: d }'));
+    run.child.kill('SIGHUP');
+    const failed = await until('config-reload-failed', () =>
+      lines().find((l) => l.kind === 'config-reload-failed'),
+    );
+    expect(String(failed.reason)).toMatch(/balancer\.yaml:\d+: pools\.web\.servers\[0\]\.url: is required/);
+    expect(new Set(await bodies(traffic, 20))).toEqual(new Set(['b', 'c']));
+    expect(run.child.exitCode).toBeNull();
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
   });
 
   it('an in-process balancer refuses workers > 1, and a bad count is named with its rule', async () => {

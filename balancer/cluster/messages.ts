@@ -10,6 +10,8 @@ export type ToWorker =
   /** The config text the primary loaded (a worker never reads the file: both run the same config). */
   | { t: 'start'; configText: string; configFile: string; state: PoolControlState }
   | { t: 'state'; state: PoolControlState }
+  /** The primary reloaded this config: take it on (the primary checked it already). */
+  | { t: 'reload'; configText: string; configFile: string }
   | { t: 'metrics'; id: number }
   | { t: 'stop'; deadlineMs: number };
 
@@ -21,6 +23,7 @@ export type ToPrimary =
   | { t: 'failed'; code: FaultlineErrorCode | undefined; message: string }
   | { t: 'event'; body: BalancerEventBody }
   | { t: 'request-error'; entry: RequestErrorEntry }
+  | { t: 'reload-failed'; message: string }
   | { t: 'metrics'; id: number; metrics: WorkerMetrics };
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { freshBuild, PACKAGE_ROOT } from '../../core/build-state.js';
 import { FaultlineError } from '../../core/errors.ts';
 import type { WorkerMetrics } from '../admin/metrics.ts';
-import type { BalancerConfig, ListenAddress } from '../config/index.ts';
+import { type BalancerConfig, type ListenAddress, loadConfigSource } from '../config/index.ts';
 import type { BalancerEventKind } from '../events.ts';
 import { controlStateOf } from '../pool/control-state.ts';
 import { Balancer, type StopOptions } from '../server.ts';
@@ -26,6 +26,13 @@ const RESTART_DELAY_MS = { first: 500, max: 30_000 };
 const STOP_GRACE_MS = 3000;
 /** A worker that does not answer a metrics scrape within this is left out of that scrape. */
 const METRICS_TIMEOUT_MS = 2000;
+
+/** The config file and the text the workers run; `adjust`: the command line's overrides. */
+export interface ClusterSource {
+  file: string;
+  text: string;
+  adjust?: (config: BalancerConfig) => BalancerConfig;
+}
 
 interface Slot {
   index: number;
@@ -60,13 +67,10 @@ export class BalancerCluster {
 
   private constructor(
     readonly config: BalancerConfig,
-    private readonly source: { file: string; text: string },
+    private source: ClusterSource,
   ) {}
 
-  static async start(
-    config: BalancerConfig,
-    source: { file: string; text: string },
-  ): Promise<BalancerCluster> {
+  static async start(config: BalancerConfig, source: ClusterSource): Promise<BalancerCluster> {
     const self = new BalancerCluster(config, source);
     cluster.setupPrimary({ ...workerProgram(), args: [] });
     for (let i = 1; i <= config.workers; i++) {
@@ -76,7 +80,11 @@ export class BalancerCluster {
     try {
       const addresses = await Promise.all(self.slots.map((slot) => self.fork(slot)));
       listen = addresses[0] as ListenAddress;
-      self.control = await Balancer.start(config, { role: 'control', trafficAddress: listen });
+      self.control = await Balancer.start(config, {
+        role: 'control',
+        trafficAddress: listen,
+        reload: () => self.reloadFile(),
+      });
     } catch (err) {
       self.stopping = Promise.resolve();
       await self.stopWorkers(0);
@@ -105,6 +113,29 @@ export class BalancerCluster {
 
   get adminUrl(): string {
     return this.control.adminUrl;
+  }
+
+  /**
+   * Reads the config file again: the primary checks and applies it (a refused or broken config
+   * changes nothing, anywhere), then every worker takes on the same text, and a worker started
+   * later gets it too.
+   */
+  async reloadFile(): Promise<string[]> {
+    const { file } = this.source;
+    let loaded: Awaited<ReturnType<typeof loadConfigSource>>;
+    try {
+      loaded = await loadConfigSource(file);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.control.events.publish({ kind: 'config-reload-failed', source: file, reason });
+      throw err;
+    }
+    const { adjust } = this.source;
+    const changes = this.control.reload(adjust ? adjust(loaded.config) : loaded.config, file);
+    this.source = { ...this.source, text: loaded.text };
+    this.broadcast({ t: 'reload', configText: loaded.text, configFile: file });
+    this.broadcast({ t: 'state', state: controlStateOf(this.control.pools.values()) });
+    return changes;
   }
 
   /** Tells every worker to drain (the config's shutdownTimeout, or `deadlineMs`), then stops the primary. */
@@ -146,6 +177,12 @@ export class BalancerCluster {
             return;
           case 'event':
             this.control?.events.publish(message.body, slot.index);
+            return;
+          case 'reload-failed':
+            this.control?.events.publish(
+              { kind: 'config-reload-failed', source: this.source.file, reason: message.message },
+              slot.index,
+            );
             return;
           case 'request-error':
             this.control?.requestErrors.publish({ ...message.entry, worker: slot.index });

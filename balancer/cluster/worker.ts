@@ -16,8 +16,9 @@ function send(message: ToPrimary, sent?: () => void): void {
  */
 export function runTrafficWorker(): void {
   if (!process.send) throw new Error('a balancer worker runs under node:cluster');
-  // Ctrl-C reaches the whole process group; the primary decides how its workers stop.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
+  // Ctrl-C (and a hangup) reaches the whole process group; the primary decides how its workers
+  // stop and when they reload.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
   let balancer: Balancer | undefined;
   let stopping = false;
   const stop = async (deadlineMs?: number) => {
@@ -49,6 +50,16 @@ export function runTrafficWorker(): void {
         return;
       case 'state':
         if (balancer) applyControlState(balancer.pools, message.state);
+        return;
+      case 'reload':
+        try {
+          balancer?.reload(
+            parseConfigText(message.configText, { file: message.configFile }),
+            message.configFile,
+          );
+        } catch (err) {
+          send({ t: 'reload-failed', message: err instanceof Error ? err.message : String(err) });
+        }
         return;
       case 'metrics':
         balancer?.metrics.json().then((metrics) => send({ t: 'metrics', id: message.id, metrics }));

@@ -354,6 +354,49 @@ const BAD: Row[] = [
     line: 5,
     says: 'from 1 to 100',
   },
+  // slow start and sticky sessions
+  {
+    name: 'slowStart not a duration',
+    text: `${POOL}    slowStart: soon\n`,
+    path: 'pools.web.slowStart.window',
+    line: 5,
+    says: 'soon',
+  },
+  {
+    name: 'slowStart minPercent out of range',
+    text: `${POOL}    slowStart: { window: 10s, minPercent: 0 }\n`,
+    path: 'pools.web.slowStart.minPercent',
+    line: 5,
+    says: 'must be a number from 1 to 100 (got 0)',
+  },
+  {
+    name: 'slowStart with a hash algorithm',
+    text: `${POOL}    algorithm: ip-hash\n    slowStart: 30s\n`,
+    path: 'pools.web.slowStart',
+    line: 6,
+    says: 'does not apply to algorithm ip-hash',
+  },
+  {
+    name: 'sticky unknown field',
+    text: `${POOL}    sticky: { cookie: SRV, maxAge: 1h }\n`,
+    path: 'pools.web.sticky.maxAge',
+    line: 5,
+    says: 'unknown field "maxAge"',
+  },
+  {
+    name: 'sticky cookie name with a space',
+    text: `${POOL}    sticky: { cookie: "my cookie" }\n`,
+    path: 'pools.web.sticky.cookie',
+    line: 5,
+    says: 'must be a valid cookie name',
+  },
+  {
+    name: 'sticky SameSite=None without Secure',
+    text: `${POOL}    sticky: { sameSite: none }\n`,
+    path: 'pools.web.sticky.sameSite',
+    line: 5,
+    says: 'none needs secure: true',
+  },
 ];
 
 describe('bad pools: one clear message each, with path and line', () => {

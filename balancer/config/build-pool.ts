@@ -8,6 +8,8 @@ import type {
   OutlierConfig,
   PoolConfig,
   ServerConfig,
+  SlowStartConfig,
+  StickyConfig,
   TimeoutsConfig,
 } from './types.ts';
 
@@ -31,6 +33,8 @@ export function buildPool(
     outlier: buildOutlier(pool.outlier, ctx),
     breaker: { ...DEFAULTS.breaker, ...defined(pool.breaker ?? {}) },
     panicThreshold: pool.panicThreshold ?? DEFAULTS.panicThreshold,
+    slowStart: buildSlowStart(pool, algorithm, ctx),
+    sticky: buildSticky(pool.sticky, ctx),
     websocket: { ...DEFAULTS.websocket, ...defined(pool.websocket ?? {}) },
     retry: {
       ...DEFAULTS.retry,
@@ -176,4 +180,31 @@ function buildHedge(raw: ParsedPool['hedge'], ctx: BuildContext): PoolConfig['he
     );
   }
   return hedge;
+}
+
+/** Hash algorithms keep a key on its server: a ramp would move keys back and forth instead. */
+const KEYED_ALGORITHMS: readonly string[] = ['ip-hash', 'consistent-hash'];
+
+function buildSlowStart(pool: ParsedPool, algorithm: string, ctx: BuildContext): SlowStartConfig {
+  const slowStart = { ...DEFAULTS.slowStart, ...defined(pool.slowStart ?? {}) };
+  if (slowStart.window > 0 && KEYED_ALGORITHMS.includes(algorithm) && !ctx.broken(['algorithm'])) {
+    ctx.problem(
+      ['slowStart'],
+      `does not apply to algorithm ${algorithm}: it keeps each key on its server, so a returning server takes its keys back at once (use a spreading algorithm such as weighted-round-robin or least-connections, or leave slowStart out)`,
+    );
+  }
+  return slowStart;
+}
+
+function buildSticky(raw: ParsedPool['sticky'], ctx: BuildContext): StickyConfig | undefined {
+  if (!raw) return undefined;
+  const { domain, ...rest } = raw;
+  const sticky: StickyConfig = { ...DEFAULTS.sticky, ...defined(rest), domain };
+  if (sticky.sameSite === 'none' && !sticky.secure && !ctx.broken(['sticky'])) {
+    ctx.problem(
+      ['sticky', 'sameSite'],
+      'none needs secure: true (browsers drop a SameSite=None cookie that is not Secure)',
+    );
+  }
+  return sticky;
 }

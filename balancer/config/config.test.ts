@@ -88,6 +88,8 @@ const FULL_NORMALISED: BalancerConfig = {
       },
       breaker: { enabled: true, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5000 },
       panicThreshold: 40,
+      slowStart: { ...DEFAULTS.slowStart },
+      sticky: undefined,
       websocket: { handshakeTimeout: 5000, idleTimeout: 600_000 },
       retry: { retries: 2, budgetPercent: 20, minRetriesPerSecond: 10 },
       queue: { size: 100, timeout: 5000 },
@@ -103,6 +105,8 @@ const FULL_NORMALISED: BalancerConfig = {
       outlier: { ...DEFAULTS.outlier },
       breaker: { ...DEFAULTS.breaker, enabled: false },
       panicThreshold: DEFAULTS.panicThreshold,
+      slowStart: { ...DEFAULTS.slowStart },
+      sticky: undefined,
       websocket: DEFAULTS.websocket,
       retry: { retries: 1, budgetPercent: 10, minRetriesPerSecond: 5 },
       queue: { ...DEFAULTS.queue },
@@ -123,6 +127,25 @@ const MINIMAL = `pools:
 `;
 
 describe('good configs', () => {
+  it('slowStart and sticky: the short forms take the defaults', () => {
+    const config = parseConfigText(`${MINIMAL}    slowStart: 30s\n    sticky: true\n`, { env: {} });
+    expect(config.pools.web?.slowStart).toEqual({ window: 30_000, minPercent: 10 });
+    expect(config.pools.web?.sticky).toEqual({ ...DEFAULTS.sticky, domain: undefined });
+    const full = parseConfigText(
+      `${MINIMAL}    sticky: { cookie: SID, ttl: 2h, path: /app, domain: example.com, secure: true, sameSite: none }\n`,
+      { env: {} },
+    );
+    expect(full.pools.web?.sticky).toEqual({
+      cookie: 'SID',
+      ttl: 7_200_000,
+      path: '/app',
+      domain: 'example.com',
+      secure: true,
+      httpOnly: true,
+      sameSite: 'none',
+    });
+  });
+
   it('normalises the full example: durations in ms, defaults filled in', () => {
     expect(parseConfigText(FULL, { env: { FAULTLINE_ADMIN_TOKEN: TOKEN } })).toEqual(FULL_NORMALISED);
   });
@@ -147,6 +170,8 @@ describe('good configs', () => {
           outlier: DEFAULTS.outlier,
           breaker: DEFAULTS.breaker,
           panicThreshold: DEFAULTS.panicThreshold,
+          slowStart: { ...DEFAULTS.slowStart },
+          sticky: undefined,
           websocket: DEFAULTS.websocket,
           retry: DEFAULTS.retry,
           queue: DEFAULTS.queue,

@@ -41,6 +41,9 @@ export const DEFAULTS = {
     maxEjectionPercent: 50,
   },
   panicThreshold: 50,
+  /** Off; `slowStart: 30s` ramps from minPercent (Envoy's min_weight_percent default) to all. */
+  slowStart: { window: 0, minPercent: 10 },
+  sticky: { cookie: 'FLSERVER', ttl: 0, path: '/', secure: false, httpOnly: true, sameSite: 'lax' },
   websocket: { handshakeTimeout: 10_000, idleTimeout: 300_000 },
   breaker: { enabled: true, failureRatio: 0.5, minRequests: 20, window: 10_000, cooldown: 5000 },
   queue: { size: 100, timeout: 5000 },

@@ -60,6 +60,23 @@ export interface RawPool {
     window?: RawDuration;
     cooldown?: RawDuration;
   };
+  panicThreshold?: number;
+  /** A window (`30s`) or `{ window, minPercent }`; absent or 0: off. */
+  slowStart?: RawDuration | { window?: RawDuration; minPercent?: number };
+  /** `true` for the defaults, or the cookie's settings. */
+  sticky?:
+    | boolean
+    | null
+    | {
+        cookie?: string;
+        ttl?: RawDuration;
+        path?: string;
+        domain?: string;
+        secure?: boolean;
+        httpOnly?: boolean;
+        sameSite?: 'strict' | 'lax' | 'none';
+      };
+  websocket?: { handshakeTimeout?: RawDuration; idleTimeout?: RawDuration };
   queue?: { size?: number; timeout?: RawDuration };
   hedge?: { enabled?: boolean; floor?: RawDuration; cap?: RawDuration; factor?: number };
   timeouts?: RawTimeouts;

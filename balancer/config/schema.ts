@@ -97,6 +97,30 @@ const pool = mapping(
       cooldown: duration(1),
     }).optional(),
     panicThreshold: number(0, 100),
+    slowStart: z.preprocess(
+      (v) => (typeof v === 'string' || typeof v === 'number' ? { window: v } : v),
+      mapping({ window: duration(0), minPercent: number(1, 100) }).optional(),
+    ),
+    sticky: z.preprocess(
+      (v) => (v === true ? {} : v === false ? null : v),
+      mapping({
+        cookie: text({ pattern: TOKEN_CHARS, says: 'must be a valid cookie name' }),
+        ttl: duration(0),
+        path: text({
+          pattern: /^\/[\x21-\x3a\x3c-\x7e]*$/,
+          says: 'must start with "/" and contain no spaces, ";" or control characters',
+        }),
+        domain: text({
+          pattern: /^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/,
+          says: 'must be a domain name such as example.com',
+        }),
+        secure: bool(),
+        httpOnly: bool(),
+        sameSite: oneOf(['strict', 'lax', 'none'] as const),
+      })
+        .nullable()
+        .optional(),
+    ),
     websocket: mapping({ handshakeTimeout: duration(1), idleTimeout: duration(1) }).optional(),
     queue: mapping({ size: int(0, 1_000_000), timeout: duration(1) }).optional(),
     hedge: mapping({

@@ -156,6 +156,28 @@ export interface WebSocketConfig {
   idleTimeout: number;
 }
 
+/**
+ * A server that comes back into rotation takes a growing share of new requests over `window`
+ * (HAProxy slowstart, Envoy slow start): `minPercent` of its share at first, all of it at the end.
+ */
+export interface SlowStartConfig {
+  /** 0 disables. */
+  window: number;
+  minPercent: number;
+}
+
+/** Session affinity by a cookie the balancer sets (HAProxy `cookie … insert`). */
+export interface StickyConfig {
+  cookie: string;
+  /** Max-Age of the cookie; 0 makes it a session cookie. */
+  ttl: number;
+  path: string;
+  domain: string | undefined;
+  secure: boolean;
+  httpOnly: boolean;
+  sameSite: 'strict' | 'lax' | 'none';
+}
+
 export interface PoolConfig {
   name: string;
   algorithm: AlgorithmName;
@@ -170,6 +192,9 @@ export interface PoolConfig {
    * all its live servers (Envoy's healthy panic threshold). 0 disables.
    */
   panicThreshold: number;
+  slowStart: SlowStartConfig;
+  /** Absent: no cookie affinity. */
+  sticky: StickyConfig | undefined;
   websocket: WebSocketConfig;
   retry: RetryConfig;
   queue: QueueConfig;

@@ -1,6 +1,6 @@
 import { Pool as UpstreamPool } from 'undici';
 import { cachedLookup } from '../../core/net/cached-lookup.ts';
-import type { PoolConfig, ServerConfig } from '../config/types.ts';
+import type { PoolConfig, ServerConfig, SlowStartConfig } from '../config/types.ts';
 import { type BreakerTransition, CircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { OutlierDetector } from '../resilience/outlier-detector.ts';
 import { WaitingTries } from './waiting-tries.ts';
@@ -17,17 +17,35 @@ export interface ServerCounters {
   ejections: number;
 }
 
+function upstreamPool(url: URL, config: ServerConfig, pool: PoolConfig): UpstreamPool {
+  return new UpstreamPool(url.origin, {
+    connections: config.maxConnections > 0 ? config.maxConnections : null,
+    pipelining: 1,
+    // Below Node's default server keep-alive timeout (5s), so we close idle sockets first.
+    keepAliveTimeout: 4000,
+    keepAliveMaxTimeout: 4000,
+    connect: { timeout: pool.timeouts.connect, lookup: cachedLookup },
+  });
+}
+
+/** Two settings objects of the config (plain data) are the same. */
+export function sameSettings(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** One backend as the balancer sees it: config, health, passive state, breaker, counters. */
 export class BackendServer {
   readonly name: string;
   readonly url: URL;
-  readonly backup: boolean;
-  readonly maxConnections: number;
+  backup: boolean;
+  maxConnections: number;
   /** Keep-alive connections to this server (undici: the request path's upstream client). */
-  readonly upstream: UpstreamPool;
-  readonly breaker: CircuitBreaker;
-  readonly outlier: OutlierDetector;
+  upstream: UpstreamPool;
+  breaker: CircuitBreaker;
+  outlier: OutlierDetector;
   weight: number;
+  /** Removed from the config by a reload: no new requests, gone once its last one ends. */
+  retiring = false;
   adminState: AdminState = 'enabled';
   /** Active health state; a server without active checks is always healthy here. */
   healthy = true;
@@ -43,6 +61,8 @@ export class BackendServer {
    */
   returnedAt = 0;
   inflight = 0;
+  /** When its slow start began (Date.now()); 0: none running. */
+  slowStartFrom = 0;
   /**
    * Tries on this server still waiting for response headers whose request may be replayed
    * elsewhere; called with the reason when the server leaves rotation.
@@ -57,7 +77,11 @@ export class BackendServer {
     ejections: 0,
   };
 
-  constructor(config: ServerConfig, pool: PoolConfig, onBreaker: (t: BreakerTransition) => void) {
+  constructor(
+    config: ServerConfig,
+    pool: PoolConfig,
+    private readonly onBreaker: (t: BreakerTransition) => void,
+  ) {
     this.name = config.name;
     this.url = new URL(config.url);
     this.backup = config.backup;
@@ -65,14 +89,36 @@ export class BackendServer {
     this.maxConnections = config.maxConnections;
     this.breaker = new CircuitBreaker(pool.breaker, onBreaker);
     this.outlier = new OutlierDetector(pool.outlier);
-    this.upstream = new UpstreamPool(this.url.origin, {
-      connections: config.maxConnections > 0 ? config.maxConnections : null,
-      pipelining: 1,
-      // Below Node's default server keep-alive timeout (5s), so we close idle sockets first.
-      keepAliveTimeout: 4000,
-      keepAliveMaxTimeout: 4000,
-      connect: { timeout: pool.timeouts.connect, lookup: cachedLookup },
-    });
+    this.upstream = upstreamPool(this.url, config, pool);
+  }
+
+  /**
+   * Takes on a reloaded config for the same name and URL; returns what changed, for the reload
+   * event. New connection settings get a new connection pool (the old one finishes its requests
+   * first); new breaker or outlier settings start their state afresh.
+   */
+  reconfigure(config: ServerConfig, pool: PoolConfig, previous: PoolConfig): string[] {
+    const changed: string[] = [];
+    if (config.weight !== this.weight) changed.push(`weight ${this.weight} -> ${config.weight}`);
+    if (config.backup !== this.backup) changed.push(config.backup ? 'now a backup' : 'now a primary');
+    if (
+      config.maxConnections !== this.maxConnections ||
+      pool.timeouts.connect !== previous.timeouts.connect
+    ) {
+      if (config.maxConnections !== this.maxConnections) {
+        changed.push(`maxConnections ${this.maxConnections} -> ${config.maxConnections}`);
+      }
+      const old = this.upstream;
+      this.upstream = upstreamPool(this.url, config, pool);
+      void old.close().catch(() => {});
+    }
+    this.weight = config.weight;
+    this.backup = config.backup;
+    this.maxConnections = config.maxConnections;
+    if (!sameSettings(pool.breaker, previous.breaker))
+      this.breaker = new CircuitBreaker(pool.breaker, this.onBreaker);
+    if (!sameSettings(pool.outlier, previous.outlier)) this.outlier = new OutlierDetector(pool.outlier);
+    return changed;
   }
 
   get ejected(): boolean {
@@ -107,6 +153,20 @@ export class BackendServer {
     return this.maxConnections === 0 || this.inflight < this.maxConnections;
   }
 
+  /**
+   * Its share of new requests during a slow start, 0..1: from `minPercent` rising linearly to
+   * all of it at the end of the window.
+   */
+  rampFactor(slowStart: SlowStartConfig, at = Date.now()): number {
+    if (this.slowStartFrom === 0) return 1;
+    const elapsed = at - this.slowStartFrom;
+    if (slowStart.window <= 0 || elapsed >= slowStart.window) {
+      this.slowStartFrom = 0;
+      return 1;
+    }
+    return Math.max(slowStart.minPercent / 100, elapsed / slowStart.window);
+  }
+
   get state(): 'up' | 'down' | 'ejected' | 'breaker-open' | 'draining' | 'disabled' {
     if (this.adminState !== 'enabled') return this.adminState;
     if (!this.healthy) return 'down';
@@ -128,5 +188,10 @@ export class BackendServer {
 
   close(): void {
     void this.upstream.destroy().catch(() => {});
+  }
+
+  /** Closes its connections once the requests on them are done. */
+  closeGracefully(): void {
+    void this.upstream.close().catch(() => {});
   }
 }

@@ -17,7 +17,12 @@ interface Waiter<T> {
 export class RequestQueue<T> {
   private waiters: Waiter<T>[] = [];
 
-  constructor(private readonly config: QueueConfig) {}
+  constructor(private config: QueueConfig) {}
+
+  /** New limits apply to requests that wait from now on. */
+  configure(config: QueueConfig): void {
+    this.config = config;
+  }
 
   get length(): number {
     return this.waiters.length;

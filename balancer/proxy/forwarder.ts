@@ -54,7 +54,7 @@ export class Forwarder {
   shuttingDown = false;
 
   constructor(
-    private readonly router: Router,
+    private router: Router,
     private readonly pools: ReadonlyMap<string, Pool>,
     private readonly observer: ForwardObserver,
     private readonly options: ForwarderOptions,
@@ -131,7 +131,8 @@ export class Forwarder {
     if (outcome !== NO_BODY) res.once('close', () => body.release());
     setBodyFraming(req.headers, req.method, body.outgoing);
     pool.retryBudget.recordRequest();
-    const ctx = { clientIp: clientAddress(req), headers: req.headers };
+    const pinned = pool.sticky?.pinned(req.headers.cookie);
+    const ctx = { clientIp: clientAddress(req), headers: req.headers, pinned };
     const exchange = new ClientExchange(res);
     const tried: string[] = [];
     const cancelled = () => exchange.signal();
@@ -230,13 +231,14 @@ export class Forwarder {
       }
       if (result.kind === 'response') {
         if (this.shuttingDown) res.shouldKeepAlive = false;
+        const pin =
+          pool.sticky && run.server.name !== pinned ? pool.sticky.setCookie(run.server.name) : undefined;
         exchange.relay = new ResponseRelay(
           result.response,
           res,
           pool,
           run.server,
-          tryStarted,
-          started,
+          { tryStarted, started, setCookie: pin },
           this.observe,
         );
         return;
@@ -299,6 +301,12 @@ export class Forwarder {
       return;
     }
     await this.tunnels.handle(req, socket, head, pool);
+  }
+
+  /** A reload's routes and limits; requests already routed keep what they started with. */
+  reconfigure(router: Router, limits: LimitsConfig): void {
+    this.router = router;
+    this.options.limits = limits;
   }
 
   /** Graceful stop's deadline: closes every WebSocket tunnel, both sides. */

@@ -5,7 +5,8 @@
 export class ReplayBudget {
   private usedBytes = 0;
 
-  constructor(readonly capacity: number) {}
+  /** A reload may change it; a smaller budget refuses new bodies until enough are freed. */
+  constructor(public capacity: number) {}
 
   get used(): number {
     return this.usedBytes;

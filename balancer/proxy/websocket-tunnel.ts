@@ -70,7 +70,11 @@ export class WebSocketTunnels {
     const stopWatching = watchForDeparture(client, head);
     const leaving = new AbortController();
     client.once('close', () => leaving.abort());
-    const ctx = { clientIp: clientAddress(req), headers: req.headers };
+    const ctx = {
+      clientIp: clientAddress(req),
+      headers: req.headers,
+      pinned: pool.sticky?.pinned(req.headers.cookie),
+    };
     const acquired = await pool.acquire(ctx, [], () => leaving.signal);
     if (!acquired.ok) {
       stopWatching();

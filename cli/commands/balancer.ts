@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import {
   Balancer,
   BalancerCluster,
+  type BalancerConfig,
   type BalancerEvent,
   checkWorkers,
   describeEvent,
   describeRequestError,
+  formatListenAddress,
   loadConfigSource,
   type RequestErrorEntry,
 } from '../../balancer/index.ts';
@@ -18,7 +20,8 @@ export function registerBalancerCommand(program: Command): void {
     .requiredOption('-c, --config <file>', 'balancer config file')
     .option('--log-format <format>', 'event log format: text or json', 'text')
     .option('--workers <n>', 'worker processes (overrides the config\'s workers): 1 to 64 or "auto"')
-    .action(async (options: { config: string; logFormat: string; workers?: string }) => {
+    .option('--check', 'validate the config and exit (0 when sound), as nginx -t: nothing starts')
+    .action(async (options: { config: string; logFormat: string; workers?: string; check?: boolean }) => {
       if (options.logFormat !== 'text' && options.logFormat !== 'json') {
         program.error(`--log-format must be "text" or "json" (got "${options.logFormat}")`, { exitCode: 2 });
       }
@@ -27,11 +30,17 @@ export function registerBalancerCommand(program: Command): void {
         program.error(`--workers ${workers.problem}`, { exitCode: 2 });
       }
       const source = await loadConfigSource(options.config);
-      const config = workers ? { ...source.config, workers: workers.workers } : source.config;
+      if (options.check) {
+        process.stdout.write(`${describeCheckedConfig(options.config, source.config)}\n`);
+        return;
+      }
+      const adjust = workers ? (c: BalancerConfig) => ({ ...c, workers: workers.workers }) : undefined;
+      const config = adjust ? adjust(source.config) : source.config;
+      const file = { file: options.config, ...(adjust ? { adjust } : {}) };
       const balancer =
         config.workers > 1
-          ? await BalancerCluster.start(config, { file: options.config, text: source.text })
-          : await Balancer.start(config);
+          ? await BalancerCluster.start(config, { ...file, text: source.text })
+          : await Balancer.start(config, { source: file });
       const print = (event: BalancerEvent) => {
         const from =
           event.worker === undefined || event.kind === 'worker-exited' ? '' : ` [worker ${event.worker}]`;
@@ -45,6 +54,8 @@ export function registerBalancerCommand(program: Command): void {
       // the listening line: whoever acts on that line (a stack that may kill this process at
       // once) has read them already. Nothing is published between these synchronous calls.
       // Listening for SIGTERM before the ready line: whoever reads it may stop this process at once.
+      // SIGHUP reloads the config file (as nginx and HAProxy do); the outcome is an event line.
+      process.on('SIGHUP', () => void balancer.reloadFile().catch(() => {}));
       const stopped = onShutdownSignal(async (signal) => {
         process.stdout.write(`received ${signal}, draining (deadline ${config.shutdownTimeout}ms)\n`);
         await balancer.stop();
@@ -72,4 +83,17 @@ export function registerBalancerCommand(program: Command): void {
 /** `--workers N|auto`, by the config's own rule (a number given as digits is a number). */
 function workersOption(value: string): ReturnType<typeof checkWorkers> {
   return checkWorkers(/^\d+$/.test(value) ? Number(value) : value);
+}
+
+/** The `--check` line: what the config sets up, so a reader sees it was understood. */
+function describeCheckedConfig(file: string, config: BalancerConfig): string {
+  const pools = Object.values(config.pools);
+  const servers = pools.reduce((n, p) => n + p.servers.length, 0);
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return [
+    `faultline: ${file}: config OK`,
+    `listen ${formatListenAddress(config.listen)}, admin ${formatListenAddress(config.admin.listen)}`,
+    `${count(pools.length, 'pool')} (${pools.map((p) => p.name).join(', ')}), ${count(servers, 'server')}, ${count(config.routes.length, 'route')}`,
+    `${count(config.workers, 'worker')}`,
+  ].join('; ');
 }

@@ -39,6 +39,13 @@ const CASES: Case[] = [
     breaches: ['errors==0 overall'],
   },
   {
+    // app1 comes back at full share: no slow-start event, whatever else holds.
+    drill: 'primary-crash',
+    without: 'slow start',
+    pool: { slowStart: 0 },
+    breaches: ['events(slow-start, app1)>=1 after restore'],
+  },
+  {
     // Requests to the frozen app2 wait out the 1s response timeout and fail; nothing probes it,
     // so it is never seen up again.
     drill: 'primary-freeze',
@@ -52,6 +59,13 @@ const CASES: Case[] = [
     without: 'retries and health checks',
     pool: BARE,
     breaches: ['errors==0 overall'],
+  },
+  {
+    // app1 comes back at full share: no slow-start event, whatever else holds.
+    drill: 'primary-crash',
+    without: 'slow start',
+    pool: { slowStart: 0 },
+    breaches: ['events(slow-start, app1)>=1 after restore'],
   },
   {
     // app2 keeps its share of the 500s.
