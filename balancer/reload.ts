@@ -17,11 +17,7 @@ function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
  */
 export function reloadRefusals(current: BalancerConfig, next: BalancerConfig, role: PoolRole): string[] {
   const refusals: string[] = [];
-  if (!sameAddress(current.listen, next.listen)) {
-    refusals.push(
-      `listen cannot change on reload (${formatListenAddress(current.listen)} -> ${formatListenAddress(next.listen)}): connections on the old address would be dropped; ${RESTART}`,
-    );
-  }
+  refusals.push(...listenerRefusals(current, next));
   // A worker runs no admin API, and its worker count is the primary's business.
   if (role !== 'traffic') {
     if (!sameAddress(current.admin.listen, next.admin.listen)) {
@@ -54,10 +50,41 @@ export function topLevelChanges(current: BalancerConfig, next: BalancerConfig): 
   }
   if (current.admin.token !== next.admin.token) changes.push('admin.token changed');
   if (!sameSettings(current.routes, next.routes)) changes.push('routes changed');
+  for (const listener of next.listeners) {
+    const before = current.listeners.find((l) => l.name === listener.name);
+    if (listener.mode === 'http' && before?.mode === 'http' && !sameSettings(before.tls, listener.tls)) {
+      const names = listener.tls?.certificates.flatMap((c) => c.names).join(', ') ?? '';
+      changes.push(`listener ${listener.name}: TLS certificates or settings changed (${names})`);
+    }
+    if (listener.mode === 'tcp' && before?.mode === 'tcp' && !sameSettings(before, listener)) {
+      changes.push(
+        `listener ${listener.name}: pool ${listener.pool}, maxConnections ${listener.maxConnections}`,
+      );
+    }
+  }
   const before = Object.keys(current.pools);
   const after = Object.keys(next.pools);
   for (const name of after) if (!before.includes(name)) changes.push(`pool ${name} added`);
   for (const name of before)
     if (!after.includes(name)) changes.push(`pool ${name} removed (its servers drain)`);
   return changes;
+}
+
+/** A listener keeps its name, mode, address and TLS-ness; its certificates and limits may change. */
+function listenerRefusals(current: BalancerConfig, next: BalancerConfig): string[] {
+  const describe = (config: BalancerConfig) =>
+    config.listeners
+      .map((l) => {
+        const tls = l.mode === 'http' && l.tls ? ' tls' : '';
+        const redirect =
+          l.mode === 'http' && l.redirectHttp ? ` redirect ${formatListenAddress(l.redirectHttp)}` : '';
+        return `${l.name} (${l.mode}${tls} ${formatListenAddress(l.listen)}${redirect})`;
+      })
+      .join(', ');
+  const before = describe(current);
+  const after = describe(next);
+  if (before === after) return [];
+  return [
+    `listeners cannot change on reload (${before} -> ${after}): connections on them would be dropped; only certificates, TLS settings, limits and a tcp listener's pool can; ${RESTART}`,
+  ];
 }

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { FaultlineError } from '../core/errors.ts';
 import { AdminServer } from './admin/admin-server.ts';
@@ -7,6 +6,9 @@ import { BalancerMetrics } from './admin/metrics.ts';
 import { formatListenAddress, loadConfigSource } from './config/index.ts';
 import type { BalancerConfig, ListenAddress } from './config/types.ts';
 import { EventBus } from './events.ts';
+import { HttpListener, type HttpTraffic } from './listeners/http-listener.ts';
+import { TcpListener } from './listeners/tcp-listener.ts';
+import type { TcpObserver } from './listeners/tcp-relay.ts';
 import { Pool, type PoolRole } from './pool/pool.ts';
 import { answerClientError } from './proxy/client-errors.ts';
 import { RequestErrorLog } from './proxy/error-log.ts';
@@ -22,11 +24,11 @@ export interface StartOptions {
   /**
    * `whole` (the default): one process does everything. In a cluster (config `workers` > 1) the
    * primary runs a `control` balancer (admin API, active health checks, no traffic listener;
-   * `trafficAddress` is where its workers listen) and each worker a `traffic` one (no admin
-   * API, no active checks: their verdicts come from the primary).
+   * `trafficAddresses` is where its workers listen, by listener name) and each worker a
+   * `traffic` one (no admin API, no active checks: their verdicts come from the primary).
    */
   role?: PoolRole;
-  trafficAddress?: ListenAddress;
+  trafficAddresses?: Record<string, ListenAddress>;
   /**
    * The config file, for reloads (SIGHUP, `POST /reload`); `adjust` applies the command line's
    * overrides (`--workers`) to each new version as it did to the first.
@@ -41,28 +43,10 @@ export interface StopOptions {
   deadlineMs?: number;
 }
 
-function listen(server: http.Server, at: ListenAddress, what: string): Promise<ListenAddress> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) =>
-      reject(
-        new FaultlineError(
-          'FL_LISTEN_FAILED',
-          `cannot listen for ${what} on ${formatListenAddress(at)}: ${err.code ?? err.message}`,
-          { cause: err },
-        ),
-      );
-    server.once('error', onError);
-    server.listen(at.port, at.host, () => {
-      server.off('error', onError);
-      const address = server.address() as AddressInfo;
-      resolve({ host: at.host, port: address.port });
-    });
-  });
-}
-
 /**
- * The running balancer: the traffic listener, its pools with their health checkers, and the
- * admin API on its own listener. `stop()` drains gracefully.
+ * The running balancer: its listeners (http and https with the routes, tcp with one pool each),
+ * its pools with their health checkers, and the admin API on its own listener. `stop()` drains
+ * gracefully.
  */
 export class Balancer {
   readonly events = new EventBus();
@@ -74,9 +58,9 @@ export class Balancer {
   private current: BalancerConfig;
   private source: StartOptions['source'];
   private readonly forwarder: Forwarder;
-  private readonly http: http.Server;
+  private readonly httpListeners: HttpListener[] = [];
+  private readonly tcpListeners: TcpListener[] = [];
   private admin: AdminServer | undefined;
-  private listenAddress: ListenAddress | undefined;
   private inflight = 0;
   private readonly idle = new Set<() => void>();
   private stopping: Promise<void> | undefined;
@@ -96,44 +80,56 @@ export class Balancer {
       replayBudget: this.replayBudget,
       errors: this.requestErrors,
     });
-    const { clientHeaders, clientRequest } = config.timeouts;
-    this.http = http.createServer(
-      {
-        keepAliveTimeout: 5000,
-        headersTimeout: clientHeaders,
-        requestTimeout: clientRequest,
-        // Node checks both timeouts on this interval (default 30 s, which would let a
-        // slow client hold a connection for up to 30 s past its deadline).
-        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(clientHeaders / 4))),
-        maxHeaderSize: config.limits.maxHeaderSize,
-      },
-      (req, res) => this.onRequest(req, res, false),
-    );
-    // Without this listener Node answers 100 Continue by itself, even to a body it will refuse.
-    this.http.on('checkContinue', (req, res) => this.onRequest(req, res, true));
-    // maxConnections: beyond it Node closes new connections at once, before reading a byte.
-    this.applyListenerSettings(config);
-    this.http.on('upgrade', (req, socket, head) => {
-      const target = normaliseRequestTarget(req.url);
-      if (!target.ok) {
-        socket.on('error', () => socket.destroy());
-        const requestId = requestIdOf(req);
-        this.requestErrors.publish({
-          code: 'bad_path',
-          status: 400,
-          client: clientAddress(req),
-          requestId,
-          detail: `${target.reason}: ${JSON.stringify(req.url)}`,
-        });
-        socket.end(rawErrorResponse('bad_path', requestId));
-        return;
+    const traffic: HttpTraffic = {
+      request: (req, res, expectsContinue) => this.onRequest(req, res, expectsContinue),
+      upgrade: (req, socket, head) => this.onUpgrade(req, socket, head),
+      clientError: answerClientError(this.requestErrors),
+    };
+    for (const listener of config.listeners) {
+      if (listener.mode === 'http') this.httpListeners.push(new HttpListener(listener, config, traffic));
+      else {
+        this.tcpListeners.push(
+          new TcpListener(listener, this.pools, this.events, this.tcpObserver(), {
+            opened: () => this.inflight++,
+            closed: () => this.requestClosed(),
+          }),
+        );
       }
-      req.url = target.path;
-      if (target.host !== undefined) req.headers.host = target.host;
-      this.countInflightUntilClosed(socket);
-      this.forwarder.handleUpgrade(req, socket, head).catch(() => socket.destroy());
-    });
-    this.http.on('clientError', answerClientError(this.requestErrors));
+    }
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const target = normaliseRequestTarget(req.url);
+    if (!target.ok) {
+      socket.on('error', () => socket.destroy());
+      const requestId = requestIdOf(req);
+      this.requestErrors.publish({
+        code: 'bad_path',
+        status: 400,
+        client: clientAddress(req),
+        requestId,
+        detail: `${target.reason}: ${JSON.stringify(req.url)}`,
+      });
+      socket.end(rawErrorResponse('bad_path', requestId));
+      return;
+    }
+    req.url = target.path;
+    if (target.host !== undefined) req.headers.host = target.host;
+    this.countInflightUntilClosed(socket);
+    this.forwarder.handleUpgrade(req, socket, head).catch(() => socket.destroy());
+  }
+
+  private tcpObserver(): TcpObserver {
+    return {
+      connected: (pool, server) => this.metrics.countTcpConnection(pool, server),
+      bytes: (pool, server, fromClient, fromServer) =>
+        this.metrics.countTcpBytes(pool, server, fromClient, fromServer),
+      refused: (pool, code, client, tried, detail) => {
+        this.metrics.countProxyError(pool, code);
+        const listener = this.tcpListeners.find((l) => l.poolName === pool)?.name ?? pool;
+        this.requestErrors.publish({ code, status: 0, listener, client, pool, tried, detail });
+      },
+    };
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void {
@@ -161,10 +157,12 @@ export class Balancer {
     const balancer = new Balancer(config, role);
     balancer.source = options.source;
     try {
-      balancer.listenAddress =
-        role === 'control'
-          ? (options.trafficAddress ?? config.listen)
-          : await listen(balancer.http, config.listen, 'traffic');
+      const listeners = [...balancer.httpListeners, ...balancer.tcpListeners];
+      if (role === 'control') {
+        for (const l of listeners) l.address = options.trafficAddresses?.[l.name];
+      } else {
+        for (const l of listeners) await l.listen();
+      }
       if (role !== 'traffic') {
         balancer.admin = await AdminServer.start({
           config: config.admin,
@@ -180,13 +178,20 @@ export class Balancer {
         });
       }
     } catch (err) {
-      balancer.http.close();
+      await balancer.closeListeners();
       await Promise.all([...balancer.pools.values()].map((p) => p.stop()));
       throw err;
     }
     for (const pool of balancer.pools.values()) pool.start();
     if (role !== 'traffic') {
-      balancer.events.publish({ kind: 'balancer-started', listen: balancer.url, admin: balancer.adminUrl });
+      balancer.events.publish({
+        kind: 'balancer-started',
+        listen: balancer
+          .listenerUrls()
+          .map((l) => l.url)
+          .join(', '),
+        admin: balancer.adminUrl,
+      });
     }
     return balancer;
   }
@@ -247,7 +252,14 @@ export class Balancer {
     }
     this.forwarder.reconfigure(new Router(next.routes), next.limits);
     this.replayBudget.capacity = next.limits.replayBufferBudget;
-    this.applyListenerSettings(next);
+    for (const l of this.httpListeners) {
+      const config = next.listeners.find((n) => n.name === l.name);
+      if (config?.mode === 'http') l.apply(config, next);
+    }
+    for (const l of this.tcpListeners) {
+      const config = next.listeners.find((n) => n.name === l.name);
+      if (config?.mode === 'tcp') l.apply(config);
+    }
     this.admin?.setToken(next.admin.token);
     if (this.role !== 'traffic') this.events.publish({ kind: 'config-reloaded', source, changes });
     return changes;
@@ -259,21 +271,40 @@ export class Balancer {
     this.events.publish({ kind: 'config-reload-failed', source, reason });
   }
 
-  private applyListenerSettings(config: BalancerConfig): void {
-    const { clientHeaders, clientRequest, idle } = config.timeouts;
-    this.http.headersTimeout = clientHeaders;
-    this.http.requestTimeout = clientRequest;
-    this.http.timeout = idle;
-    this.http.maxConnections = config.limits.maxConnections;
-  }
-
+  /** The first http listener's address (a cluster's primary: where its workers listen). */
   get address(): ListenAddress {
-    if (!this.listenAddress) throw new Error('balancer is not listening');
-    return this.listenAddress;
+    const address = this.httpListeners[0]?.address;
+    if (!address) throw new Error('the balancer has no http listener listening');
+    return address;
   }
 
+  /** The first http listener's URL (`https://` with TLS): where drills send their load. */
   get url(): string {
-    return `http://${formatListenAddress(this.address)}`;
+    const first = this.httpListeners[0];
+    if (!first?.address) throw new Error('the balancer has no http listener listening');
+    return first.url();
+  }
+
+  /** Every listener's address by name (a redirect listener as `<name>/redirect`), as bound. */
+  listenerAddresses(): Record<string, ListenAddress> {
+    const out: Record<string, ListenAddress> = {};
+    for (const l of [...this.httpListeners, ...this.tcpListeners]) if (l.address) out[l.name] = l.address;
+    for (const l of this.httpListeners) if (l.redirectAddress) out[`${l.name}/redirect`] = l.redirectAddress;
+    return out;
+  }
+
+  /** Each listener with its URL: `http://`, `https://` or `tcp://`. */
+  listenerUrls(): { name: string; mode: 'http' | 'tcp'; url: string }[] {
+    return [
+      ...this.httpListeners.flatMap((l) =>
+        l.address ? [{ name: l.name, mode: 'http' as const, url: l.url() }] : [],
+      ),
+      ...this.tcpListeners.flatMap((l) =>
+        l.address
+          ? [{ name: l.name, mode: 'tcp' as const, url: `tcp://${formatListenAddress(l.address)}` }]
+          : [],
+      ),
+    ];
   }
 
   get adminUrl(): string {
@@ -305,8 +336,7 @@ export class Balancer {
       this.events.publish({ kind: 'balancer-stopping', inflight: this.inflight, deadlineMs });
     }
     this.forwarder.shuttingDown = true;
-    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    this.http.closeIdleConnections();
+    const closed = this.closeListeners();
     if (this.inflight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadlineMs);
@@ -318,11 +348,20 @@ export class Balancer {
       });
     }
     this.forwarder.closeTunnels();
-    this.http.closeAllConnections();
+    for (const l of this.httpListeners) l.closeAllConnections();
+    for (const l of this.tcpListeners) l.closeAll();
     await closed;
     this.forwarder.close();
     await this.admin?.close();
     await Promise.all([...this.pools.values()].map((p) => p.stop()));
+  }
+
+  /** Every listener stops accepting (idle keep-alive connections close); resolves once all are gone. */
+  private closeListeners(): Promise<void> {
+    return Promise.all([
+      ...this.httpListeners.map((l) => l.stopAccepting()),
+      ...this.tcpListeners.map((l) => l.stopAccepting()),
+    ]).then(() => {});
   }
 
   /** An upgraded connection (WebSocket tunnel) is in flight until it closes: stop waits for it. */
@@ -336,7 +375,8 @@ export class Balancer {
 
   private info(): Record<string, unknown> {
     return {
-      listen: this.listenAddress ? this.url : null,
+      listen: this.httpListeners[0]?.address ? this.url : null,
+      listeners: this.listenerUrls(),
       pools: [...this.pools.keys()],
       routes: this.config.routes,
       startedAt: new Date(this.startedAt).toISOString(),

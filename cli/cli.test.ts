@@ -50,7 +50,7 @@ describe('faultline CLI', () => {
     const ok = run(['balancer', '--check', '--config', good]);
     expect(await ok.exited).toBe(0);
     expect(ok.out()).toBe(
-      `faultline: ${good}: config OK; listen 127.0.0.1:1, admin 127.0.0.1:2; 1 pool (web), 2 servers, 1 route; 1 worker\n`,
+      `faultline: ${good}: config OK; 1 listener (http: http on 127.0.0.1:1), admin on 127.0.0.1:2; 1 pool (web), 2 servers, 1 route; 1 worker\n`,
     );
     const bad = await tempFile(
       'bad.yaml',
@@ -60,7 +60,9 @@ describe('faultline CLI', () => {
     expect(await refused.exited).toBe(1);
     expect(refused.out()).toBe('');
     expect(refused.err()).toContain(`${bad}:3: pools.web.algorithm: must be one of`);
-    expect(refused.err()).toContain(`${bad}:5: pools.web.servers[0].weight: must be an integer from 1 to 1000`);
+    expect(refused.err()).toContain(
+      `${bad}:5: pools.web.servers[0].weight: must be an integer from 1 to 1000`,
+    );
     expect(refused.err()).not.toMatch(/\n\s+at /);
   });
 

@@ -12,6 +12,7 @@ export function poolConfig(
 ): PoolConfig {
   return {
     name,
+    mode: 'http',
     algorithm: 'round-robin',
     hashKey: { from: 'client-ip' },
     servers: servers.map((s, i) => ({
@@ -38,6 +39,8 @@ export function poolConfig(
     queue: { size: 10, timeout: 1_000 },
     hedge: { enabled: false, floor: 100, cap: 1000, factor: 3 },
     timeouts: { connect: 1_000, responseHeaders: 5_000, idle: 30_000 },
+    drainTimeout: 30_000,
+    tls: { ca: undefined, caFile: undefined, verify: true, serverName: undefined },
   };
 }
 

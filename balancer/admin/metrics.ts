@@ -43,6 +43,8 @@ export class BalancerMetrics {
   private readonly retries: Counter<'pool' | 'server'>;
   private readonly proxyErrors: Counter<'pool' | 'code'>;
   private readonly events: Counter<'kind'>;
+  private readonly tcpConnections: Counter<'pool' | 'server'>;
+  private readonly tcpBytes: Counter<'pool' | 'server' | 'direction'>;
   /** Label children by joined label values: the request path skips prom-client's label hashing. */
   private readonly requestChildren = new Map<string, Counter.Internal>();
   private readonly durationChildren = new Map<string, Histogram.Internal<'pool'>>();
@@ -75,6 +77,18 @@ export class BalancerMetrics {
       name: 'faultline_proxy_errors_total',
       help: 'Answers the balancer made itself (502/503/504), by pool and error code',
       labelNames: ['pool', 'code'],
+      registers,
+    });
+    this.tcpConnections = new Counter({
+      name: 'faultline_tcp_connections_total',
+      help: 'TCP connections relayed by tcp listeners, by pool and server',
+      labelNames: ['pool', 'server'],
+      registers,
+    });
+    this.tcpBytes = new Counter({
+      name: 'faultline_tcp_bytes_total',
+      help: 'Bytes relayed by tcp listeners, counted when a connection closes (direction: from the client to the server, or back)',
+      labelNames: ['pool', 'server', 'direction'],
       registers,
     });
     this.events = new Counter({
@@ -194,6 +208,15 @@ export class BalancerMetrics {
 
   countRetry(pool: string, server: string): void {
     this.retries.labels(pool, server).inc();
+  }
+
+  countTcpConnection(pool: string, server: string): void {
+    this.tcpConnections.inc({ pool, server });
+  }
+
+  countTcpBytes(pool: string, server: string, fromClient: number, fromServer: number): void {
+    this.tcpBytes.inc({ pool, server, direction: 'to-server' }, fromClient);
+    this.tcpBytes.inc({ pool, server, direction: 'to-client' }, fromServer);
   }
 
   countProxyError(pool: string, code: string): void {

@@ -185,7 +185,7 @@ describe('workers: N (node:cluster)', () => {
     expect(await run.exited).toBe(1);
     expect(run.err()).toMatch(
       new RegExp(
-        `^faultline: balancer worker \\d: cannot listen for traffic on 127\\.0\\.0\\.1:${port}: EADDRINUSE \\[FL_LISTEN_FAILED\\]\\n$`,
+        `^faultline: balancer worker \\d: cannot listen for HTTP traffic \\(listener http\\) on 127\\.0\\.0\\.1:${port}: EADDRINUSE \\[FL_LISTEN_FAILED\\]\\n$`,
       ),
     );
   });

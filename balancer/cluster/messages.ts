@@ -19,7 +19,8 @@ export type ToWorker =
 export type ToPrimary =
   /** Listening for messages (cluster's own 'online' comes before the worker's module has run). */
   | { t: 'hello' }
-  | { t: 'ready'; listen: ListenAddress }
+  /** Listening: each listener's address by name (as Balancer.listenerAddresses). */
+  | { t: 'ready'; listeners: Record<string, ListenAddress> }
   | { t: 'failed'; code: FaultlineErrorCode | undefined; message: string }
   | { t: 'event'; body: BalancerEventBody }
   | { t: 'request-error'; entry: RequestErrorEntry }

@@ -76,13 +76,13 @@ export class BalancerCluster {
     for (let i = 1; i <= config.workers; i++) {
       self.slots.push({ index: i, worker: undefined, startedAt: 0, restartDelayMs: RESTART_DELAY_MS.first });
     }
-    let listen: ListenAddress;
+    let listeners: Record<string, ListenAddress>;
     try {
       const addresses = await Promise.all(self.slots.map((slot) => self.fork(slot)));
-      listen = addresses[0] as ListenAddress;
+      listeners = addresses[0] as Record<string, ListenAddress>;
       self.control = await Balancer.start(config, {
         role: 'control',
-        trafficAddress: listen,
+        trafficAddresses: listeners,
         reload: () => self.reloadFile(),
       });
     } catch (err) {
@@ -109,6 +109,10 @@ export class BalancerCluster {
 
   get url(): string {
     return this.control.url;
+  }
+
+  listenerUrls(): ReturnType<Balancer['listenerUrls']> {
+    return this.control.listenerUrls();
   }
 
   get adminUrl(): string {
@@ -147,8 +151,8 @@ export class BalancerCluster {
     return this.stopping;
   }
 
-  /** Starts the slot's worker; resolves with its listen address once it serves traffic. */
-  private fork(slot: Slot): Promise<ListenAddress> {
+  /** Starts the slot's worker; resolves with its listeners' addresses once it serves traffic. */
+  private fork(slot: Slot): Promise<Record<string, ListenAddress>> {
     const worker = cluster.fork({ FAULTLINE_WORKER: String(slot.index) });
     slot.worker = worker;
     slot.startedAt = Date.now();
@@ -165,7 +169,7 @@ export class BalancerCluster {
           }
           case 'ready':
             ready = true;
-            resolve(message.listen);
+            resolve(message.listeners);
             return;
           case 'failed':
             reject(

@@ -36,7 +36,7 @@ export function runTrafficWorker(): void {
         start(message).then(
           (started) => {
             balancer = started;
-            send({ t: 'ready', listen: started.address });
+            send({ t: 'ready', listeners: started.listenerAddresses() });
           },
           (err: unknown) => {
             const code = err instanceof FaultlineError ? err.code : undefined;

@@ -50,7 +50,7 @@ const BAD: Row[] = [
     text: `colour: red\n${POOL}`,
     path: 'colour',
     line: 1,
-    says: ['unknown field "colour"', 'known fields: listen, admin, timeouts'],
+    says: ['unknown field "colour"', 'known fields: listen, tls, listeners, admin, timeouts'],
   },
   {
     name: 'unknown pool field',

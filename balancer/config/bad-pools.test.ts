@@ -85,11 +85,11 @@ const BAD: Row[] = [
     says: 'must be an integer',
   },
   {
-    name: 'https backend',
-    text: pool('    servers: [{ name: a, url: "https://127.0.0.1:1" }]\n'),
+    name: 'ftp backend',
+    text: pool('    servers: [{ name: a, url: "ftp://127.0.0.1:1" }]\n'),
     path: 'pools.web.servers[0].url',
     line: 3,
-    says: 'must use http://',
+    says: 'must use http://, https:// or (in a tcp pool) tcp:// (got ftp://)',
   },
   {
     name: 'backend url with path',

@@ -1,26 +1,19 @@
 import { formatDuration } from '../../core/duration.ts';
-import { type Segment, suggest } from '../../core/validation/messages.ts';
+import { suggest } from '../../core/validation/messages.ts';
 import { normaliseRequestTarget } from '../proxy/request-target.ts';
+import { address, buildListeners } from './build-listeners.ts';
 import { buildPool } from './build-pool.ts';
 import { type BuildContext, defined, scope } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
-import { checkListenAddress, formatListenAddress, isLoopback } from './listen-address.ts';
+import { formatListenAddress, isLoopback } from './listen-address.ts';
 import { NAME_RULE, type ParsedConfig } from './schema.ts';
-import type {
-  AdminConfig,
-  BalancerConfig,
-  ClientTimeoutsConfig,
-  ListenAddress,
-  PoolConfig,
-  RouteConfig,
-} from './types.ts';
+import type { AdminConfig, BalancerConfig, ClientTimeoutsConfig, PoolConfig, RouteConfig } from './types.ts';
 
 /**
  * Turns the schema-checked raw config into the normalised one: fills every default and checks
  * the rules that involve more than one field.
  */
 export function buildConfig(raw: ParsedConfig, ctx: BuildContext): BalancerConfig {
-  const listen = address(raw.listen, DEFAULTS.listen, ['listen'], ctx);
   const admin = buildAdmin(raw.admin, ctx);
   const { clientHeaders, clientRequest, ...poolTimeouts } = raw.timeouts ?? {};
   const timeouts = { ...DEFAULTS.timeouts, ...defined(poolTimeouts) };
@@ -43,14 +36,14 @@ export function buildConfig(raw: ParsedConfig, ctx: BuildContext): BalancerConfi
   }
 
   return {
-    listen,
+    listeners: buildListeners(raw, pools, ctx),
     admin,
     timeouts: { ...timeouts, ...clientTimeouts },
     limits: { ...DEFAULTS.limits, ...defined(raw.limits ?? {}) },
     shutdownTimeout: raw.shutdownTimeout ?? DEFAULTS.shutdownTimeout,
     workers: raw.workers ?? DEFAULTS.workers,
     pools,
-    routes: buildRoutes(raw, Object.keys(pools), ctx),
+    routes: buildRoutes(raw, pools, ctx),
   };
 }
 
@@ -67,15 +60,6 @@ function buildClientTimeouts(
     );
   }
   return given;
-}
-
-function address(value: unknown, fallback: string, at: Segment[], ctx: BuildContext): ListenAddress {
-  const parsed = checkListenAddress(value === undefined || value === null ? fallback : value);
-  if (typeof parsed === 'string') {
-    ctx.problem(at, parsed);
-    return { host: '127.0.0.1', port: 0 };
-  }
-  return parsed;
 }
 
 function buildAdmin(raw: ParsedConfig['admin'], ctx: BuildContext): AdminConfig {
@@ -99,7 +83,11 @@ function buildAdmin(raw: ParsedConfig['admin'], ctx: BuildContext): AdminConfig 
   return { listen, token };
 }
 
-function buildRoutes(raw: ParsedConfig, poolNames: string[], ctx: BuildContext): RouteConfig[] {
+function buildRoutes(raw: ParsedConfig, pools: Record<string, PoolConfig>, ctx: BuildContext): RouteConfig[] {
+  // Routes reach http pools only: a tcp pool is reached through its tcp listener.
+  const poolNames = Object.values(pools)
+    .filter((p) => p.mode === 'http')
+    .map((p) => p.name);
   const known = poolNames.join(', ') || 'none';
   if (raw.routes === undefined) {
     if (poolNames.length === 1) return [{ host: '*', path: '/', pool: poolNames[0] as string }];
@@ -117,6 +105,11 @@ function buildRoutes(raw: ParsedConfig, poolNames: string[], ctx: BuildContext):
     const route = { host: (r.host ?? '*').toLowerCase(), path: r.path ?? '/', pool: r.pool ?? '' };
     if (r.pool === undefined) {
       if (!ctx.broken(['routes', i])) ctx.problem(['routes', i, 'pool'], `is required (pools: ${known})`);
+    } else if (pools[r.pool]?.mode === 'tcp') {
+      ctx.problem(
+        ['routes', i, 'pool'],
+        `names pool "${r.pool}", which has mode: tcp: HTTP requests go to http pools (${known}); a tcp pool is reached through a tcp listener`,
+      );
     } else if (!poolNames.includes(r.pool) && !ctx.rejected(['pools'])) {
       ctx.problem(
         ['routes', i, 'pool'],

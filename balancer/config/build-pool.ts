@@ -1,5 +1,5 @@
 import { formatDuration } from '../../core/duration.ts';
-import { type BuildContext, defined } from './context.ts';
+import { type BuildContext, defined, readConfigFile } from './context.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { ParsedPool } from './schema.ts';
 import type {
@@ -11,6 +11,7 @@ import type {
   SlowStartConfig,
   StickyConfig,
   TimeoutsConfig,
+  UpstreamTlsConfig,
 } from './types.ts';
 
 /** One pool: defaults filled in, rules across its fields checked (paths relative to the pool). */
@@ -20,15 +21,21 @@ export function buildPool(
   globalTimeouts: TimeoutsConfig,
   ctx: BuildContext,
 ): PoolConfig {
-  const algorithm = pool.algorithm ?? DEFAULTS.algorithm;
+  const mode = pool.mode ?? 'http';
+  const algorithm = pool.algorithm ?? (mode === 'tcp' ? DEFAULTS.tcpAlgorithm : DEFAULTS.algorithm);
   if (pool.retries !== undefined && pool.retry?.retries !== undefined) {
     ctx.problem(['retries'], 'set either retries or retry.retries, not both');
   }
+  if (mode === 'tcp') checkTcpPool(pool, algorithm, ctx);
+  else if (pool.drainTimeout !== undefined) {
+    ctx.problem(['drainTimeout'], 'applies only to mode tcp (an http server drains as its requests finish)');
+  }
   return {
     name,
+    mode,
     algorithm,
     hashKey: buildHashKey(pool, algorithm, ctx),
-    servers: buildServers(name, pool, ctx),
+    servers: buildServers(name, pool, mode, ctx),
     health: buildHealth(pool.health, ctx),
     outlier: buildOutlier(pool.outlier, ctx),
     breaker: { ...DEFAULTS.breaker, ...defined(pool.breaker ?? {}) },
@@ -44,10 +51,50 @@ export function buildPool(
     queue: { ...DEFAULTS.queue, ...defined(pool.queue ?? {}) },
     hedge: buildHedge(pool.hedge, ctx),
     timeouts: { ...globalTimeouts, ...defined(pool.timeouts ?? {}) },
+    drainTimeout: pool.drainTimeout ?? DEFAULTS.drainTimeout,
+    tls: buildUpstreamTls(pool.tls, ctx),
   };
 }
 
-function buildServers(pool: string, raw: ParsedPool, ctx: BuildContext): ServerConfig[] {
+/** Settings about HTTP requests mean nothing to a pool of TCP connections: named, not ignored. */
+const HTTP_ONLY_POOL_FIELDS = ['hash', 'sticky', 'hedge', 'websocket', 'tls'] as const;
+
+function checkTcpPool(pool: ParsedPool, algorithm: string, ctx: BuildContext): void {
+  for (const field of HTTP_ONLY_POOL_FIELDS) {
+    if (pool[field] !== undefined && pool[field] !== null) {
+      ctx.problem([field], 'applies only to mode http (this pool balances TCP connections)');
+    }
+  }
+  if (algorithm === 'latency' && !ctx.broken(['algorithm'])) {
+    ctx.problem(
+      ['algorithm'],
+      'latency measures HTTP answers; a tcp pool balances connections (use least-connections, the default, or another)',
+    );
+  }
+  if (pool.health?.type === 'http') {
+    ctx.problem(['health', 'type'], 'must be tcp in a tcp pool (its servers do not speak HTTP)');
+  }
+}
+
+function buildUpstreamTls(raw: ParsedPool['tls'], ctx: BuildContext): UpstreamTlsConfig {
+  const ca = raw?.ca === undefined ? undefined : readConfigFile(ctx, ['tls', 'ca'], raw.ca);
+  if (ca && !/-----BEGIN CERTIFICATE-----/.test(ca.text)) {
+    ctx.problem(['tls', 'ca'], `${ca.path} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+  }
+  return {
+    ca: ca?.text,
+    caFile: ca?.path,
+    verify: raw?.verify ?? true,
+    serverName: raw?.serverName,
+  };
+}
+
+function buildServers(
+  pool: string,
+  raw: ParsedPool,
+  mode: 'http' | 'tcp',
+  ctx: BuildContext,
+): ServerConfig[] {
   if (raw.servers === undefined) {
     ctx.problem(
       ['servers'],
@@ -65,8 +112,17 @@ function buildServers(pool: string, raw: ParsedPool, ctx: BuildContext): ServerC
         `"${s.name}" is already the name of servers[${seen.get(s.name)}]: server names must be unique in pool ${pool}`,
       );
     } else seen.set(s.name, i);
-    if (s.url === undefined)
-      ctx.problem(['servers', i, 'url'], 'is required, e.g. url: http://127.0.0.1:3001');
+    if (s.url === undefined) {
+      const example = mode === 'tcp' ? 'tcp://127.0.0.1:5432' : 'http://127.0.0.1:3001';
+      ctx.problem(['servers', i, 'url'], `is required, e.g. url: ${example}`);
+    } else if (mode === 'tcp' && !s.url.startsWith('tcp://')) {
+      ctx.problem(['servers', i, 'url'], `must be tcp://host:port in a tcp pool (got ${s.url})`);
+    } else if (mode === 'http' && s.url.startsWith('tcp://')) {
+      ctx.problem(
+        ['servers', i, 'url'],
+        `tcp:// servers belong in a pool with mode: tcp (this pool balances HTTP requests; got ${s.url})`,
+      );
+    }
     return {
       name: s.name ?? `#${i}`,
       url: s.url ?? '',

@@ -155,8 +155,11 @@ function expectSound(c: BalancerConfig): void {
     expect(Number.isFinite(v), `${what} = ${v}`).toBe(true);
     expect(v, what).toBeGreaterThanOrEqual(min);
   };
-  finiteAtLeast(c.listen.port, 0, 'listen.port');
-  expect(c.listen.port).toBeLessThanOrEqual(65_535);
+  expect(c.listeners.length).toBeGreaterThan(0);
+  for (const l of c.listeners) {
+    finiteAtLeast(l.listen.port, 0, 'listen.port');
+    expect(l.listen.port).toBeLessThanOrEqual(65_535);
+  }
   finiteAtLeast(c.shutdownTimeout, 0, 'shutdownTimeout');
   const pools = Object.values(c.pools);
   expect(pools.length).toBeGreaterThan(0);

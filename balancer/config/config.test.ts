@@ -40,8 +40,14 @@ routes:
   - { host: "*.Example.com", path: /sessions, pool: sessions }
 `;
 
+const NO_UPSTREAM_TLS = { ca: undefined, caFile: undefined, verify: true, serverName: undefined };
+
+const httpListener = (host: string, port: number) => [
+  { name: 'http', mode: 'http' as const, listen: { host, port }, tls: undefined, redirectHttp: undefined },
+];
+
 const FULL_NORMALISED: BalancerConfig = {
-  listen: { host: '127.0.0.1', port: 8080 },
+  listeners: httpListener('127.0.0.1', 8080),
   admin: { listen: { host: '127.0.0.1', port: 9090 }, token: TOKEN },
   timeouts: {
     connect: 2000,
@@ -62,6 +68,7 @@ const FULL_NORMALISED: BalancerConfig = {
   pools: {
     web: {
       name: 'web',
+      mode: 'http',
       algorithm: 'weighted-round-robin',
       hashKey: { from: 'client-ip' },
       servers: [
@@ -95,9 +102,12 @@ const FULL_NORMALISED: BalancerConfig = {
       queue: { size: 100, timeout: 5000 },
       hedge: { ...DEFAULTS.hedge },
       timeouts: { connect: 1000, responseHeaders: 15_000, idle: 60_000 },
+      drainTimeout: DEFAULTS.drainTimeout,
+      tls: NO_UPSTREAM_TLS,
     },
     sessions: {
       name: 'sessions',
+      mode: 'http',
       algorithm: 'consistent-hash',
       hashKey: { from: 'header', name: 'X-User' },
       servers: [{ name: 's1', url: 'http://[::1]:4001', weight: 1, backup: false, maxConnections: 0 }],
@@ -112,6 +122,8 @@ const FULL_NORMALISED: BalancerConfig = {
       queue: { ...DEFAULTS.queue },
       hedge: { ...DEFAULTS.hedge },
       timeouts: { connect: 2000, responseHeaders: 15_000, idle: 60_000 },
+      drainTimeout: DEFAULTS.drainTimeout,
+      tls: NO_UPSTREAM_TLS,
     },
   },
   routes: [
@@ -152,7 +164,7 @@ describe('good configs', () => {
 
   it('fills every default of a minimal config, routes included', () => {
     expect(parseConfigText(MINIMAL, { env: {} })).toEqual({
-      listen: { host: '127.0.0.1', port: 8080 },
+      listeners: httpListener('127.0.0.1', 8080),
       admin: { listen: { host: '127.0.0.1', port: 9090 }, token: undefined },
       timeouts: FULL_NORMALISED.timeouts,
       limits: FULL_NORMALISED.limits,
@@ -161,6 +173,7 @@ describe('good configs', () => {
       pools: {
         web: {
           name: 'web',
+          mode: 'http',
           algorithm: 'weighted-round-robin',
           hashKey: { from: 'client-ip' },
           servers: [
@@ -177,6 +190,8 @@ describe('good configs', () => {
           queue: DEFAULTS.queue,
           hedge: DEFAULTS.hedge,
           timeouts: DEFAULTS.timeouts,
+          drainTimeout: DEFAULTS.drainTimeout,
+          tls: NO_UPSTREAM_TLS,
         },
       },
       routes: [{ host: '*', path: '/', pool: 'web' }],
@@ -260,9 +275,9 @@ describe('environment references', () => {
   });
 
   it(`uses the default of \${VAR:-default} when the variable is unset or empty`, () => {
-    expect(envOf(`listen: \${L:-127.0.0.1:0}`, {}).listen).toEqual({ host: '127.0.0.1', port: 0 });
-    expect(envOf(`listen: \${L:-127.0.0.1:0}`, { L: '' }).listen).toEqual({ host: '127.0.0.1', port: 0 });
-    expect(envOf(`listen: \${L:-127.0.0.1:0}`, { L: '[::1]:7' }).listen).toEqual({ host: '::1', port: 7 });
+    expect(envOf(`listen: \${L:-127.0.0.1:0}`, {}).listeners).toEqual(httpListener('127.0.0.1', 0));
+    expect(envOf(`listen: \${L:-127.0.0.1:0}`, { L: '' }).listeners).toEqual(httpListener('127.0.0.1', 0));
+    expect(envOf(`listen: \${L:-127.0.0.1:0}`, { L: '[::1]:7' }).listeners).toEqual(httpListener('::1', 7));
   });
 
   it('treats an empty token as no token', () => {
@@ -272,7 +287,7 @@ describe('environment references', () => {
 
   it('types an unquoted number or boolean, keeps a quoted one a string', () => {
     const config = envOf(`listen: \${PORT}\nshutdownTimeout: \${GRACE:-2500}`, { PORT: '9999' });
-    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9999 });
+    expect(config.listeners).toEqual(httpListener('127.0.0.1', 9999));
     expect(config.shutdownTimeout).toBe(2500);
     expect(() => envOf(`shutdownTimeout: "\${GRACE:-2500}"`, {})).toThrow(/must be a duration/);
   });

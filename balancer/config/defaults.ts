@@ -19,6 +19,12 @@ export const DEFAULTS = {
   shutdownTimeout: 10_000,
   workers: 1,
   algorithm: 'weighted-round-robin',
+  /** A tcp pool's: connections last, so the count in flight is what to even out. */
+  tcpAlgorithm: 'least-connections',
+  /** Connections still open on a draining server of a tcp pool are closed after this. */
+  drainTimeout: 30_000,
+  tls: { minVersion: 'TLSv1.2' },
+  tcpListener: { maxConnections: 10_000, idleTimeout: 3_600_000 },
   hashKey: { from: 'client-ip' },
   server: { weight: 1, backup: false, maxConnections: 0 },
   health: {

@@ -153,8 +153,9 @@ export const textOrEmpty = () =>
   );
 
 /**
- * A backend address: `http://host[:port]`, with no path other than "/", no query, fragment or
- * credentials. Returns the origin (`http://127.0.0.1:3001`).
+ * A backend address: `http://host[:port]`, `https://host[:port]` or `tcp://host:port`, with no
+ * path other than "/", no query, fragment or credentials. Returns the origin
+ * (`http://127.0.0.1:3001`); which schemes a pool takes is checked with the pool's mode.
  */
 export const backendUrl = () =>
   field<string>((v) => {
@@ -165,12 +166,16 @@ export const backendUrl = () =>
     } catch {
       return fail(`must be an absolute URL such as http://127.0.0.1:3001 (got ${describe(v)})`);
     }
-    if (url.protocol !== 'http:') {
-      return fail(`must use http:// (got ${url.protocol}//; TLS to backends is not supported)`);
+    if (!['http:', 'https:', 'tcp:'].includes(url.protocol)) {
+      return fail(`must use http://, https:// or (in a tcp pool) tcp:// (got ${url.protocol}//)`);
     }
     if (!url.hostname) return fail(`must name a host (got ${describe(v)})`);
     if (url.username || url.password) return fail('must not contain credentials');
-    if (url.pathname !== '/') {
+    if (url.protocol === 'tcp:') {
+      if (!url.port) return fail(`must name a port, e.g. tcp://127.0.0.1:5432 (got ${describe(v)})`);
+      if (url.pathname !== '' && url.pathname !== '/')
+        return fail(`must not have a path (got ${describe(url.pathname)})`);
+    } else if (url.pathname !== '/') {
       return fail(
         `must not have a path (got ${describe(url.pathname)}): requests keep their own path, so use routes for prefixes`,
       );
@@ -179,5 +184,5 @@ export const backendUrl = () =>
       return fail(`must not have a query (got ${describe(url.search || '?')})`);
     if (url.hash || v.includes('#'))
       return fail(`must not have a fragment (got ${describe(url.hash || '#')})`);
-    return url.origin;
+    return url.protocol === 'tcp:' ? `tcp://${url.host}` : url.origin;
   });

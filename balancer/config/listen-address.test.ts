@@ -58,13 +58,13 @@ describe('listen addresses', () => {
       'listen: "[::1]:0"\nadmin: { listen: "[::1]:0" }\npools:\n  web:\n    servers: [{ name: a, url: "http://[::1]:1" }]\n',
       { env: {} },
     );
-    expect(config.listen).toEqual({ host: '::1', port: 0 });
+    expect(config.listeners[0]?.listen).toEqual({ host: '::1', port: 0 });
     expect(config.admin).toEqual({ listen: { host: '::1', port: 0 }, token: undefined });
     const open = parseConfigText(
       'listen: ":0"\nadmin: { listen: "0.0.0.0:0", token: 0123456789abcdefXYZ }\npools:\n  web:\n    servers: [{ name: a, url: "http://127.0.0.1:1" }]\n',
       { env: {} },
     );
-    expect(open.listen).toEqual({ host: '0.0.0.0', port: 0 });
+    expect(open.listeners[0]?.listen).toEqual({ host: '0.0.0.0', port: 0 });
     expect(open.admin.token).toBe('0123456789abcdefXYZ');
   });
 });

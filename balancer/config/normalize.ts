@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../../core/errors.ts';
 import type { Locate } from '../../core/validation/locate.ts';
 import { formatPath, issueMessage, type Segment } from '../../core/validation/messages.ts';
@@ -36,6 +37,7 @@ export function validateConfig(raw: unknown, options: { file?: string; locate?: 
         problem: (segments, message) => ruleIssues.push({ segments, message }),
         broken: (segments) => schemaIssues.some((i) => isUnder(i.segments, segments)),
         rejected: (segments) => schemaIssues.some((i) => formatPath(i.segments) === formatPath(segments)),
+        baseDir: options.file ? dirname(resolve(options.file)) : process.cwd(),
       })
     : undefined;
   // A rule about a field the schema rejected (and dropped) would only repeat it, or mislead.

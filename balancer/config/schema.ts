@@ -28,6 +28,14 @@ export const NAME_RULE = {
   says: 'may contain only letters, digits, "_", "." and "-"',
 };
 const TOKEN_CHARS = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const HOST_NAME_RULE = {
+  pattern: /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+  says: 'must be a DNS name such as api.example.com',
+};
+const SNI_NAME_RULE = {
+  pattern: /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+  says: 'must be a DNS name such as api.example.com or *.example.com',
+};
 
 const timeouts = mapping({
   connect: duration(1),
@@ -72,6 +80,7 @@ const list = <T extends z.ZodType>(item: T, noun: string) =>
 
 const pool = mapping(
   {
+    mode: oneOf(['http', 'tcp'] as const),
     algorithm: oneOf(ALGORITHM_NAMES),
     hash: hashKey,
     servers: list(server, 'servers'),
@@ -130,8 +139,39 @@ const pool = mapping(
       factor: number(1, 100),
     }).optional(),
     timeouts,
+    drainTimeout: duration(0),
+    tls: mapping({ ca: text(), verify: bool(), serverName: text(HOST_NAME_RULE) }).optional(),
   },
   'a mapping of pool settings (servers, algorithm, health, ...)',
+);
+
+const certificate = mapping(
+  { cert: text(), key: text(), names: list(text(SNI_NAME_RULE), 'DNS names') },
+  'a mapping such as { cert: site.pem, key: site.key }',
+);
+
+const tls = mapping(
+  {
+    certificates: list(certificate, 'certificates'),
+    cert: text(),
+    key: text(),
+    minVersion: oneOf(['TLSv1.2', 'TLSv1.3'] as const),
+    redirectHttp: scalar(),
+  },
+  'a mapping such as { cert: site.pem, key: site.key }',
+).optional();
+
+const listener = mapping(
+  {
+    name: text(NAME_RULE),
+    mode: oneOf(['http', 'tcp'] as const),
+    listen: scalar(),
+    tls,
+    pool: text(),
+    maxConnections: int(1, 1_000_000),
+    idleTimeout: duration(1),
+  },
+  'a mapping such as { name: db, mode: tcp, listen: "127.0.0.1:5433", pool: db }',
 );
 
 const route = mapping(
@@ -165,6 +205,8 @@ const limits = mapping({
 
 export const rawConfigSchema = mapping({
   listen: scalar(),
+  tls,
+  listeners: list(listener, 'listeners'),
   admin: mapping({ listen: scalar(), token: textOrEmpty() }).optional(),
   timeouts: globalTimeouts,
   limits,

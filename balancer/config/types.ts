@@ -30,6 +30,7 @@ export type HashKeySource =
 
 export interface ServerConfig {
   name: string;
+  /** `http://host:port` or `https://host:port` in an http pool, `tcp://host:port` in a tcp pool. */
   url: string;
   weight: number;
   backup: boolean;
@@ -178,8 +179,21 @@ export interface StickyConfig {
   sameSite: 'strict' | 'lax' | 'none';
 }
 
+/** TLS to a pool's `https://` servers. */
+export interface UpstreamTlsConfig {
+  /** Extra trusted CA certificates (PEM, read from `caFile`), besides the system's. */
+  ca: string | undefined;
+  caFile: string | undefined;
+  /** Check the server's certificate (chain and name); false only for a test bed. */
+  verify: boolean;
+  /** The name sent in SNI and checked against the certificate; default the URL's host. */
+  serverName: string | undefined;
+}
+
 export interface PoolConfig {
   name: string;
+  /** `http` (L7: requests) or `tcp` (L4: connections, reached through a tcp listener). */
+  mode: 'http' | 'tcp';
   algorithm: AlgorithmName;
   hashKey: HashKeySource;
   servers: ServerConfig[];
@@ -200,6 +214,9 @@ export interface PoolConfig {
   queue: QueueConfig;
   hedge: HedgeConfig;
   timeouts: TimeoutsConfig;
+  /** Connections still open on a draining or removed server are closed after this (tcp pools). */
+  drainTimeout: number;
+  tls: UpstreamTlsConfig;
 }
 
 export interface RouteConfig {
@@ -210,13 +227,54 @@ export interface RouteConfig {
   pool: string;
 }
 
+/** One certificate and its key, read from their PEM files when the config loads. */
+export interface TlsCertificate {
+  certFile: string;
+  keyFile: string;
+  cert: string;
+  key: string;
+  /** DNS names SNI selects it by (lower case; `*.example.com` matches one label): from its SAN, or given. */
+  names: string[];
+}
+
+export interface TlsConfig {
+  /** The first is the default: for clients that send no SNI or a name no certificate has. */
+  certificates: TlsCertificate[];
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+/** An L7 listener: every route applies to it. With `tls`, it speaks HTTPS. */
+export interface HttpListenerConfig {
+  name: string;
+  mode: 'http';
+  listen: ListenAddress;
+  tls: TlsConfig | undefined;
+  /** A plain-HTTP listener beside a TLS one that answers every request with 308 to https. */
+  redirectHttp: ListenAddress | undefined;
+}
+
+/** An L4 listener: every connection goes to one server of `pool`, bytes relayed both ways. */
+export interface TcpListenerConfig {
+  name: string;
+  mode: 'tcp';
+  listen: ListenAddress;
+  pool: string;
+  /** Open client connections; beyond it new ones are closed at once. */
+  maxConnections: number;
+  /** No bytes either way for this long closes both sides. */
+  idleTimeout: number;
+}
+
+export type ListenerConfig = HttpListenerConfig | TcpListenerConfig;
+
 export interface AdminConfig {
   listen: ListenAddress;
   token: string | undefined;
 }
 
 export interface BalancerConfig {
-  listen: ListenAddress;
+  /** In config order; `listen` (and `tls`) at the top is the shorthand for one http listener. */
+  listeners: ListenerConfig[];
   admin: AdminConfig;
   timeouts: TimeoutsConfig & ClientTimeoutsConfig;
   limits: LimitsConfig;

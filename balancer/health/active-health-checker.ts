@@ -25,6 +25,8 @@ export interface ActiveHealthCheckerOptions {
   onTransition: (server: string, healthy: boolean, reason: string) => void;
   /** Fires after every probe, once the state has been updated. */
   onProbe?: (server: string, result: ProbeResult) => void;
+  /** TLS options for https:// targets (the pool's CA, verification, SNI name). */
+  tls?: { ca?: string; rejectUnauthorized?: boolean; servername?: string };
 }
 
 interface Entry extends HealthStatus {
@@ -158,7 +160,7 @@ export class ActiveHealthChecker {
   private async probe(url: URL, signal: AbortSignal): Promise<ProbeResult> {
     const cfg = this.options.config;
     try {
-      if (cfg.type === 'http') return await probeHttp(url, cfg, signal);
+      if (cfg.type === 'http') return await probeHttp(url, cfg, signal, this.options.tls);
       return await probeTcp(socketHost(url), socketPort(url), cfg.timeout, signal);
     } catch (err) {
       return { ok: false, latencyMs: 0, reason: describeError(err) }; // probes never throw; belt and braces

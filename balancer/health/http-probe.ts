@@ -12,7 +12,12 @@ type HttpProbeConfig = Pick<HttpHealthConfig, 'path' | 'expectStatus' | 'timeout
  * abort the socket is destroyed. Healthy when the status is within `cfg.expectStatus` (inclusive) and the
  * body arrived completely. Never rejects; every failure is `ok: false` with a reason.
  */
-export function probeHttp(base: URL, cfg: HttpProbeConfig, signal?: AbortSignal): Promise<ProbeResult> {
+export function probeHttp(
+  base: URL,
+  cfg: HttpProbeConfig,
+  signal?: AbortSignal,
+  tls: { ca?: string; rejectUnauthorized?: boolean; servername?: string } = {},
+): Promise<ProbeResult> {
   const prefix = base.pathname.replace(/\/+$/, '');
   const path = `${prefix}${cfg.path.startsWith('/') ? '' : '/'}${cfg.path}`;
   const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -25,6 +30,7 @@ export function probeHttp(base: URL, cfg: HttpProbeConfig, signal?: AbortSignal)
       method: 'GET',
       agent: false,
       lookup: cachedLookup,
+      ...(base.protocol === 'https:' ? tls : {}),
       headers: { host: base.host, connection: 'close', 'user-agent': 'faultline-health/1' },
     });
     req.once('socket', (socket) => socket.once('connect', () => (connected = true)));

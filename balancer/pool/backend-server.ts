@@ -24,8 +24,26 @@ function upstreamPool(url: URL, config: ServerConfig, pool: PoolConfig): Upstrea
     // Below Node's default server keep-alive timeout (5s), so we close idle sockets first.
     keepAliveTimeout: 4000,
     keepAliveMaxTimeout: 4000,
-    connect: { timeout: pool.timeouts.connect, lookup: cachedLookup },
+    connect: {
+      timeout: pool.timeouts.connect,
+      lookup: cachedLookup,
+      ...(url.protocol === 'https:' ? upstreamTlsOptions(pool) : {}),
+    },
   });
+}
+
+/** TLS options for the pool's https:// servers: its extra CA, whether to verify, the SNI name. */
+export function upstreamTlsOptions(pool: PoolConfig): {
+  ca?: string;
+  rejectUnauthorized: boolean;
+  servername?: string;
+} {
+  const { ca, verify, serverName } = pool.tls;
+  return {
+    ...(ca !== undefined ? { ca } : {}),
+    rejectUnauthorized: verify,
+    ...(serverName !== undefined ? { servername: serverName } : {}),
+  };
 }
 
 /** Two settings objects of the config (plain data) are the same. */
@@ -39,8 +57,9 @@ export class BackendServer {
   readonly url: URL;
   backup: boolean;
   maxConnections: number;
-  /** Keep-alive connections to this server (undici: the request path's upstream client). */
-  upstream: UpstreamPool;
+  /** Made on first use: a tcp pool's servers and a cluster primary's never need one. */
+  private connections: UpstreamPool | undefined;
+  private connectionSettings: { config: ServerConfig; pool: PoolConfig };
   breaker: CircuitBreaker;
   outlier: OutlierDetector;
   weight: number;
@@ -89,7 +108,14 @@ export class BackendServer {
     this.maxConnections = config.maxConnections;
     this.breaker = new CircuitBreaker(pool.breaker, onBreaker);
     this.outlier = new OutlierDetector(pool.outlier);
-    this.upstream = upstreamPool(this.url, config, pool);
+    this.connectionSettings = { config, pool };
+  }
+
+  /** Keep-alive connections to this server (undici: the request path's upstream client). */
+  get upstream(): UpstreamPool {
+    const { config, pool } = this.connectionSettings;
+    this.connections ??= upstreamPool(this.url, config, pool);
+    return this.connections;
   }
 
   /**
@@ -103,18 +129,20 @@ export class BackendServer {
     if (config.backup !== this.backup) changed.push(config.backup ? 'now a backup' : 'now a primary');
     if (
       config.maxConnections !== this.maxConnections ||
-      pool.timeouts.connect !== previous.timeouts.connect
+      pool.timeouts.connect !== previous.timeouts.connect ||
+      !sameSettings(pool.tls, previous.tls)
     ) {
       if (config.maxConnections !== this.maxConnections) {
         changed.push(`maxConnections ${this.maxConnections} -> ${config.maxConnections}`);
       }
-      const old = this.upstream;
-      this.upstream = upstreamPool(this.url, config, pool);
-      void old.close().catch(() => {});
+      // The old connections finish their requests; new ones use the new settings.
+      void this.connections?.close().catch(() => {});
+      this.connections = undefined;
     }
     this.weight = config.weight;
     this.backup = config.backup;
     this.maxConnections = config.maxConnections;
+    this.connectionSettings = { config, pool };
     if (!sameSettings(pool.breaker, previous.breaker))
       this.breaker = new CircuitBreaker(pool.breaker, this.onBreaker);
     if (!sameSettings(pool.outlier, previous.outlier)) this.outlier = new OutlierDetector(pool.outlier);
@@ -187,11 +215,11 @@ export class BackendServer {
   }
 
   close(): void {
-    void this.upstream.destroy().catch(() => {});
+    void this.connections?.destroy().catch(() => {});
   }
 
   /** Closes its connections once the requests on them are done. */
   closeGracefully(): void {
-    void this.upstream.close().catch(() => {});
+    void this.connections?.close().catch(() => {});
   }
 }

@@ -5,7 +5,7 @@ import type { EventBus } from '../events.ts';
 import { ActiveHealthChecker } from '../health/index.ts';
 import { HedgeDelay } from '../resilience/hedge-delay.ts';
 import { RetryBudget } from '../resilience/retry-budget.ts';
-import { type BackendServer, sameSettings } from './backend-server.ts';
+import { type BackendServer, sameSettings, upstreamTlsOptions } from './backend-server.ts';
 import { planMembership } from './membership.ts';
 import type { Tier } from './rotation.ts';
 import { type PoolRole, ServerPool } from './server-pool.ts';
@@ -44,6 +44,7 @@ export class Pool extends ServerPool {
       pool: this.name,
       config: health,
       onTransition: (server, healthy, reason) => this.setHealth(server, healthy, reason, 'active'),
+      tls: upstreamTlsOptions(this.current),
     });
     for (const s of this.servers) checker.add({ name: s.name, url: s.url.href }, s.healthy);
     return checker;

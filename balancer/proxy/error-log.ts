@@ -7,7 +7,10 @@ import type { ProxyErrorCode } from '../../core/errors.ts';
 export interface RequestErrorEntry {
   at: number;
   code: ProxyErrorCode;
+  /** The HTTP status it answered with; 0 for a TCP connection (closed instead). */
   status: number;
+  /** A tcp listener's connection (`listener` names it), not an HTTP request. */
+  listener?: string;
   /** The client's address. */
   client: string;
   requestId?: string;
@@ -36,7 +39,10 @@ export class RequestErrorLog {
 
 /** One line of text for a log. */
 export function describeRequestError(e: RequestErrorEntry): string {
-  const parts = [`${e.status} ${e.code}`, `client ${e.client}`];
+  const parts = [
+    e.listener ? `tcp ${e.code} (listener ${e.listener})` : `${e.status} ${e.code}`,
+    `client ${e.client}`,
+  ];
   if (e.requestId) parts.push(`request ${e.requestId}`);
   if (e.pool) parts.push(`pool ${e.pool}`);
   if (e.tried?.length) parts.push(`tried ${e.tried.join(',')}`);

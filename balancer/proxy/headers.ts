@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus the legacy ones proxies still see. */
 const HOP_BY_HOP = new Set([
@@ -81,7 +82,7 @@ export function prepareRequestHeaders(req: IncomingMessage, websocket: boolean):
   const ip = clientAddress(req);
   const priorFor = headers['x-forwarded-for'];
   headers['x-forwarded-for'] = priorFor ? `${priorFor}, ${ip}` : ip;
-  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-proto'] = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
   headers['x-forwarded-host'] = headers.host ?? '';
   headers['x-real-ip'] = ip;
   const requestId = requestIdOf(req);

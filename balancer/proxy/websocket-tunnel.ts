@@ -162,7 +162,15 @@ export class WebSocketTunnels {
       req,
       client,
       Buffer.alloc(0),
-      { target: server.url, agent: false, xfwd: false, prependPath: false },
+      {
+        target: server.url,
+        agent: false,
+        xfwd: false,
+        prependPath: false,
+        ...(server.url.protocol === 'https:'
+          ? { secure: pool.config.tls.verify, ca: pool.config.tls.ca }
+          : {}),
+      },
       (err: Error) => {
         if (phase === 'handshake') {
           const code = (err as NodeJS.ErrnoException).code ?? '';

@@ -61,10 +61,14 @@ export function registerBalancerCommand(program: Command): void {
         await balancer.stop();
       });
       for (const event of balancer.events.since(0)) print(event);
+      // `listen`: the first http listener (where load goes), else the first listener.
+      const listeners = balancer.listenerUrls();
+      const listen = (listeners.find((l) => l.mode === 'http') ?? listeners[0])?.url;
+      const others = listeners.filter((l) => l.url !== listen).map((l) => `${l.name} ${l.url}`);
       process.stdout.write(
         options.logFormat === 'json'
-          ? `${JSON.stringify({ kind: 'listening', listen: balancer.url, admin: balancer.adminUrl, pid: process.pid, workers: config.workers })}\n`
-          : `faultline balancer listening on ${balancer.url} (admin ${balancer.adminUrl}${config.workers > 1 ? `, ${config.workers} workers` : ''})\n`,
+          ? `${JSON.stringify({ kind: 'listening', listen, listeners, admin: balancer.adminUrl, pid: process.pid, workers: config.workers })}\n`
+          : `faultline balancer listening on ${[listen, ...others].join(', ')} (admin ${balancer.adminUrl}${config.workers > 1 ? `, ${config.workers} workers` : ''})\n`,
       );
       balancer.events.subscribe(print);
       // Answers the balancer made itself, with the detail clients are not shown: on stderr, so
@@ -92,7 +96,7 @@ function describeCheckedConfig(file: string, config: BalancerConfig): string {
   const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
   return [
     `faultline: ${file}: config OK`,
-    `listen ${formatListenAddress(config.listen)}, admin ${formatListenAddress(config.admin.listen)}`,
+    `${count(config.listeners.length, 'listener')} (${config.listeners.map((l) => `${l.name}: ${l.mode === 'http' && l.tls ? 'https' : l.mode} on ${formatListenAddress(l.listen)}${l.mode === 'tcp' ? ` to pool ${l.pool}` : ''}`).join(', ')}), admin on ${formatListenAddress(config.admin.listen)}`,
     `${count(pools.length, 'pool')} (${pools.map((p) => p.name).join(', ')}), ${count(servers, 'server')}, ${count(config.routes.length, 'route')}`,
     `${count(config.workers, 'worker')}`,
   ].join('; ');
