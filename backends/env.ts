@@ -8,6 +8,8 @@ export interface BackendEnv {
   port: number;
   knobs: Partial<Knobs>;
   shutdownTimeoutMs: number;
+  /** `http` (the sample HTTP backend) or `tcp` (a line echo server: tcp-echo.ts). */
+  protocol: 'http' | 'tcp';
 }
 
 /** One environment variable with an unacceptable value; the message names it and what it accepts. */
@@ -45,6 +47,7 @@ export const BACKEND_ENV_VARS: readonly string[] = [
   'HOST',
   'PORT',
   'SHUTDOWN_TIMEOUT_MS',
+  'PROTOCOL',
   ...KNOB_NAMES.map((name) => KNOB_SPECS[name].env),
 ];
 
@@ -73,5 +76,9 @@ export function readBackendEnv(env: Record<string, string | undefined> = process
     if (err instanceof KnobError) throw new EnvError(err.field, err.message);
     throw err;
   }
-  return { name, host, port, knobs, shutdownTimeoutMs };
+  const protocol = env.PROTOCOL || 'http';
+  if (protocol !== 'http' && protocol !== 'tcp') {
+    throw new EnvError('PROTOCOL', `PROTOCOL must be http or tcp, got ${JSON.stringify(protocol)}`);
+  }
+  return { name, host, port, knobs, shutdownTimeoutMs, protocol };
 }

@@ -11,6 +11,7 @@
 import { whenParentGone } from '../core/exit-with-parent.ts';
 import { EnvError, readBackendEnv } from './env.ts';
 import { type RunningSampleBackend, startSampleBackend } from './sample-backend.ts';
+import { startTcpEcho } from './tcp-echo.ts';
 
 const EXIT_OK = 0;
 const EXIT_ERROR = 1;
@@ -32,11 +33,24 @@ try {
   if (err instanceof EnvError) fail(`invalid environment: ${err.message}`, EXIT_BAD_ENV);
   throw err;
 }
-const { name, host, port, knobs, shutdownTimeoutMs } = config;
+const { name, host, port, knobs, shutdownTimeoutMs, protocol } = config;
 
-let backend: RunningSampleBackend;
+/** What the entry point needs of either backend: where it listens, what is open, a graceful stop. */
+interface Running {
+  port: number;
+  inflight(): number;
+  close(options: { timeoutMs: number }): Promise<{ graceful: boolean }>;
+}
+
+let backend: Running;
 try {
-  backend = await startSampleBackend({ name, host, port, knobs });
+  if (protocol === 'tcp') {
+    const echo = await startTcpEcho({ name, host, port });
+    backend = { port: echo.port, inflight: () => echo.open, close: (o) => echo.close(o) };
+  } else {
+    const http: RunningSampleBackend = await startSampleBackend({ name, host, port, knobs });
+    backend = { port: http.port, inflight: () => http.stats.snapshot().inflight, close: (o) => http.close(o) };
+  }
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;
   const why = code === 'EADDRINUSE' ? 'address already in use' : (err as Error).message;
@@ -53,7 +67,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   const started = Date.now();
   const closing = backend.close({ timeoutMs: shutdownTimeoutMs });
   // The listening socket is closed by now: new connections are refused from here on.
-  emit({ event: 'draining', name, signal, inflight: backend.stats.snapshot().inflight });
+  emit({ event: 'draining', name, signal, inflight: backend.inflight() });
   const { graceful } = await closing;
   const code = graceful ? EXIT_OK : EXIT_ERROR;
   emit({ event: 'stopped', name, signal, graceful, code, durationMs: Date.now() - started });

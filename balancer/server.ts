@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream';
 import { FaultlineError } from '../core/errors.ts';
 import { AdminServer } from './admin/admin-server.ts';
 import { BalancerMetrics } from './admin/metrics.ts';
-import { formatListenAddress, loadConfigSource } from './config/index.ts';
+import { loadConfigSource } from './config/index.ts';
 import type { BalancerConfig, ListenAddress } from './config/types.ts';
 import { EventBus } from './events.ts';
-import { HttpListener, type HttpTraffic } from './listeners/http-listener.ts';
-import { TcpListener } from './listeners/tcp-listener.ts';
+import type { HttpTraffic } from './listeners/http-listener.ts';
+import { ListenerSet, type ListenerUrl } from './listeners/listener-set.ts';
 import type { TcpObserver } from './listeners/tcp-relay.ts';
 import { Pool, type PoolRole } from './pool/pool.ts';
 import { answerClientError } from './proxy/client-errors.ts';
@@ -58,8 +58,7 @@ export class Balancer {
   private current: BalancerConfig;
   private source: StartOptions['source'];
   private readonly forwarder: Forwarder;
-  private readonly httpListeners: HttpListener[] = [];
-  private readonly tcpListeners: TcpListener[] = [];
+  private readonly listeners: ListenerSet;
   private admin: AdminServer | undefined;
   private inflight = 0;
   private readonly idle = new Set<() => void>();
@@ -85,17 +84,14 @@ export class Balancer {
       upgrade: (req, socket, head) => this.onUpgrade(req, socket, head),
       clientError: answerClientError(this.requestErrors),
     };
-    for (const listener of config.listeners) {
-      if (listener.mode === 'http') this.httpListeners.push(new HttpListener(listener, config, traffic));
-      else {
-        this.tcpListeners.push(
-          new TcpListener(listener, this.pools, this.events, this.tcpObserver(), {
-            opened: () => this.inflight++,
-            closed: () => this.requestClosed(),
-          }),
-        );
-      }
-    }
+    this.listeners = new ListenerSet(config, {
+      http: traffic,
+      pools: this.pools,
+      events: this.events,
+      tcpObserver: this.tcpObserver(),
+      tcpOpened: () => this.inflight++,
+      tcpClosed: () => this.requestClosed(),
+    });
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -126,7 +122,7 @@ export class Balancer {
         this.metrics.countTcpBytes(pool, server, fromClient, fromServer),
       refused: (pool, code, client, tried, detail) => {
         this.metrics.countProxyError(pool, code);
-        const listener = this.tcpListeners.find((l) => l.poolName === pool)?.name ?? pool;
+        const listener = this.listeners.tcpListenerOf(pool) ?? pool;
         this.requestErrors.publish({ code, status: 0, listener, client, pool, tried, detail });
       },
     };
@@ -157,12 +153,7 @@ export class Balancer {
     const balancer = new Balancer(config, role);
     balancer.source = options.source;
     try {
-      const listeners = [...balancer.httpListeners, ...balancer.tcpListeners];
-      if (role === 'control') {
-        for (const l of listeners) l.address = options.trafficAddresses?.[l.name];
-      } else {
-        for (const l of listeners) await l.listen();
-      }
+      await balancer.listeners.listen(role === 'control' ? (options.trafficAddresses ?? {}) : undefined);
       if (role !== 'traffic') {
         balancer.admin = await AdminServer.start({
           config: config.admin,
@@ -178,7 +169,7 @@ export class Balancer {
         });
       }
     } catch (err) {
-      await balancer.closeListeners();
+      await balancer.listeners.stopAccepting();
       await Promise.all([...balancer.pools.values()].map((p) => p.stop()));
       throw err;
     }
@@ -237,13 +228,16 @@ export class Balancer {
     for (const [name, pool] of this.pools) {
       if (next.pools[name]) continue;
       this.pools.delete(name);
-      pool.retireAll(drainMs);
+      const deadline = pool.config.mode === 'tcp' ? pool.config.drainTimeout : drainMs;
+      pool.retireAll(deadline);
       // Its timers and checks end once its servers are gone.
-      setTimeout(() => void pool.stop(), drainMs + 100).unref();
+      setTimeout(() => void pool.stop(), deadline + 100).unref();
     }
     for (const poolConfig of Object.values(next.pools)) {
       const pool = this.pools.get(poolConfig.name);
-      if (pool) changes.push(...pool.reconfigure(poolConfig, drainMs));
+      // A tcp pool's connections last: its own drainTimeout bounds them, as for an operator's drain.
+      const deadline = poolConfig.mode === 'tcp' ? poolConfig.drainTimeout : drainMs;
+      if (pool) changes.push(...pool.reconfigure(poolConfig, deadline));
       else {
         const added = new Pool(poolConfig, this.events, this.role);
         this.pools.set(poolConfig.name, added);
@@ -252,14 +246,7 @@ export class Balancer {
     }
     this.forwarder.reconfigure(new Router(next.routes), next.limits);
     this.replayBudget.capacity = next.limits.replayBufferBudget;
-    for (const l of this.httpListeners) {
-      const config = next.listeners.find((n) => n.name === l.name);
-      if (config?.mode === 'http') l.apply(config, next);
-    }
-    for (const l of this.tcpListeners) {
-      const config = next.listeners.find((n) => n.name === l.name);
-      if (config?.mode === 'tcp') l.apply(config);
-    }
+    this.listeners.apply(next);
     this.admin?.setToken(next.admin.token);
     if (this.role !== 'traffic') this.events.publish({ kind: 'config-reloaded', source, changes });
     return changes;
@@ -273,38 +260,26 @@ export class Balancer {
 
   /** The first http listener's address (a cluster's primary: where its workers listen). */
   get address(): ListenAddress {
-    const address = this.httpListeners[0]?.address;
+    const address = this.listeners.firstHttp?.address;
     if (!address) throw new Error('the balancer has no http listener listening');
     return address;
   }
 
   /** The first http listener's URL (`https://` with TLS): where drills send their load. */
   get url(): string {
-    const first = this.httpListeners[0];
+    const first = this.listeners.firstHttp;
     if (!first?.address) throw new Error('the balancer has no http listener listening');
     return first.url();
   }
 
   /** Every listener's address by name (a redirect listener as `<name>/redirect`), as bound. */
   listenerAddresses(): Record<string, ListenAddress> {
-    const out: Record<string, ListenAddress> = {};
-    for (const l of [...this.httpListeners, ...this.tcpListeners]) if (l.address) out[l.name] = l.address;
-    for (const l of this.httpListeners) if (l.redirectAddress) out[`${l.name}/redirect`] = l.redirectAddress;
-    return out;
+    return this.listeners.addresses();
   }
 
   /** Each listener with its URL: `http://`, `https://` or `tcp://`. */
-  listenerUrls(): { name: string; mode: 'http' | 'tcp'; url: string }[] {
-    return [
-      ...this.httpListeners.flatMap((l) =>
-        l.address ? [{ name: l.name, mode: 'http' as const, url: l.url() }] : [],
-      ),
-      ...this.tcpListeners.flatMap((l) =>
-        l.address
-          ? [{ name: l.name, mode: 'tcp' as const, url: `tcp://${formatListenAddress(l.address)}` }]
-          : [],
-      ),
-    ];
+  listenerUrls(): ListenerUrl[] {
+    return this.listeners.urls();
   }
 
   get adminUrl(): string {
@@ -336,7 +311,7 @@ export class Balancer {
       this.events.publish({ kind: 'balancer-stopping', inflight: this.inflight, deadlineMs });
     }
     this.forwarder.shuttingDown = true;
-    const closed = this.closeListeners();
+    const closed = this.listeners.stopAccepting();
     if (this.inflight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadlineMs);
@@ -348,20 +323,11 @@ export class Balancer {
       });
     }
     this.forwarder.closeTunnels();
-    for (const l of this.httpListeners) l.closeAllConnections();
-    for (const l of this.tcpListeners) l.closeAll();
+    this.listeners.closeAll();
     await closed;
     this.forwarder.close();
     await this.admin?.close();
     await Promise.all([...this.pools.values()].map((p) => p.stop()));
-  }
-
-  /** Every listener stops accepting (idle keep-alive connections close); resolves once all are gone. */
-  private closeListeners(): Promise<void> {
-    return Promise.all([
-      ...this.httpListeners.map((l) => l.stopAccepting()),
-      ...this.tcpListeners.map((l) => l.stopAccepting()),
-    ]).then(() => {});
   }
 
   /** An upgraded connection (WebSocket tunnel) is in flight until it closes: stop waits for it. */
@@ -375,7 +341,7 @@ export class Balancer {
 
   private info(): Record<string, unknown> {
     return {
-      listen: this.httpListeners[0]?.address ? this.url : null,
+      listen: this.listeners.firstHttp?.address ? this.url : null,
       listeners: this.listenerUrls(),
       pools: [...this.pools.keys()],
       routes: this.config.routes,

@@ -200,6 +200,7 @@ export class Pool extends ServerPool {
 
   snapshot(): {
     name: string;
+    mode: 'http' | 'tcp';
     algorithm: string;
     activeTier: Tier;
     panic: boolean;
@@ -208,6 +209,7 @@ export class Pool extends ServerPool {
   } {
     return {
       name: this.name,
+      mode: this.config.mode,
       algorithm: this.config.algorithm,
       activeTier: this.tiers.tier,
       panic: this.panicking,
