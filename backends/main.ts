@@ -49,7 +49,11 @@ try {
     backend = { port: echo.port, inflight: () => echo.open, close: (o) => echo.close(o) };
   } else {
     const http: RunningSampleBackend = await startSampleBackend({ name, host, port, knobs });
-    backend = { port: http.port, inflight: () => http.stats.snapshot().inflight, close: (o) => http.close(o) };
+    backend = {
+      port: http.port,
+      inflight: () => http.stats.snapshot().inflight,
+      close: (o) => http.close(o),
+    };
   }
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;

@@ -13,7 +13,11 @@ export interface RunningTcpEcho {
  * answers every line with `<name> <line>`, so a client knows which server it reached on every
  * exchange, as `x-served-by` tells an HTTP client.
  */
-export async function startTcpEcho(options: { name: string; host: string; port: number }): Promise<RunningTcpEcho> {
+export async function startTcpEcho(options: {
+  name: string;
+  host: string;
+  port: number;
+}): Promise<RunningTcpEcho> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);

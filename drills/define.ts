@@ -38,8 +38,10 @@ export interface LoadInput {
   requests?: LoadRequestInput[];
   /** Per-request client timeout; default 5s. */
   timeout?: DurationInput;
-  /** Keep-alive connections; default 64. */
+  /** Keep-alive connections; default 64. On a tcp stack: the long-lived connections, default 16. */
   connections?: number;
+  /** On a tcp stack: the share of exchanges made on a connection of their own (0..1), default 0.5. */
+  newConnections?: number;
   /**
    * Before steady state is judged, the rate ramps up from 10% (or `from`) to `rate` over this long
    * and then holds for 500 ms: connections open and both stacks' JIT warms up, so the first
@@ -66,6 +68,11 @@ export type StackInput =
       pool?: Record<string, unknown>;
       /** Top-level balancer settings: timeouts, ... */
       balancer?: Record<string, unknown>;
+      /**
+       * `tcp`: the backends are line echo servers behind a tcp listener, and the load is line
+       * exchanges over long-lived and new connections (`rate` exchanges per second). Default http.
+       */
+      protocol?: 'http' | 'tcp';
     };
 
 /** A fault from chaos/ on one or more targets, its `params` typed by that fault's own schema. */

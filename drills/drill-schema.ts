@@ -53,6 +53,7 @@ const stack = z.union([
   z.strictObject({
     backends: backendListSchema.optional(),
     proxies: z.boolean().optional(),
+    protocol: z.enum(['http', 'tcp']).optional(),
     pool: z.record(z.string(), z.unknown()).optional(),
     balancer: z.record(z.string(), z.unknown()).optional(),
   }),
@@ -79,6 +80,11 @@ export const drillSchema = z.strictObject({
     requests: z.array(request).min(1).optional(),
     timeout: durationField().optional(),
     connections: z.number().int().min(1).max(1024).optional(),
+    newConnections: z
+      .number()
+      .min(0, 'must be a share of the exchanges from 0 to 1')
+      .max(1, 'must be a share of the exchanges from 0 to 1')
+      .optional(),
     warmup: z
       .union([
         z.string(),

@@ -64,6 +64,7 @@ describe('validateDrill', () => {
       requests: [{ method: 'GET', path: '/' }],
       timeoutMs: 5000,
       connections: 64,
+      newConnections: 0.5,
       warmup: { durationMs: 2000, from: 0.1 },
     });
     expect(d.stack.backends.map((b) => b.name)).toEqual(['app1', 'app2', 'app3']);
@@ -139,7 +140,7 @@ describe('validateDrill', () => {
     [
       'bad stack',
       (d) => (d.stack = 'big'),
-      'stack: must be "sample" or { backends, proxies, pool, balancer }',
+      'stack: must be "sample" or { backends, proxies, protocol, pool, balancer }',
     ],
     [
       'balancer settings the balancer refuses',
@@ -155,6 +156,32 @@ describe('validateDrill', () => {
       'a backend named twice',
       (d) => (d.stack = { backends: [{ name: 'a' }, { name: 'a' }] }),
       'stack.backends[1].name: "a" is used twice',
+    ],
+    [
+      'HTTP requests on a tcp stack',
+      (d) => {
+        d.stack = { protocol: 'tcp' };
+        (d.load as { requests: unknown }).requests = [{ path: '/x' }];
+      },
+      'load.requests: a tcp stack (stack.protocol: tcp) carries line exchanges, not HTTP requests',
+    ],
+    [
+      'an HTTP fault on a tcp stack',
+      (d) => {
+        d.stack = { protocol: 'tcp' };
+        d.method = [untypedFault('http_error', { rate: 0.5 })];
+      },
+      "method[0].action.fault: http_error acts on the HTTP sample backend's answers",
+    ],
+    [
+      'newConnections on an http stack',
+      (d) => ((d.load as { newConnections: unknown }).newConnections = 0.3),
+      'load.newConnections: applies only to a tcp stack',
+    ],
+    [
+      'unknown stack protocol',
+      (d) => (d.stack = { protocol: 'udp' }),
+      'stack: must be "sample" or { backends, proxies, protocol, pool, balancer }',
     ],
     [
       'rate too high',

@@ -28,7 +28,10 @@ export interface DrillPlan {
     rate: number;
     requests: Array<{ method: string; path: string; body?: string; headers?: Record<string, string> }>;
     timeoutMs: number;
+    /** HTTP: keep-alive connections. TCP: long-lived connections. */
     connections: number;
+    /** TCP: the share of exchanges made on a connection of their own. */
+    newConnections: number;
     /** The ramp before steady state (then WARMUP_HOLD_MS at the full rate). */
     warmup: { durationMs: number; from: number };
   };
@@ -76,10 +79,16 @@ export function validateDrill(raw: unknown, file: string): DrillPlan {
   const targetNames = [...backendNames, BALANCER_TARGET];
   issues.push(
     ...balancerSettingsIssues(
-      { backends: loadedStack.backends, settings: loadedStack.balancer, pool: loadedStack.pool },
+      {
+        backends: loadedStack.backends,
+        settings: loadedStack.balancer,
+        pool: loadedStack.pool,
+        protocol: loadedStack.protocol,
+      },
       { settings: 'stack.balancer', pool: 'stack.pool' },
     ),
   );
+  checkProtocol(drill, loadedStack, issues);
   const steps = nameSteps(drill.method, issues);
 
   for (const [i, s] of steps.entries()) {
@@ -152,7 +161,8 @@ export function validateDrill(raw: unknown, file: string): DrillPlan {
         ...(r.headers ? { headers: r.headers } : {}),
       })),
       timeoutMs: drill.load.timeout ?? 5000,
-      connections: drill.load.connections ?? 64,
+      connections: drill.load.connections ?? (loadedStack.protocol === 'tcp' ? 16 : 64),
+      newConnections: drill.load.newConnections ?? 0.5,
       warmup: warmupOf(drill.load.warmup, drill.load.rate),
     },
     steadyState: { durationMs: steady.durationMs, thresholds: steadyThresholds },
@@ -173,7 +183,7 @@ function warmupOf(input: ParsedDrill['load']['warmup'], rate: number): DrillPlan
 function issueText(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_union' && issue.path.at(-1) === 'stack')
-    return 'must be "sample" or { backends, proxies, pool, balancer }';
+    return 'must be "sample" or { backends, proxies, protocol, pool, balancer }';
   return issue.message;
 }
 
@@ -188,7 +198,37 @@ function stackOf(drill: ParsedDrill): StackSpec {
     proxies: drill.stack.proxies ?? false,
     ...(drill.stack.pool ? { pool: drill.stack.pool } : {}),
     ...(drill.stack.balancer ? { balancer: drill.stack.balancer } : {}),
+    ...(drill.stack.protocol ? { protocol: drill.stack.protocol } : {}),
   };
+}
+
+/** Faults that act through the HTTP sample backend's control API. */
+const HTTP_FAULTS: ReadonlySet<string> = new Set(['http_error', 'http_hang', 'http_latency']);
+
+/** A tcp stack carries line exchanges: what only HTTP has is named, not ignored. */
+function checkProtocol(drill: ParsedDrill, stack: StackSpec, issues: ConfigIssue[]): void {
+  if (stack.protocol === 'tcp') {
+    if (drill.load.requests !== undefined) {
+      issues.push({
+        path: 'load.requests',
+        message:
+          'a tcp stack (stack.protocol: tcp) carries line exchanges, not HTTP requests: leave requests out',
+      });
+    }
+    drill.method.forEach((s, i) => {
+      if (s.action.kind === 'fault' && HTTP_FAULTS.has(s.action.fault)) {
+        issues.push({
+          path: `method[${i}].action.fault`,
+          message: `${s.action.fault} acts on the HTTP sample backend's answers; a tcp stack's backends are line echo servers (network faults need stack.proxies: true)`,
+        });
+      }
+    });
+  } else if (drill.load.newConnections !== undefined) {
+    issues.push({
+      path: 'load.newConnections',
+      message: 'applies only to a tcp stack (stack.protocol: tcp)',
+    });
+  }
 }
 
 function autoName(action: ParsedStep['action'], index: number): string {

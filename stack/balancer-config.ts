@@ -1,6 +1,6 @@
 import { normalizeConfig, type RawBalancerConfig } from '../balancer/index.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
-import { type BackendSpec, STACK_POOL } from './sample.ts';
+import { type BackendSpec, STACK_POOL, STACK_TCP_LISTENER, type StackProtocol } from './sample.ts';
 
 export interface StackBalancerConfig {
   backends: readonly BackendSpec[];
@@ -15,33 +15,53 @@ export interface StackBalancerConfig {
   pool?: Record<string, unknown> | undefined;
   /** Settings the stack kind fixes over a drill's (the compose containers' listen and admin). */
   fixed?: Record<string, unknown>;
+  /** `tcp`: a tcp listener (on the `listen` address) in front of a tcp pool. */
+  protocol?: StackProtocol | undefined;
 }
 
 /**
  * The balancer config of a stack, the same way for every kind of stack: one weighted pool
  * (`web`) of the backends, primaries and the standby tier, under the drill's own settings.
+ * A tcp stack's pool has `mode: tcp` behind a tcp listener on the stack's listen address.
  */
 export function stackBalancerConfig(spec: StackBalancerConfig): RawBalancerConfig {
-  return {
+  const top: Record<string, unknown> = {
     shutdownTimeout: '2s',
     ...spec.defaults,
     ...spec.settings,
     ...spec.fixed,
-    pools: {
-      [STACK_POOL]: {
-        algorithm: 'weighted-round-robin',
-        servers: spec.backends.map((b) => ({
-          name: b.name,
-          url: spec.serverUrl(b),
-          ...(b.weight ? { weight: b.weight } : {}),
-          ...(b.backup ? { backup: true } : {}),
-        })),
-        retries: 2,
-        ...spec.poolDefaults,
-        ...spec.pool,
-      },
-    },
-  } as RawBalancerConfig;
+  };
+  const tcp = spec.protocol === 'tcp';
+  if (tcp) {
+    // The stack's one listener address, as a tcp listener in front of the pool.
+    const { listen, ...rest } = top;
+    return {
+      ...rest,
+      listeners: [
+        { name: STACK_TCP_LISTENER, mode: 'tcp', listen: listen ?? '127.0.0.1:0', pool: STACK_POOL },
+      ],
+      pools: { [STACK_POOL]: { mode: 'tcp', ...stackPool(spec, 'weighted-least-connections') } },
+    } as unknown as RawBalancerConfig;
+  }
+  return {
+    ...top,
+    pools: { [STACK_POOL]: stackPool(spec, 'weighted-round-robin') },
+  } as unknown as RawBalancerConfig;
+}
+
+function stackPool(spec: StackBalancerConfig, algorithm: string): Record<string, unknown> {
+  return {
+    algorithm,
+    servers: spec.backends.map((b) => ({
+      name: b.name,
+      url: spec.serverUrl(b),
+      ...(b.weight ? { weight: b.weight } : {}),
+      ...(b.backup ? { backup: true } : {}),
+    })),
+    retries: 2,
+    ...spec.poolDefaults,
+    ...spec.pool,
+  };
 }
 
 /** Where a stack's balancer settings were written, to name their fields the way their author did. */
@@ -58,14 +78,14 @@ export interface SettingsPaths {
  * author wrote rather than in the generated config.
  */
 export function balancerSettingsIssues(
-  spec: Pick<StackBalancerConfig, 'backends' | 'settings' | 'pool'>,
+  spec: Pick<StackBalancerConfig, 'backends' | 'settings' | 'pool' | 'protocol'>,
   paths: SettingsPaths,
 ): ConfigIssue[] {
   try {
     normalizeConfig(
       stackBalancerConfig({
         ...spec,
-        serverUrl: () => 'http://127.0.0.1:1',
+        serverUrl: () => (spec.protocol === 'tcp' ? 'tcp://127.0.0.1:1' : 'http://127.0.0.1:1'),
         defaults: { listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0' } },
         poolDefaults: {},
       }),

@@ -36,3 +36,15 @@ export const DEMO_HEALTH = {
  * within fall × interval + timeout = 2 × 250 + 250 = 750ms.
  */
 export const DRILL_HEALTH = { ...DEMO_HEALTH, interval: '250ms', timeout: '250ms' };
+
+/** What a stack's backends speak: the sample HTTP backend, or its line echo over TCP. */
+export type StackProtocol = 'http' | 'tcp';
+
+/** The same health checks for a tcp stack: a connect instead of GET /health, on the same clock. */
+export function tcpHealth(health: typeof DEMO_HEALTH): Record<string, unknown> {
+  const { path: _path, ...timing } = health;
+  return { ...timing, type: 'tcp' };
+}
+
+/** The tcp listener of a tcp stack's balancer (its one pool is STACK_POOL). */
+export const STACK_TCP_LISTENER = 'tcp';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nameField } from '../core/validation/fields.ts';
-import type { BackendSpec } from './sample.ts';
+import type { BackendSpec, StackProtocol } from './sample.ts';
 
 /** One backend as a drill or a stack file writes it. */
 export const backendSchema = z.strictObject({
@@ -33,6 +33,8 @@ export const backendListSchema = z
 export interface StackSpec {
   backends: readonly BackendSpec[];
   proxies: boolean;
+  /** `tcp`: the backends are line echo servers behind a tcp listener (default `http`). */
+  protocol?: StackProtocol;
   /** Raw pool settings over the stack kind's (health, retries, ...). */
   pool?: Record<string, unknown>;
   /** Raw top-level balancer settings over the stack kind's (timeouts, ...). */

@@ -38,6 +38,8 @@ export type RawHealth =
   | (RawHealthCommon & { type: 'tcp' });
 
 export interface RawPool {
+  /** `http` (default) or `tcp`: a pool of TCP servers behind a tcp listener. */
+  mode?: 'http' | 'tcp';
   algorithm?: AlgorithmName;
   hash?: { key: 'client-ip' } | { key: 'header' | 'cookie'; name: string };
   servers: RawServer[];
@@ -80,6 +82,32 @@ export interface RawPool {
   queue?: { size?: number; timeout?: RawDuration };
   hedge?: { enabled?: boolean; floor?: RawDuration; cap?: RawDuration; factor?: number };
   timeouts?: RawTimeouts;
+  /** tcp pools: how long a draining server's open connections may run. */
+  drainTimeout?: RawDuration;
+  /** TLS to the pool's https:// servers. */
+  tls?: { ca?: string; verify?: boolean; serverName?: string };
+}
+
+export interface RawTls {
+  /** One certificate: PEM files, relative to the config file. */
+  cert?: string;
+  key?: string;
+  /** Several, chosen by SNI; the first is the default. */
+  certificates?: { cert: string; key: string; names?: string[] }[];
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** A plain listener that redirects to https. */
+  redirectHttp?: string | number;
+}
+
+export interface RawListener {
+  name?: string;
+  mode?: 'http' | 'tcp';
+  listen: string | number;
+  tls?: RawTls;
+  /** tcp listeners: the pool they balance, and their limits. */
+  pool?: string;
+  maxConnections?: number;
+  idleTimeout?: RawDuration;
 }
 
 export interface RawRoute {
@@ -91,6 +119,10 @@ export interface RawRoute {
 export interface RawBalancerConfig {
   /** `"host:port"`, `"[::1]:port"`, `":port"` (all interfaces) or a port number (loopback). */
   listen?: string | number;
+  /** Makes `listen` an HTTPS listener. */
+  tls?: RawTls;
+  /** Instead of listen/tls: every listener, http and tcp. */
+  listeners?: RawListener[];
   admin?: { listen?: string | number; token?: string | null };
   timeouts?: RawTimeouts & { clientHeaders?: RawDuration; clientRequest?: RawDuration };
   /** Sizes as whole bytes or `64KiB`, `1MiB`, `1GiB`. */
@@ -105,6 +137,6 @@ export interface RawBalancerConfig {
   /** Traffic worker processes (node:cluster): 1 to 64 or "auto" (one per core). */
   workers?: number | 'auto';
   pools: Record<string, RawPool>;
-  /** Optional with exactly one pool (everything goes to it). */
+  /** Optional with exactly one http pool (everything goes to it). */
   routes?: RawRoute[];
 }

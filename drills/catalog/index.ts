@@ -7,4 +7,5 @@ export const CATALOG = [
   'error-spewer',
   'flapping',
   'rolling-restart',
+  'tcp-failover',
 ] as const;

@@ -4,6 +4,8 @@ import { now } from '../../core/clock.ts';
 import { isFailure, type RequestRecord } from '../recording.ts';
 import { arrivalSchedule, type Ramp } from './arrival-schedule.ts';
 import { percentileOf } from './latency-stats.ts';
+import { tcpExchanges } from './tcp-exchanges.ts';
+import { behindSchedule, type InFlight, type LoadTransport } from './transport.ts';
 
 export interface LoadRequestSpec {
   method?: string;
@@ -27,8 +29,10 @@ export interface LoadPlan {
   requests?: LoadRequestSpec[];
   /** Per request; default 5000. A timeout records status 0, error `timeout`. */
   timeoutMs?: number;
-  /** Keep-alive connections; default 64. */
+  /** Keep-alive connections; default 64. Over tcp://: the long-lived connections (default 16). */
   connections?: number;
+  /** Over tcp://: the share of exchanges made on a new connection each (default 0.5). */
+  newConnectionShare?: number;
 }
 
 export interface LiveStats {
@@ -75,13 +79,7 @@ const TICK_MS = 2;
  * server that stalls shows up as latency instead of as a lower rate (no coordinated omission).
  */
 export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoad {
-  const origin = new URL(plan.url).origin;
-  const pool = new Pool(origin, {
-    connections: plan.connections ?? 64,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-  });
-  const specs = (plan.requests?.length ? plan.requests : [{}]).map(prepared);
+  const transport = plan.url.startsWith('tcp://') ? tcpExchanges(plan) : httpRequests(plan);
   const schedule = arrivalSchedule(plan.rate, plan.ramp);
   const maxRequests = Math.min(
     plan.maxRequests ?? Number.POSITIVE_INFINITY,
@@ -150,16 +148,15 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
     deadlines.expire(t);
     while (!stopped && next < maxRequests && startedAt + schedule.offsetOf(next) <= t) {
       const intended = startedAt + schedule.offsetOf(next);
-      const spec = specs[next % specs.length] as PreparedRequest;
-      next++;
+      const index = next++;
       // Already past its deadline, or more in flight than can be (the client fell behind): it
       // could only time out, and queueing it anyway would grow the client's memory without bound.
       if (t - intended >= timeoutMs || inflight >= maxInflight) {
-        finished(behindSchedule(spec, intended, t));
+        finished(transport.behind(index, intended, t));
         continue;
       }
       inflight++;
-      deadlines.push(send(pool, spec, intended, intended + timeoutMs, answered));
+      deadlines.push(transport.send(index, intended, intended + timeoutMs, answered));
     }
     if (stopped) return;
     if (next >= maxRequests) {
@@ -174,7 +171,7 @@ export function startLoad(plan: LoadPlan, options: LoadOptions = {}): RunningLoa
   const done = (async () => {
     await allDone;
     options.signal?.removeEventListener('abort', stop);
-    await pool.close().catch(() => {});
+    await transport.close();
     return records.sort((a, b) => a.intended - b.intended);
   })();
 
@@ -243,13 +240,19 @@ function prepared(spec: LoadRequestSpec): PreparedRequest {
   };
 }
 
-/** One request in flight: it ends once, by its answer, an error, or its deadline. */
-interface InFlight {
-  readonly intended: number;
-  readonly deadline: number;
-  readonly ended: boolean;
-  /** Ends it now as a timeout (no-op once it has ended). */
-  expire(): void;
+function httpRequests(plan: LoadPlan): LoadTransport {
+  const pool = new Pool(new URL(plan.url).origin, {
+    connections: plan.connections ?? 64,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+  });
+  const specs = (plan.requests?.length ? plan.requests : [{}]).map(prepared);
+  const specOf = (index: number) => specs[index % specs.length] as PreparedRequest;
+  return {
+    send: (index, intended, deadline, done) => send(pool, specOf(index), intended, deadline, done),
+    behind: (index, intended, at) => behindSchedule(specOf(index), intended, at),
+    close: () => pool.close().catch(() => {}),
+  };
 }
 
 /**
@@ -369,19 +372,6 @@ function send(
       controller?.abort(new RequestTimeout());
       end('timeout');
     },
-  };
-}
-
-/** A request the client could not send in time (it fell behind): a failure, counted, not sent. */
-function behindSchedule(spec: PreparedRequest, intended: number, at: number): RequestRecord {
-  return {
-    intended,
-    sent: at,
-    latencyMs: at - intended,
-    method: spec.method,
-    path: spec.path,
-    status: 0,
-    error: 'client_behind',
   };
 }
 

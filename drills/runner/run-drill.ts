@@ -187,6 +187,7 @@ export async function runDrill(drill: DrillPlan, options: RunOptions = {}): Prom
         requests: drill.load.requests,
         timeoutMs: drill.load.timeoutMs,
         connections: drill.load.connections,
+        newConnectionShare: drill.load.newConnections,
       },
       { onRecord: recording.add },
     );

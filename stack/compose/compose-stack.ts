@@ -21,7 +21,7 @@ import { PACKAGE_ROOT } from '../../core/paths.ts';
 import { stackBalancerConfig } from '../balancer-config.ts';
 import { BalancerEventFeed } from '../event-feed.ts';
 import { type RunningStack, waitUntilServing } from '../running-stack.ts';
-import { BALANCER_TARGET, DRILL_HEALTH } from '../sample.ts';
+import { BALANCER_TARGET, DRILL_HEALTH, tcpHealth } from '../sample.ts';
 import type { StackSpec } from '../stack-spec.ts';
 import { chooseNodeImage, dockerImageEngine } from './base-image.ts';
 import { ComposeProject, detectComposeCommand } from './compose-project.ts';
@@ -83,14 +83,16 @@ export function composeProblems(stack: StackSpec): string[] {
  * timeout is short (as an operator sets it on a LAN), and a try that cannot connect moves on.
  */
 export function composeBalancerConfig(stack: StackSpec): RawBalancerConfig {
+  const scheme = stack.protocol === 'tcp' ? 'tcp' : 'http';
   return stackBalancerConfig({
     backends: stack.backends,
     serverUrl: (b) =>
       stack.proxies
-        ? `http://toxiproxy:${COMPOSE_BACKENDS[b.name]?.proxyPort}`
-        : `http://${b.name}:${CONTAINER_PORT}`,
+        ? `${scheme}://toxiproxy:${COMPOSE_BACKENDS[b.name]?.proxyPort}`
+        : `${scheme}://${b.name}:${CONTAINER_PORT}`,
     defaults: { timeouts: { connect: '250ms', responseHeaders: '1s' } },
-    poolDefaults: { health: DRILL_HEALTH },
+    poolDefaults: { health: stack.protocol === 'tcp' ? tcpHealth(DRILL_HEALTH) : DRILL_HEALTH },
+    protocol: stack.protocol,
     settings: stack.balancer,
     pool: stack.pool,
     fixed: {
@@ -219,7 +221,14 @@ export class ComposeDrillStack {
       if (c.State === 'paused') await idempotent(() => container.unpause());
       else if (c.State !== 'running') await idempotent(() => container.start());
     }
-    await this.resetKnobs(stack.backends.map((b) => b.name));
+    const protocol = stack.protocol ?? 'http';
+    if ((this.project.vars.FAULTLINE_BACKEND_PROTOCOL ?? 'http') !== protocol) {
+      // The backends speak what the drill needs: compose recreates them with the new PROTOCOL.
+      this.options.log?.(`recreating the backends as ${protocol} servers`);
+      this.project.vars.FAULTLINE_BACKEND_PROTOCOL = protocol;
+      await this.project.up();
+    }
+    if (protocol === 'http') await this.resetKnobs(stack.backends.map((b) => b.name));
     writeBalancerConfig(this.configDir, stack);
     const balancer = await this.container(BALANCER_TARGET);
     if (balancer.State === 'running') await this.docker.getContainer(balancer.Id).restart({ t: 2 });
@@ -241,7 +250,7 @@ export class ComposeDrillStack {
     await events.connected;
     return {
       kind: 'compose',
-      url: load.url,
+      url: protocol === 'tcp' ? load.url.replace(/^http:/, 'tcp:') : load.url,
       admin: this.admin,
       targets: new DockerTargetProvider(this.docker, this.project.name, { toxicProxies: stack.proxies }),
       backups: stack.backends.filter((b) => b.backup).map((b) => b.name),

@@ -45,9 +45,22 @@ export async function spawnBalancer(
   });
   const adminUrl = String(handle.listening.admin);
   const admin = config.admin ?? {};
+  const bound = new Map(
+    ((handle.listening.listeners ?? []) as { name: string; url: string }[]).map((l) => [
+      l.name,
+      portOf(l.url),
+    ]),
+  );
   const fixed = {
     ...config,
-    listen: `127.0.0.1:${handle.port}`,
+    ...(config.listeners
+      ? {
+          listeners: config.listeners.map((l, i) => ({
+            ...l,
+            listen: `127.0.0.1:${bound.get(l.name ?? `${l.mode ?? 'http'}-${i}`) ?? handle.port}`,
+          })),
+        }
+      : { listen: `127.0.0.1:${handle.port}` }),
     admin: { ...admin, listen: `127.0.0.1:${portOf(adminUrl)}` },
   };
   writeFileSync(configFile, `${JSON.stringify(fixed, null, 2)}\n`);

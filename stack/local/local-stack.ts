@@ -23,7 +23,7 @@ import {
 import { type ChildProcessHandle, instanceOf } from '../../core/process/launcher.ts';
 import { stackBalancerConfig } from '../balancer-config.ts';
 import { BalancerEventFeed } from '../event-feed.ts';
-import { BALANCER_TARGET, type BackendSpec, DEMO_HEALTH } from '../sample.ts';
+import { BALANCER_TARGET, type BackendSpec, DEMO_HEALTH, type StackProtocol, tcpHealth } from '../sample.ts';
 import { type BalancerProcess, spawnBalancer } from './balancer-process.ts';
 
 export interface LocalStackOptions {
@@ -32,6 +32,8 @@ export interface LocalStackOptions {
   pool?: Record<string, unknown>;
   /** Raw top-level balancer settings (listen, timeouts, ...). */
   config?: Record<string, unknown>;
+  /** `tcp`: the backends are line echo servers (PROTOCOL=tcp) behind a tcp listener. */
+  protocol?: StackProtocol | undefined;
   /**
    * Put a toxic proxy between the balancer and each backend, for network faults. Through a
    * TCP proxy a dead backend looks like a connection that was accepted and then closed, not
@@ -74,10 +76,12 @@ export class LocalStack {
     private readonly workDir: string,
     private readonly stateFile: string,
     startedAt: number,
+    protocol: StackProtocol | undefined,
   ) {
     const control = proxyControl?.url;
     this.targets = new LocalTargetProvider(processes, {
-      withoutControlApi: [BALANCER_TARGET],
+      // A tcp backend is a line echo server: it has no control API for HTTP faults.
+      withoutControlApi: protocol === 'tcp' ? [BALANCER_TARGET, ...backendNames] : [BALANCER_TARGET],
       stackFile: stateFile,
       ...(control
         ? { proxies: Object.fromEntries(backendNames.map((name) => [name, { controlUrl: control, name }])) }
@@ -99,7 +103,10 @@ export class LocalStack {
     try {
       // Every backend that did start is in `started` before a failed one is reported, so the
       // catch below stops them: none is left running (and keeping this process alive).
-      const spawned = await Promise.allSettled(options.backends.map((b) => spawnBackend(b.name, b.env)));
+      const tcp = options.protocol === 'tcp';
+      const spawned = await Promise.allSettled(
+        options.backends.map((b) => spawnBackend(b.name, { ...b.env, ...(tcp ? { PROTOCOL: 'tcp' } : {}) })),
+      );
       const backends = spawned.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       started.push(...backends);
       const failed = spawned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -113,27 +120,31 @@ export class LocalStack {
             listen: '127.0.0.1:0',
             upstream: `127.0.0.1:${b.port}`,
           });
-          upstreamOf.set(b.name, `http://${info.listen}`);
+          upstreamOf.set(b.name, `${tcp ? 'tcp' : 'http'}://${info.listen}`);
         }
         proxyControl = await proxies.listenControl({ host: '127.0.0.1', port: 0 });
       }
       const config = stackBalancerConfig({
         backends: options.backends,
-        serverUrl: (b) =>
-          upstreamOf.get(b.name) ?? (backends.find((p) => p.name === b.name) as BackendProcess).url,
+        serverUrl: (b) => {
+          const direct = (backends.find((p) => p.name === b.name) as BackendProcess).url;
+          return upstreamOf.get(b.name) ?? (tcp ? direct.replace(/^http:/, 'tcp:') : direct);
+        },
         defaults: { listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0' } },
-        poolDefaults: { health: DEMO_HEALTH },
+        poolDefaults: { health: tcp ? tcpHealth(DEMO_HEALTH) : DEMO_HEALTH },
         settings: options.config,
         pool: options.pool,
+        protocol: options.protocol,
       });
       let endpoints: { url: string; adminUrl: string };
       if (options.balancer === 'in-process') {
         inProcess = await Balancer.start(normalizeConfig(config));
-        endpoints = { url: inProcess.url, adminUrl: inProcess.adminUrl };
+        const first = inProcess.listenerUrls()[0]?.url ?? inProcess.url;
+        endpoints = { url: first, adminUrl: inProcess.adminUrl };
       } else {
         const child = await spawnBalancer(join(workDir, 'balancer.json'), config);
         started.push(child);
-        endpoints = { url: child.url, adminUrl: child.adminUrl };
+        endpoints = { url: tcp ? child.url.replace(/^http:/, 'tcp:') : child.url, adminUrl: child.adminUrl };
       }
       const names = options.backends.map((b) => b.name);
       const stateFile = options.stateFile ?? join(workDir, 'stack.json');
@@ -147,6 +158,7 @@ export class LocalStack {
         workDir,
         stateFile,
         startedAt,
+        options.protocol,
       );
       writeStackState(stateFile, stack.state());
       await stack.events.connected;

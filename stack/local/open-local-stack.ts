@@ -3,7 +3,7 @@ import { AdminClient } from '../../balancer/index.ts';
 import { PACKAGE_ROOT } from '../../core/build-state.js';
 import { FaultlineError } from '../../core/errors.ts';
 import { type RunningStack, waitUntilServing } from '../running-stack.ts';
-import { DRILL_HEALTH, STACK_POOL } from '../sample.ts';
+import { DRILL_HEALTH, STACK_POOL, tcpHealth } from '../sample.ts';
 import type { StackSpec } from '../stack-spec.ts';
 import { LocalStack } from './local-stack.ts';
 
@@ -14,8 +14,9 @@ export async function openLocalStack(stack: StackSpec): Promise<RunningStack> {
     local = await LocalStack.start({
       backends: stack.backends,
       proxies: stack.proxies,
-      pool: { health: DRILL_HEALTH, ...stack.pool },
+      pool: { health: stack.protocol === 'tcp' ? tcpHealth(DRILL_HEALTH) : DRILL_HEALTH, ...stack.pool },
       config: { timeouts: { responseHeaders: '1s' }, ...stack.balancer },
+      protocol: stack.protocol,
     });
   } catch (err) {
     throw new FaultlineError(

@@ -61,13 +61,6 @@ const CASES: Case[] = [
     breaches: ['errors==0 overall'],
   },
   {
-    // app1 comes back at full share: no slow-start event, whatever else holds.
-    drill: 'primary-crash',
-    without: 'slow start',
-    pool: { slowStart: 0 },
-    breaches: ['events(slow-start, app1)>=1 after restore'],
-  },
-  {
     // app2 keeps its share of the 500s.
     drill: 'error-spewer',
     without: 'outlier detection',
@@ -109,6 +102,14 @@ const CASES: Case[] = [
     without: 'passive detection',
     pool: { outlier: { consecutiveGatewayFailures: 0 } },
     breaches: ['events(ejected, app2)>=2 overall', 'served_by(app2)==0 during gap2'],
+  },
+  {
+    // Nothing takes the dead app1 out and no connect is retried: every new connection sent to
+    // it fails, all through the crash.
+    drill: 'tcp-failover',
+    without: 'retries, health checks and outlier ejection',
+    pool: { ...BARE, outlier: { consecutiveGatewayFailures: 0 }, breaker: { enabled: false } },
+    breaches: ['errors<=4 during crash'],
   },
 ];
 
