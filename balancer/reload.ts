@@ -15,9 +15,14 @@ function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
  * would drop the connections on it) and the settings fixed when a listener or the cluster
  * starts. Each entry is one message naming the field.
  */
-export function reloadRefusals(current: BalancerConfig, next: BalancerConfig, role: PoolRole): string[] {
+export function reloadRefusals(
+  current: BalancerConfig,
+  next: BalancerConfig,
+  role: PoolRole,
+  bound: Readonly<Record<string, ListenAddress>> = {},
+): string[] {
   const refusals: string[] = [];
-  refusals.push(...listenerRefusals(current, next));
+  refusals.push(...listenerRefusals(current, withBoundPorts(current, next, bound)));
   // A worker runs no admin API, and its worker count is the primary's business.
   if (role !== 'traffic') {
     if (!sameAddress(current.admin.listen, next.admin.listen)) {
@@ -68,6 +73,42 @@ export function topLevelChanges(current: BalancerConfig, next: BalancerConfig): 
   for (const name of before)
     if (!after.includes(name)) changes.push(`pool ${name} removed (its servers drain)`);
   return changes;
+}
+
+/**
+ * A listener configured on port 0 got a port from the OS: a new config that names that port
+ * (a config file rewritten with the ports in use, to come back on them) names the same
+ * listener, so it is compared as port 0.
+ */
+function withBoundPorts(
+  current: BalancerConfig,
+  next: BalancerConfig,
+  bound: Readonly<Record<string, ListenAddress>>,
+): BalancerConfig {
+  const same = (name: string, address: ListenAddress | undefined, key: string) => {
+    const before = current.listeners.find((l) => l.name === name);
+    const configured =
+      key === name ? before?.listen : before?.mode === 'http' ? before.redirectHttp : undefined;
+    const actual = bound[key];
+    return (
+      address !== undefined &&
+      configured?.port === 0 &&
+      actual !== undefined &&
+      address.host === configured.host &&
+      address.port === actual.port
+    );
+  };
+  return {
+    ...next,
+    listeners: next.listeners.map((l) => {
+      const listen = same(l.name, l.listen, l.name) ? { ...l.listen, port: 0 } : l.listen;
+      if (l.mode !== 'http') return { ...l, listen };
+      const redirect = l.redirectHttp;
+      const redirectHttp =
+        redirect && same(l.name, redirect, `${l.name}/redirect`) ? { ...redirect, port: 0 } : redirect;
+      return { ...l, listen, redirectHttp };
+    }),
+  };
 }
 
 /** A listener keeps its name, mode, address and TLS-ness; its certificates and limits may change. */

@@ -215,7 +215,7 @@ export class Balancer {
    * config-reload-failed with the reason.
    */
   reload(next: BalancerConfig, source = 'a new config'): string[] {
-    const refusals = reloadRefusals(this.current, next, this.role);
+    const refusals = reloadRefusals(this.current, next, this.role, this.listeners.addresses());
     if (refusals.length > 0) {
       const err = new FaultlineError('FL_RELOAD_REFUSED', refusals.join('; '));
       this.reloadFailed(source, err);

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTcpEcho } from '../../backends/tcp-echo.ts';
 import { startNode } from '../../test/fixtures/cli-process.ts';
+import { TcpLineClient } from '../../test/fixtures/tcp-client.ts';
 import { normalizeConfig, parseConfigText } from '../config/index.ts';
 import { Balancer } from '../server.ts';
 
@@ -221,6 +223,34 @@ describe('workers: N (node:cluster)', () => {
     expect(run.child.exitCode).toBeNull();
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
+  });
+
+  it('tcp listeners run in every worker too: connections relayed, metrics added up across workers', async () => {
+    const web = await backend('w');
+    const echo = await startTcpEcho({ name: 'db1', host: '127.0.0.1', port: 0 });
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'faultline-cluster-tcp-'));
+      const file = join(dir, 'balancer.yaml');
+      await writeFile(
+        file,
+        `admin: { listen: 127.0.0.1:0 }\nworkers: 2\nlisteners:\n  - { name: web, listen: 127.0.0.1:0 }\n  - { name: db, mode: tcp, listen: 127.0.0.1:0, pool: db }\npools:\n  web: { servers: [{ name: w, url: "${web.url}" }] }\n  db: { mode: tcp, servers: [{ name: db1, url: "tcp://127.0.0.1:${echo.port}" }] }\n`,
+      );
+      const { listening } = await startBalancer(file);
+      const listeners = listening.listeners as { name: string; mode: string; url: string }[];
+      expect(listeners.map((l) => `${l.name} ${l.mode}`)).toEqual(['web http', 'db tcp']);
+      const tcpPort = Number(new URL(listeners[1]?.url ?? '').port);
+      for (let i = 0; i < 10; i++) {
+        const c = await TcpLineClient.connect(tcpPort);
+        expect(await c.exchange(`n${i}`)).toBe('db1');
+        c.close();
+      }
+      expect(await bodies(String(listening.listen), 4)).toEqual(['w', 'w', 'w', 'w']);
+      await new Promise((r) => setTimeout(r, 200));
+      const metrics = (await get(`${listening.admin}/metrics`)).body;
+      expect(metrics).toMatch(/^faultline_tcp_connections_total\{pool="db",server="db1"\} 10$/m);
+    } finally {
+      await echo.close({ timeoutMs: 0 });
+    }
   });
 
   it('an in-process balancer refuses workers > 1, and a bad count is named with its rule', async () => {

@@ -141,6 +141,44 @@ describe('tcp listeners and pools (real child processes)', () => {
     for (const c of [...clients, ...fresh]) c.close();
   });
 
+  it('a reload keeps established connections: one server re-weighted, one added, a removed one drained at its deadline', async () => {
+    const [db1, db2, db3] = (await tcpBackends(['db1', 'db2', 'db3'])) as BackendProcess[];
+    const { port, events } = await startTcpBalancer(
+      [{ process: db1 as BackendProcess }, { process: db2 as BackendProcess }],
+      { drainTimeout: '500ms' },
+    );
+    const b = balancer as Balancer;
+    const before = await Promise.all([0, 1, 2, 3].map(() => TcpLineClient.connect(port)));
+    const next = normalizeConfig({
+      admin: { listen: '127.0.0.1:0' },
+      listeners: [{ name: 'db', mode: 'tcp', listen: `127.0.0.1:${port}`, pool: 'db' }],
+      pools: {
+        db: {
+          mode: 'tcp',
+          drainTimeout: '500ms',
+          servers: [
+            { name: 'db1', url: `tcp://127.0.0.1:${db1?.port}`, weight: 3 },
+            { name: 'db3', url: `tcp://127.0.0.1:${db3?.port}` },
+          ],
+          health: { type: 'tcp', interval: '200ms', timeout: '150ms', rise: 1, fall: 1 },
+        },
+      },
+    });
+    // The admin listener is the running one's: only what a reload may change differs.
+    const changes = b.reload({ ...next, admin: b.config.admin }, 'test');
+    expect(changes).toEqual(
+      expect.arrayContaining(['db/db1: weight 1 -> 3', 'db/db2 removed', 'db/db3 added']),
+    );
+    // Connections on db1 go on; db2's until its drain deadline; new ones go to db1 and db3.
+    for (const c of before) expect(await c.exchange('after-reload')).toBe(c.server);
+    const fresh = await Promise.all([0, 1, 2, 3].map(() => TcpLineClient.connect(port)));
+    expect(new Set(fresh.map((c) => c.server))).toEqual(new Set(['db1', 'db3']));
+    await sleep(800);
+    for (const c of before) expect(c.closed).toBe(c.server === 'db2');
+    expect(events.find((e) => e.kind === 'server-removed' && e.server === 'db2')).toBeDefined();
+    for (const c of [...before, ...fresh]) c.close();
+  });
+
   it('connection limits: the listener closes connections beyond maxConnections; metrics count what was relayed', async () => {
     const [db1] = (await tcpBackends(['db1'])) as BackendProcess[];
     const { port } = await startTcpBalancer([{ process: db1 as BackendProcess }], {}, { maxConnections: 2 });
