@@ -32,6 +32,13 @@ describe('local stack file', () => {
     ['only backups', 'backends:\n  - { name: a, backup: true }\n', 'backends', 'needs at least one primary'],
     ['weight', 'backends:\n  - { name: a, weight: 0 }\n', 'backends[0].weight', 'at least 1'],
     ['unknown field', 'backends:\n  - { name: a, wieght: 2 }\n', 'backends[0]', 'unknown field "wieght"'],
+    ['unknown protocol', 'backends:\n  - { name: a }\nprotocol: udp\n', 'protocol', 'tcp'],
+    [
+      'an http health check on a tcp stack',
+      'backends:\n  - { name: a }\nprotocol: tcp\nbalancer:\n  pool:\n    health: { type: http }\n',
+      'balancer.pool.health.type',
+      'must be tcp in a tcp pool',
+    ],
   ])('%s', (_name, text, path, fragment) => {
     const found = problems(text).find((i) => i.path === path);
     expect(found, JSON.stringify(problems(text))).toBeDefined();

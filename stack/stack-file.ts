@@ -9,6 +9,8 @@ import { backendListSchema } from './stack-spec.ts';
 const stackSchema = z.strictObject({
   backends: backendListSchema,
   proxies: z.boolean().default(true),
+  /** `tcp`: line echo backends behind a tcp listener (as a drill's stack.protocol). */
+  protocol: z.enum(['http', 'tcp']).default('http'),
   /** Raw balancer settings: `pool` (algorithm, health, retries, ...) and top-level ones (timeouts, ...). */
   balancer: z
     .strictObject({ pool: z.record(z.string(), z.unknown()).optional() })
@@ -43,7 +45,7 @@ export function parseStackConfig(text: string, file = 'stack config'): StackConf
   if (parsed.success) {
     const { pool, ...settings } = parsed.data.balancer;
     const issues = balancerSettingsIssues(
-      { backends: parsed.data.backends, settings, pool },
+      { backends: parsed.data.backends, settings, pool, protocol: parsed.data.protocol },
       { settings: 'balancer', pool: 'balancer.pool' },
     );
     if (issues.length === 0) return parsed.data;

@@ -32,6 +32,7 @@ export function registerDemoCommand(program: Command): void {
         stateFile,
         ...(pool ? { pool } : {}),
         config: balancerSettings,
+        protocol: described?.protocol,
       });
       // Listening for SIGTERM before the banner: whoever reads it may stop the demo at once.
       const stopped = onShutdownSignal(async () => {
@@ -40,11 +41,16 @@ export function registerDemoCommand(program: Command): void {
         rmSync(stateFile, { force: true });
       });
       stack.subscribe((e) => write(`${new Date(e.at).toISOString()}  ${describeEvent(e)}`));
-      write(`balancer   ${stack.url} (pid ${stack.balancerProcess?.pid})   try: curl -i ${stack.url}/`);
+      const address = new URL(stack.url);
+      const tryIt = stack.url.startsWith('tcp:')
+        ? `nc ${address.hostname} ${address.port}`
+        : `curl -i ${stack.url}/`;
+      write(`balancer   ${stack.url} (pid ${stack.balancerProcess?.pid})   try: ${tryIt}`);
       write(`admin API  ${stack.adminUrl}/pools   events: ${stack.adminUrl}/events`);
       for (const name of stack.backends) {
         const b = stack.backend(name);
-        write(`backend    ${b.name} ${b.url} (pid ${b.pid})`);
+        const url = described?.protocol === 'tcp' ? b.url.replace(/^http:/, 'tcp:') : b.url;
+        write(`backend    ${b.name} ${url} (pid ${b.pid})`);
       }
       if (stack.proxyControlUrl) write(`proxies    ${stack.proxyControlUrl}/proxies`);
       write(`stack      ${stateFile}`);
