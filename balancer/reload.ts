@@ -129,3 +129,16 @@ function listenerRefusals(current: BalancerConfig, next: BalancerConfig): string
     `listeners cannot change on reload (${before} -> ${after}): connections on them would be dropped; only certificates, TLS settings, limits and a tcp listener's pool can; ${RESTART}`,
   ];
 }
+
+/**
+ * Why a reload failed, on one line (an event, a log line): a config error's problems, each
+ * with its file and line, joined by "; ".
+ */
+export function reloadFailureReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const [first = '', ...rest] = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return rest.length > 0 ? `${first}: ${rest.join('; ')}` : first;
+}

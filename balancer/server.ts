@@ -17,7 +17,7 @@ import { Forwarder } from './proxy/forwarder.ts';
 import { clientAddress, requestIdOf } from './proxy/headers.ts';
 import { ReplayBudget } from './proxy/replay-budget.ts';
 import { normaliseRequestTarget } from './proxy/request-target.ts';
-import { reloadRefusals, topLevelChanges } from './reload.ts';
+import { reloadFailureReason, reloadRefusals, topLevelChanges } from './reload.ts';
 import { Router } from './router.ts';
 
 export interface StartOptions {
@@ -254,7 +254,7 @@ export class Balancer {
 
   private reloadFailed(source: string, err: unknown): void {
     if (this.role === 'traffic') return;
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = reloadFailureReason(err);
     this.events.publish({ kind: 'config-reload-failed', source, reason });
   }
 

@@ -116,6 +116,47 @@ describe('faultline CLI', () => {
     backend.close();
   });
 
+  it('SIGHUP reloads the file: a new server takes traffic; a broken file is refused and the balancer runs on', async () => {
+    const names = ['a', 'b'];
+    const servers = await Promise.all(
+      names.map(async (name) => {
+        const server = http.createServer((_req, res) => res.end(name));
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        return { name, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+      }),
+    );
+    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    const config = (list: typeof servers) =>
+      `listen: 127.0.0.1:0\nadmin: { listen: 127.0.0.1:0 }\npools:\n  web:\n    algorithm: round-robin\n    servers: [${list.map((s) => `{ name: ${s.name}, url: "${s.url}" }`).join(', ')}]\n`;
+    const file = await tempFile('balancer.yaml', config([a]));
+    const r = run(['balancer', '--config', file]);
+    while (!r.out().includes('faultline balancer listening on')) {
+      if (r.child.exitCode !== null) throw new Error(r.err());
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const url = /listening on (http:\/\/\S+?)[ ,]/.exec(r.out())?.[1] as string;
+    const bodies = async () => Promise.all([0, 1, 2, 3].map(async () => (await fetch(url)).text()));
+    expect(new Set(await bodies())).toEqual(new Set(['a']));
+
+    await writeFile(file, config([a, b]));
+    r.child.kill('SIGHUP');
+    while (!r.out().includes('config-reloaded')) await new Promise((res) => setTimeout(res, 50));
+    expect(r.out()).toMatch(/config-reloaded +config reloaded from .*balancer\.yaml: web\/b added/);
+    expect(new Set(await bodies())).toEqual(new Set(['a', 'b']));
+
+    await writeFile(file, 'pools: { web: { servers: [{ name: c }] } }\n');
+    r.child.kill('SIGHUP');
+    while (!r.out().includes('config-reload-failed')) await new Promise((res) => setTimeout(res, 50));
+    expect(r.out()).toMatch(
+      /config-reload-failed .* refused, the running config stays: invalid balancer config: .*balancer\.yaml:1: pools\.web\.servers\[0\]\.url: is required/,
+    );
+    expect(new Set(await bodies())).toEqual(new Set(['a', 'b']));
+    expect(r.child.exitCode).toBeNull();
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    for (const s of servers) s.server.close();
+  });
+
   it('the shipped example config is valid', async () => {
     const text = await readFile(fileURLToPath(new URL('../examples/balancer.yaml', import.meta.url)), 'utf8');
     const config = parseConfigText(text, { env: {} });

@@ -6,6 +6,7 @@ import type { WorkerMetrics } from '../admin/metrics.ts';
 import { type BalancerConfig, type ListenAddress, loadConfigSource } from '../config/index.ts';
 import type { BalancerEventKind } from '../events.ts';
 import { controlStateOf } from '../pool/control-state.ts';
+import { reloadFailureReason } from '../reload.ts';
 import { Balancer, type StopOptions } from '../server.ts';
 import { isMessage, type ToPrimary, type ToWorker } from './messages.ts';
 
@@ -130,7 +131,7 @@ export class BalancerCluster {
     try {
       loaded = await loadConfigSource(file);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = reloadFailureReason(err);
       this.control.events.publish({ kind: 'config-reload-failed', source: file, reason });
       throw err;
     }

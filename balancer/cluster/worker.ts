@@ -1,6 +1,7 @@
 import { FaultlineError } from '../../core/errors.ts';
 import { parseConfigText } from '../config/index.ts';
 import { applyControlState } from '../pool/control-state.ts';
+import { reloadFailureReason } from '../reload.ts';
 import { Balancer } from '../server.ts';
 import { isMessage, type ToPrimary, type ToWorker, WORKER_EVENT_KINDS } from './messages.ts';
 
@@ -58,7 +59,7 @@ export function runTrafficWorker(): void {
             message.configFile,
           );
         } catch (err) {
-          send({ t: 'reload-failed', message: err instanceof Error ? err.message : String(err) });
+          send({ t: 'reload-failed', message: reloadFailureReason(err) });
         }
         return;
       case 'metrics':
