@@ -42,6 +42,8 @@ export class TcpRelay {
 
   async start(): Promise<void> {
     const pool = this.pool;
+    // Each connection counts toward the retry budget, as each HTTP request does.
+    pool.retryBudget.recordRequest();
     const tried: string[] = [];
     let lastFailure: { code: ProxyErrorCode; detail: string } | undefined;
     const leaving = new AbortController();

@@ -69,7 +69,17 @@ export class Pool extends ServerPool {
     const members = next.servers.map((config) => {
       const kept = plan.kept.get(config.name);
       if (!kept) return this.createServer(config);
+      const from = kept.weight;
       changes.push(...kept.reconfigure(config, next, previous).map((c) => `${this.name}/${kept.name}: ${c}`));
+      if (kept.weight !== from) {
+        this.events.publish({
+          kind: 'weight-changed',
+          pool: this.name,
+          server: kept.name,
+          from,
+          to: kept.weight,
+        });
+      }
       return kept;
     });
     const added = members.filter((s) => !this.servers.includes(s));

@@ -111,6 +111,7 @@ describe('hot reload of the config file', () => {
     expect(Object.keys(after).sort()).toEqual(['app2', 'app3']);
     expect(b.pool('web').servers.map((s) => s.name)).toEqual(['app2', 'app3']);
     expect(b.pool('web').byName('app2').weight).toBe(2);
+    expect(events.find((e) => e.kind === 'weight-changed')).toMatchObject({ server: 'app2', from: 1, to: 2 });
   });
 
   it('a broken config is refused with its message, an event says so, and traffic continues unchanged', async () => {
