@@ -92,8 +92,10 @@ export class HttpListener {
     return this.bound;
   }
 
-  set address(address: ListenAddress | undefined) {
-    this.bound = address;
+  /** Where a cluster's workers listen for it, by the names Balancer.listenerAddresses uses. */
+  assign(addresses: Readonly<Record<string, ListenAddress>>): void {
+    this.bound = addresses[this.config.name];
+    this.redirectBound = addresses[`${this.config.name}/redirect`];
   }
 
   get redirectAddress(): ListenAddress | undefined {

@@ -44,10 +44,12 @@ export class ListenerSet {
 
   /** Binds each; a cluster's primary binds none and is told where its workers listen instead. */
   async listen(elsewhere?: Record<string, ListenAddress>): Promise<void> {
-    for (const l of [...this.http, ...this.tcp]) {
-      if (elsewhere) l.address = elsewhere[l.name];
-      else await l.listen();
+    if (elsewhere) {
+      for (const l of this.http) l.assign(elsewhere);
+      for (const l of this.tcp) l.address = elsewhere[l.name];
+      return;
     }
+    for (const l of [...this.http, ...this.tcp]) await l.listen();
   }
 
   /** A reload's settings for each listener (the same listeners: reload.ts refuses others). */
@@ -79,13 +81,25 @@ export class ListenerSet {
     return out;
   }
 
-  /** Each listener with its URL: `http://`, `https://` or `tcp://`. */
+  /** Each listener with its URL: `http://`, `https://` or `tcp://`; redirect listeners last. */
   urls(): ListenerUrl[] {
     return [
       ...this.http.flatMap((l) => (l.address ? [{ name: l.name, mode: 'http' as const, url: l.url() }] : [])),
       ...this.tcp.flatMap((l) =>
         l.address
           ? [{ name: l.name, mode: 'tcp' as const, url: `tcp://${formatListenAddress(l.address)}` }]
+          : [],
+      ),
+      // Last: the plain listeners that only redirect to https (never where load goes).
+      ...this.http.flatMap((l) =>
+        l.redirectAddress
+          ? [
+              {
+                name: `${l.name}/redirect`,
+                mode: 'http' as const,
+                url: `http://${formatListenAddress(l.redirectAddress)}`,
+              },
+            ]
           : [],
       ),
     ];

@@ -95,14 +95,20 @@ describe('tcp listeners and pools (real child processes)', () => {
       if (c.server === 'db2') expect(await c.exchange('still-there')).toBe('db2');
       else expect(c.closed).toBe(true);
     }
+    const secondKill = Date.now();
     await db2?.kill();
     const bothAt = Date.now();
     const results = await load;
+    // A connection opened just before db2 died may be in its exchange with db2 then: it fails
+    // with db2, as one on db1 did. Any other that started after db1 was gone must not fail.
+    const onDyingDb2 = (r: { startedAt: number }) => r.startedAt > secondKill - 100 && r.startedAt <= bothAt;
     const afterKill = results.filter((r) => r.startedAt > killedAt);
+    const failed = afterKill.filter((r) => r.error);
     expect(
-      afterKill.filter((r) => r.error),
-      JSON.stringify(afterKill.filter((r) => r.error).slice(0, 3)),
+      failed.filter((r) => !onDyingDb2(r)),
+      JSON.stringify(failed.slice(0, 3)),
     ).toEqual([]);
+    expect(failed.length).toBeLessThanOrEqual(2);
     expect(afterKill.some((r) => r.server === 'db1')).toBe(false);
     const afterBoth = results.filter((r) => r.startedAt > bothAt + 50);
     expect(afterBoth.length).toBeGreaterThan(5);

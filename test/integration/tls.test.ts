@@ -138,6 +138,7 @@ pools:
 
     const redirect = b0.listenerAddresses()['https/redirect'];
     expect(redirect).toBeDefined();
+    expect(b0.listenerUrls().map((l) => l.name)).toEqual(['https', 'https/redirect']);
     const plain = await new Promise<http.IncomingMessage>((resolve, reject) =>
       http
         .get(
