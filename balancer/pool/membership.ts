@@ -23,7 +23,13 @@ export interface MembershipPlan {
   kept: Map<string, BackendServer>;
   /** Servers gone from the config, or whose URL changed (the new URL is a new server). */
   removed: BackendServer[];
-  settingsChanged(previous: PoolConfig, next: PoolConfig): string[];
+}
+
+/** The pool settings a reload changed, one line each (servers are reported one by one). */
+export function changedPoolSettings(previous: PoolConfig, next: PoolConfig): string[] {
+  return POOL_SETTINGS.filter((key) => !sameSettings(previous[key], next[key])).map(
+    (key) => `${next.name}: ${key} changed`,
+  );
 }
 
 /** How a reload changes a pool's servers. */
@@ -31,19 +37,13 @@ export function planMembership(
   current: readonly BackendServer[],
   next: readonly ServerConfig[],
 ): MembershipPlan {
-  const wanted = new Map(next.map((s) => [s.name, new URL(s.url).origin]));
+  // By href: a tcp:// URL has no origin ("null" for every one).
+  const wanted = new Map(next.map((s) => [s.name, new URL(s.url).href]));
   const kept = new Map<string, BackendServer>();
   const removed: BackendServer[] = [];
   for (const server of current) {
-    if (wanted.get(server.name) === server.url.origin) kept.set(server.name, server);
+    if (wanted.get(server.name) === server.url.href) kept.set(server.name, server);
     else removed.push(server);
   }
-  return {
-    kept,
-    removed,
-    settingsChanged: (previous, nextPool) =>
-      POOL_SETTINGS.filter((key) => !sameSettings(previous[key], nextPool[key])).map(
-        (key) => `${nextPool.name}: ${key} changed`,
-      ),
-  };
+  return { kept, removed };
 }

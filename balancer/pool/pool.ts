@@ -6,7 +6,7 @@ import { ActiveHealthChecker } from '../health/index.ts';
 import { HedgeDelay } from '../resilience/hedge-delay.ts';
 import { RetryBudget } from '../resilience/retry-budget.ts';
 import { type BackendServer, sameSettings, upstreamTlsOptions } from './backend-server.ts';
-import { planMembership } from './membership.ts';
+import { changedPoolSettings, planMembership } from './membership.ts';
 import type { Tier } from './rotation.ts';
 import { type PoolRole, ServerPool } from './server-pool.ts';
 import { beginSlowStart } from './slow-start.ts';
@@ -64,7 +64,7 @@ export class Pool extends ServerPool {
     const previous = this.current;
     this.current = next;
     const plan = planMembership(this.servers, next.servers);
-    const changes = [...plan.settingsChanged(previous, next)];
+    const changes = changedPoolSettings(previous, next);
     for (const gone of plan.removed) this.retire(gone, drainMs);
     const members = next.servers.map((config) => {
       const kept = plan.kept.get(config.name);
