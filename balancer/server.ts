@@ -120,10 +120,9 @@ export class Balancer {
       connected: (pool, server) => this.metrics.countTcpConnection(pool, server),
       bytes: (pool, server, fromClient, fromServer) =>
         this.metrics.countTcpBytes(pool, server, fromClient, fromServer),
-      refused: (pool, code, client, tried, detail) => {
-        this.metrics.countProxyError(pool, code);
-        const listener = this.listeners.tcpListenerOf(pool) ?? pool;
-        this.requestErrors.publish({ code, status: 0, listener, client, pool, tried, detail });
+      refused: ({ code, ...entry }) => {
+        this.metrics.countProxyError(entry.pool, code);
+        this.requestErrors.publish({ code, status: 0, ...entry });
       },
     };
   }
@@ -193,18 +192,23 @@ export class Balancer {
 
   /** Reads the config file again and applies it (see `reload`); the file as the source. */
   async reloadFile(): Promise<string[]> {
+    return (await this.reloadSource()).changes;
+  }
+
+  /** `reloadFile`, with the text it applied (a cluster's primary hands it to its workers). */
+  async reloadSource(): Promise<{ changes: string[]; text: string }> {
     const source = this.source;
     if (!source)
       throw new FaultlineError('FL_RELOAD_REFUSED', 'this balancer was not started from a config file');
-    let next: BalancerConfig;
+    let loaded: { text: string; config: BalancerConfig };
     try {
-      const loaded = (await loadConfigSource(source.file)).config;
-      next = source.adjust ? source.adjust(loaded) : loaded;
+      loaded = await loadConfigSource(source.file);
     } catch (err) {
       this.reloadFailed(source.file, err);
       throw err;
     }
-    return this.reload(next, source.file);
+    const next = source.adjust ? source.adjust(loaded.config) : loaded.config;
+    return { changes: this.reload(next, source.file), text: loaded.text };
   }
 
   /**

@@ -31,8 +31,7 @@ export function stackBalancerConfig(spec: StackBalancerConfig): RawBalancerConfi
     ...spec.settings,
     ...spec.fixed,
   };
-  const tcp = spec.protocol === 'tcp';
-  if (tcp) {
+  if (spec.protocol === 'tcp') {
     // The stack's one listener address, as a tcp listener in front of the pool.
     const { listen, ...rest } = top;
     return {

@@ -9,6 +9,6 @@ export { LocalStack } from './local/local-stack.ts';
 export { openLocalStack } from './local/open-local-stack.ts';
 export { LocalServices, type ServiceOutcome, type ServiceStatus } from './local/services.ts';
 export type { OperatorAccess, RunningStack, StackKind } from './running-stack.ts';
-export { BALANCER_TARGET, SAMPLE_STACK, STACK_POOL } from './sample.ts';
+export { BALANCER_TARGET, SAMPLE_STACK, STACK_POOL, type StackProtocol, stackUrl } from './sample.ts';
 export { loadStackConfig } from './stack-file.ts';
 export { backendListSchema, type StackSpec } from './stack-spec.ts';

@@ -46,5 +46,10 @@ export function tcpHealth(health: typeof DEMO_HEALTH): Record<string, unknown> {
   return { ...timing, type: 'tcp' };
 }
 
+/** A stack address (`http://host:port`, as processes and containers report it) in the stack's protocol. */
+export function stackUrl(url: string, protocol: StackProtocol | undefined): string {
+  return protocol === 'tcp' ? url.replace(/^http:/, 'tcp:') : url;
+}
+
 /** The tcp listener of a tcp stack's balancer (its one pool is STACK_POOL). */
 export const STACK_TCP_LISTENER = 'tcp';

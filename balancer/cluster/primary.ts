@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { freshBuild, PACKAGE_ROOT } from '../../core/build-state.js';
 import { FaultlineError } from '../../core/errors.ts';
 import type { WorkerMetrics } from '../admin/metrics.ts';
-import { type BalancerConfig, type ListenAddress, loadConfigSource } from '../config/index.ts';
+import type { BalancerConfig, ListenAddress } from '../config/index.ts';
 import type { BalancerEventKind } from '../events.ts';
 import { controlStateOf } from '../pool/control-state.ts';
-import { reloadFailureReason } from '../reload.ts';
 import { Balancer, type StopOptions } from '../server.ts';
 import { isMessage, type ToPrimary, type ToWorker } from './messages.ts';
 
@@ -84,6 +83,7 @@ export class BalancerCluster {
       self.control = await Balancer.start(config, {
         role: 'control',
         trafficAddresses: listeners,
+        source: { file: source.file, ...(source.adjust ? { adjust: source.adjust } : {}) },
         reload: () => self.reloadFile(),
       });
     } catch (err) {
@@ -126,19 +126,9 @@ export class BalancerCluster {
    * later gets it too.
    */
   async reloadFile(): Promise<string[]> {
-    const { file } = this.source;
-    let loaded: Awaited<ReturnType<typeof loadConfigSource>>;
-    try {
-      loaded = await loadConfigSource(file);
-    } catch (err) {
-      const reason = reloadFailureReason(err);
-      this.control.events.publish({ kind: 'config-reload-failed', source: file, reason });
-      throw err;
-    }
-    const { adjust } = this.source;
-    const changes = this.control.reload(adjust ? adjust(loaded.config) : loaded.config, file);
-    this.source = { ...this.source, text: loaded.text };
-    this.broadcast({ t: 'reload', configText: loaded.text, configFile: file });
+    const { changes, text } = await this.control.reloadSource();
+    this.source = { ...this.source, text };
+    this.broadcast({ t: 'reload', configText: text, configFile: this.source.file });
     this.broadcast({ t: 'state', state: controlStateOf(this.control.pools.values()) });
     return changes;
   }

@@ -58,7 +58,8 @@ export class HttpListener {
     this.server.on('upgrade', (req, socket, head) => traffic.upgrade(req, socket, head));
     this.server.on('clientError', (err, socket) => traffic.clientError(err, socket));
     if (config.tls && config.redirectHttp) {
-      this.redirect = http.createServer({ ...options }, redirectToHttps(0));
+      // Its handler comes with the TLS listener's port, once that is bound (listen()).
+      this.redirect = http.createServer({ ...options });
       this.redirect.on('clientError', (_err, socket) => socket.destroy());
     }
     this.apply(config, balancer);
@@ -72,7 +73,6 @@ export class HttpListener {
     const what = `${this.config.tls ? 'HTTPS' : 'HTTP'} traffic (listener ${this.config.name})`;
     this.bound = await listen(this.server, address, what);
     if (this.redirect && this.config.redirectHttp) {
-      this.redirect.removeAllListeners('request');
       this.redirect.on('request', redirectToHttps(this.bound.port));
       try {
         this.redirectBound = await listen(

@@ -64,11 +64,6 @@ export class ListenerSet {
     }
   }
 
-  /** The tcp listener of a pool, for the error log. */
-  tcpListenerOf(pool: string): string | undefined {
-    return this.tcp.find((l) => l.poolName === pool)?.name;
-  }
-
   get firstHttp(): HttpListener | undefined {
     return this.http[0];
   }

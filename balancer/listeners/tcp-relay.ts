@@ -2,17 +2,25 @@ import net from 'node:net';
 import { now } from '../../core/clock.ts';
 import type { ProxyErrorCode } from '../../core/errors.ts';
 import type { TcpListenerConfig } from '../config/types.ts';
+import { socketHost, socketPort } from '../health/probe-result.ts';
 import type { BackendServer } from '../pool/backend-server.ts';
 import type { Pool } from '../pool/pool.ts';
+import { isConnectFailure } from '../proxy/connect-errors.ts';
 
 /** What a relay reports: the balancer's metrics and error log. */
 export interface TcpObserver {
   connected(pool: string, server: string): void;
   bytes(pool: string, server: string, fromClient: number, fromServer: number): void;
-  refused(pool: string, code: ProxyErrorCode, client: string, tried: string[], detail: string): void;
+  /** A connection closed unserved: its listener, pool and client, the servers tried, why. */
+  refused(refusal: {
+    listener: string;
+    pool: string;
+    code: ProxyErrorCode;
+    client: string;
+    tried: string[];
+    detail: string;
+  }): void;
 }
-
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * One client connection through a tcp listener: a server from the pool (its queue when every
@@ -94,8 +102,8 @@ export class TcpRelay {
     const timeoutMs = this.pool.config.timeouts.connect;
     return new Promise((resolve) => {
       const socket = net.connect({
-        host: server.url.hostname.replace(/^\[|\]$/g, ''),
-        port: Number(server.url.port),
+        host: socketHost(server.url),
+        port: socketPort(server.url),
         allowHalfOpen: true,
       });
       const timer = setTimeout(() => {
@@ -114,7 +122,7 @@ export class TcpRelay {
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         socket.destroy();
-        const code = CONNECT_FAILURES.has(err.code ?? '') ? 'upstream_connect_failed' : 'upstream_reset';
+        const code = isConnectFailure(err.code) ? 'upstream_connect_failed' : 'upstream_reset';
         resolve({ ok: false, code, detail: `${err.code ?? 'error'}: ${err.message}` });
       });
     });
@@ -157,7 +165,8 @@ export class TcpRelay {
   }
 
   private refuse(code: ProxyErrorCode, tried: string[], detail: string): void {
-    this.observer.refused(this.pool.name, code, this.client, tried, detail);
+    const { name: listener } = this.config;
+    this.observer.refused({ listener, pool: this.pool.name, code, client: this.client, tried, detail });
     this.close();
   }
 }

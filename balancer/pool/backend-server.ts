@@ -113,8 +113,12 @@ export class BackendServer {
 
   /** Keep-alive connections to this server (undici: the request path's upstream client). */
   get upstream(): UpstreamPool {
+    return this.connections ?? this.connect();
+  }
+
+  private connect(): UpstreamPool {
     const { config, pool } = this.connectionSettings;
-    this.connections ??= upstreamPool(this.url, config, pool);
+    this.connections = upstreamPool(this.url, config, pool);
     return this.connections;
   }
 

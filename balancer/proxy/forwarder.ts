@@ -238,8 +238,10 @@ export class Forwarder {
           res,
           pool,
           run.server,
-          { tryStarted, started, setCookie: pin },
+          tryStarted,
+          started,
           this.observe,
+          pin,
         );
         return;
       }

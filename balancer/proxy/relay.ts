@@ -8,14 +8,6 @@ import type { BodySink, UpstreamResponse } from './upstream-try.ts';
 /** Where the relay reports a finished request (the admin side's metrics). */
 export type ObserveRequest = (pool: string, server: string, status: number, durationMs: number) => void;
 
-export interface RelayOptions {
-  /** When the try that answered began, and when the request arrived. */
-  tryStarted: number;
-  started: number;
-  /** A sticky cookie to add to the answer (the client is pinned to the server that answered). */
-  setCookie: string | undefined;
-}
-
 type RelayOutcome = 'success' | 'http-5xx' | 'gateway-failure' | 'aborted';
 
 /**
@@ -33,12 +25,16 @@ export class ResponseRelay implements BodySink {
     private readonly res: ServerResponse,
     private readonly pool: Pool,
     private readonly server: BackendServer,
-    private readonly options: RelayOptions,
+    /** When the try that answered began, and when the request arrived. */
+    private readonly tryStarted: number,
+    private readonly started: number,
     private readonly observe: ObserveRequest,
+    /** A sticky cookie for the answer: the client is pinned to the server that answered. */
+    setCookie?: string,
   ) {
     server.countResponse(response.status);
     const headers = relayedHeaders(response.rawHeaders, server.name);
-    if (options.setCookie !== undefined) headers.push('Set-Cookie', options.setCookie);
+    if (setCookie !== undefined) headers.push('Set-Cookie', setCookie);
     res.writeHead(response.status, response.statusMessage || undefined, headers);
     response.pipe(this);
   }
@@ -71,7 +67,7 @@ export class ResponseRelay implements BodySink {
   private finish(outcome: RelayOutcome): void {
     if (this.finished) return;
     this.finished = true;
-    this.pool.release(this.server, outcome, this.headersAt - this.options.tryStarted);
-    this.observe(this.pool.name, this.server.name, this.response.status, now() - this.options.started);
+    this.pool.release(this.server, outcome, this.headersAt - this.tryStarted);
+    this.observe(this.pool.name, this.server.name, this.response.status, now() - this.started);
   }
 }

@@ -5,6 +5,7 @@ import { now } from '../../core/clock.ts';
 import type { ProxyErrorCode } from '../../core/errors.ts';
 import type { TimeoutsConfig } from '../config/types.ts';
 import type { BackendServer } from '../pool/backend-server.ts';
+import { isConnectFailure } from './connect-errors.ts';
 
 /**
  * `before-send`: the backend cannot have seen the request (no connection, or a stale keep-alive
@@ -65,16 +66,6 @@ export interface TryOptions {
   /** `onSlow` is called if no response headers came within this many ms of the start. */
   slowAfterMs?: number;
 }
-
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EADDRNOTAVAIL',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 /** undici refuses to send these: the request itself is at fault, not the backend. */
 const REQUEST_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
@@ -291,7 +282,7 @@ export class UpstreamTry implements Dispatcher.DispatchHandler {
     const { connect } = this.options.timeouts;
     if (code === 'UND_ERR_CONNECT_TIMEOUT')
       this.fail('upstream_connect_timeout', 'before-send', `no connection within ${connect}ms`);
-    else if (CONNECT_ERRORS.has(code)) this.fail('upstream_connect_failed', 'before-send', detail);
+    else if (isConnectFailure(code)) this.fail('upstream_connect_failed', 'before-send', detail);
     else if (isStaleKeepAlive(err))
       this.fail('upstream_reset', 'before-send', `reused keep-alive connection closed: ${detail}`);
     else this.fail('upstream_reset', 'after-send', detail);

@@ -6,6 +6,7 @@ import { now } from '../../core/clock.ts';
 import type { ProxyErrorCode } from '../../core/errors.ts';
 import type { BackendServer } from '../pool/backend-server.ts';
 import type { Pool } from '../pool/pool.ts';
+import { isConnectFailure } from './connect-errors.ts';
 import { rawErrorResponse } from './error-response.ts';
 import { clientAddress, prepareRequestHeaders } from './headers.ts';
 
@@ -15,8 +16,6 @@ const handshakes = new WeakMap<Duplex, (proxyReq: ClientRequest) => void>();
 export function attachTunnelRouting(proxy: ProxyServer): void {
   proxy.on('proxyReqWs', (proxyReq, _req, socket) => handshakes.get(socket)?.(proxyReq));
 }
-
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EADDRNOTAVAIL']);
 
 /** Bytes a client may send before its tunnel opens; beyond it, it is no longer read (backpressure). */
 const EARLY_BYTES_LIMIT = 64 * 1024;
@@ -174,7 +173,7 @@ export class WebSocketTunnels {
       (err: Error) => {
         if (phase === 'handshake') {
           const code = (err as NodeJS.ErrnoException).code ?? '';
-          fail(CONNECT_ERRORS.has(code) ? 'upstream_connect_failed' : 'upstream_reset');
+          fail(isConnectFailure(code) ? 'upstream_connect_failed' : 'upstream_reset');
         } else if (phase !== 'failed') {
           // After the answer: never an HTTP response into the stream, never a verdict.
           tunnel.backend?.destroy();

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeEvent } from '../../balancer/index.ts';
 import { stackStatePath } from '../../chaos/targets/stack-state.ts';
-import { LocalStack, loadStackConfig, SAMPLE_STACK } from '../../stack/index.ts';
+import { LocalStack, loadStackConfig, SAMPLE_STACK, stackUrl } from '../../stack/index.ts';
 import { onShutdownSignal } from '../signals.ts';
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
@@ -49,7 +49,7 @@ export function registerDemoCommand(program: Command): void {
       write(`admin API  ${stack.adminUrl}/pools   events: ${stack.adminUrl}/events`);
       for (const name of stack.backends) {
         const b = stack.backend(name);
-        const url = described?.protocol === 'tcp' ? b.url.replace(/^http:/, 'tcp:') : b.url;
+        const url = stackUrl(b.url, described?.protocol);
         write(`backend    ${b.name} ${url} (pid ${b.pid})`);
       }
       if (stack.proxyControlUrl) write(`proxies    ${stack.proxyControlUrl}/proxies`);

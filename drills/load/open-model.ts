@@ -5,7 +5,7 @@ import { isFailure, type RequestRecord } from '../recording.ts';
 import { arrivalSchedule, type Ramp } from './arrival-schedule.ts';
 import { percentileOf } from './latency-stats.ts';
 import { tcpExchanges } from './tcp-exchanges.ts';
-import { behindSchedule, type InFlight, type LoadTransport } from './transport.ts';
+import { behindSchedule, type InFlight, inFlight, type LoadTransport } from './transport.ts';
 
 export interface LoadRequestSpec {
   method?: string;
@@ -360,19 +360,17 @@ function send(
     },
     handler,
   );
-  return {
+  return inFlight(
     intended,
     deadline,
-    get ended() {
-      return ended;
-    },
-    expire() {
+    () => ended,
+    () => {
       if (ended) return;
       timedOut = true;
       controller?.abort(new RequestTimeout());
       end('timeout');
     },
-  };
+  );
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -2,7 +2,7 @@ import { now } from '../../core/clock.ts';
 import type { RequestRecord } from '../recording.ts';
 import { LineConnection } from './line-connection.ts';
 import type { LoadPlan } from './open-model.ts';
-import { behindSchedule, type InFlight, type LoadTransport } from './transport.ts';
+import { behindSchedule, type InFlight, inFlight, type LoadTransport } from './transport.ts';
 
 const DEFAULT_KEPT = 16;
 const DEFAULT_NEW_SHARE = 0.5;
@@ -82,19 +82,17 @@ export function tcpExchanges(plan: LoadPlan): LoadTransport {
         } else connection?.close();
         end(undefined, err.message);
       });
-      return {
+      return inFlight(
         intended,
         deadline,
-        get ended() {
-          return ended;
-        },
-        expire() {
+        () => ended,
+        () => {
           if (ended) return;
           (slot?.connection ?? connection)?.close();
           if (slot) slot.connection = undefined;
           end(undefined, 'timeout');
         },
-      };
+      );
     },
     behind: (index, intended, at) => behindSchedule(isNew(index) ? NEW : KEPT, intended, at),
     async close() {

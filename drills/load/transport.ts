@@ -21,6 +21,23 @@ export interface InFlight {
   expire(): void;
 }
 
+/** The in-flight handle of one exchange: `ended` read live, `expire` ends it as a timeout. */
+export function inFlight(
+  intended: number,
+  deadline: number,
+  ended: () => boolean,
+  expire: () => void,
+): InFlight {
+  return {
+    intended,
+    deadline,
+    get ended() {
+      return ended();
+    },
+    expire,
+  };
+}
+
 /** A request the client could not send in time (it fell behind): a failure, counted, not sent. */
 export function behindSchedule(
   spec: { method: string; path: string },

@@ -21,7 +21,7 @@ import { PACKAGE_ROOT } from '../../core/paths.ts';
 import { stackBalancerConfig } from '../balancer-config.ts';
 import { BalancerEventFeed } from '../event-feed.ts';
 import { type RunningStack, waitUntilServing } from '../running-stack.ts';
-import { BALANCER_TARGET, DRILL_HEALTH, tcpHealth } from '../sample.ts';
+import { BALANCER_TARGET, DRILL_HEALTH, stackUrl, tcpHealth } from '../sample.ts';
 import type { StackSpec } from '../stack-spec.ts';
 import { chooseNodeImage, dockerImageEngine } from './base-image.ts';
 import { ComposeProject, detectComposeCommand } from './compose-project.ts';
@@ -250,7 +250,7 @@ export class ComposeDrillStack {
     await events.connected;
     return {
       kind: 'compose',
-      url: protocol === 'tcp' ? load.url.replace(/^http:/, 'tcp:') : load.url,
+      url: stackUrl(load.url, protocol),
       admin: this.admin,
       targets: new DockerTargetProvider(this.docker, this.project.name, { toxicProxies: stack.proxies }),
       backups: stack.backends.filter((b) => b.backup).map((b) => b.name),

@@ -23,7 +23,14 @@ import {
 import { type ChildProcessHandle, instanceOf } from '../../core/process/launcher.ts';
 import { stackBalancerConfig } from '../balancer-config.ts';
 import { BalancerEventFeed } from '../event-feed.ts';
-import { BALANCER_TARGET, type BackendSpec, DEMO_HEALTH, type StackProtocol, tcpHealth } from '../sample.ts';
+import {
+  BALANCER_TARGET,
+  type BackendSpec,
+  DEMO_HEALTH,
+  type StackProtocol,
+  stackUrl,
+  tcpHealth,
+} from '../sample.ts';
 import { type BalancerProcess, spawnBalancer } from './balancer-process.ts';
 
 export interface LocalStackOptions {
@@ -120,7 +127,7 @@ export class LocalStack {
             listen: '127.0.0.1:0',
             upstream: `127.0.0.1:${b.port}`,
           });
-          upstreamOf.set(b.name, `${tcp ? 'tcp' : 'http'}://${info.listen}`);
+          upstreamOf.set(b.name, stackUrl(`http://${info.listen}`, options.protocol));
         }
         proxyControl = await proxies.listenControl({ host: '127.0.0.1', port: 0 });
       }
@@ -128,7 +135,7 @@ export class LocalStack {
         backends: options.backends,
         serverUrl: (b) => {
           const direct = (backends.find((p) => p.name === b.name) as BackendProcess).url;
-          return upstreamOf.get(b.name) ?? (tcp ? direct.replace(/^http:/, 'tcp:') : direct);
+          return upstreamOf.get(b.name) ?? stackUrl(direct, options.protocol);
         },
         defaults: { listen: '127.0.0.1:0', admin: { listen: '127.0.0.1:0' } },
         poolDefaults: { health: tcp ? tcpHealth(DEMO_HEALTH) : DEMO_HEALTH },
@@ -144,7 +151,7 @@ export class LocalStack {
       } else {
         const child = await spawnBalancer(join(workDir, 'balancer.json'), config);
         started.push(child);
-        endpoints = { url: tcp ? child.url.replace(/^http:/, 'tcp:') : child.url, adminUrl: child.adminUrl };
+        endpoints = { url: stackUrl(child.url, options.protocol), adminUrl: child.adminUrl };
       }
       const names = options.backends.map((b) => b.name);
       const stateFile = options.stateFile ?? join(workDir, 'stack.json');

@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Balancer, type BalancerEvent, loadConfigSource } from '../../balancer/index.ts';
+import type { Balancer, BalancerEvent } from '../../balancer/index.ts';
+import { startBalancerFromFile } from '../fixtures/balancer-file.ts';
 import { closeInProcessBackends, request, startInProcessBackend } from '../fixtures/http.ts';
 import { countBy, failures, runLoad } from '../fixtures/load.ts';
 
@@ -32,14 +33,9 @@ ${extra}`;
 }
 
 async function startFromFile(text: string): Promise<{ file: string; events: BalancerEvent[] }> {
-  const dir = await mkdtemp(join(tmpdir(), 'faultline-reload-'));
-  const file = join(dir, 'balancer.yaml');
-  await writeFile(file, text);
-  const { config } = await loadConfigSource(file);
-  balancer = await Balancer.start(config, { source: { file } });
-  const events: BalancerEvent[] = [];
-  balancer.events.subscribe((e) => events.push(e));
-  return { file, events };
+  const started = await startBalancerFromFile(await mkdtemp(join(tmpdir(), 'faultline-reload-')), text);
+  balancer = started.balancer;
+  return started;
 }
 
 describe('hot reload of the config file', () => {

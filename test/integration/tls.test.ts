@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Balancer, type BalancerEvent, loadConfigSource } from '../../balancer/index.ts';
+import { type Balancer, type BalancerEvent, loadConfigSource } from '../../balancer/index.ts';
+import { startBalancerFromFile } from '../fixtures/balancer-file.ts';
 import { createCa, type IssuedCertificate, type TestCa } from '../fixtures/certificates.ts';
 
 let balancer: Balancer | undefined;
@@ -69,13 +70,9 @@ function get(url: string, options: https.RequestOptions = {}): Promise<Answer> {
 }
 
 async function start(text: string, dir: string): Promise<{ file: string; events: BalancerEvent[] }> {
-  const file = join(dir, 'balancer.yaml');
-  await writeFile(file, text);
-  const { config } = await loadConfigSource(file);
-  balancer = await Balancer.start(config, { source: { file } });
-  const events: BalancerEvent[] = [];
-  balancer.events.subscribe((e) => events.push(e));
-  return { file, events };
+  const started = await startBalancerFromFile(dir, text);
+  balancer = started.balancer;
+  return started;
 }
 
 async function setup(): Promise<{ dir: string; ca: TestCa; a: IssuedCertificate; b: IssuedCertificate }> {
