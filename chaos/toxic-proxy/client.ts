@@ -1,5 +1,5 @@
 import type { ProxyInfo } from './proxy.ts';
-import type { CreateProxyInput } from './proxy-server.ts';
+import type { CreateProxyInput, UpdateProxyInput } from './proxy-server.ts';
 import type { ToxicInfo, ToxicInput } from './toxic.ts';
 
 /** The control API answered with an error (or could not be reached: status 0, code `unreachable`). */
@@ -25,10 +25,7 @@ export interface ToxicProxyClientOptions {
 /** The environment variable that holds the control API's token, for the service and its callers. */
 export const TOXIC_TOKEN_ENV = 'FAULTLINE_TOXIC_TOKEN';
 
-/**
- * Headers every state-changing control API call needs: the JSON content type (even with no
- * body: the API's CSRF guard) and the token, when one is set.
- */
+/** Headers of a control API call: the JSON content type on state changes, and the token when one is set. */
 export function controlHeaders(method: string, token = tokenFromEnv()): Record<string, string> {
   const headers: Record<string, string> = {};
   if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = 'application/json';
@@ -57,7 +54,7 @@ export class ToxicProxyClient {
   }
 
   async proxies(): Promise<ProxyInfo[]> {
-    return ((await this.request('GET', '/proxies')) as { proxies: ProxyInfo[] }).proxies;
+    return Object.values((await this.request('GET', '/proxies')) as Record<string, ProxyInfo>);
   }
 
   async proxy(name: string): Promise<ProxyInfo> {
@@ -69,7 +66,17 @@ export class ToxicProxyClient {
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<ProxyInfo> {
-    return (await this.request('POST', `/proxies/${enc(name)}`, { enabled })) as ProxyInfo;
+    return this.updateProxy(name, { enabled });
+  }
+
+  /** Fields not sent keep their value; a new listen or upstream restarts the proxy. */
+  async updateProxy(name: string, update: UpdateProxyInput): Promise<ProxyInfo> {
+    return (await this.request('PATCH', `/proxies/${enc(name)}`, update)) as ProxyInfo;
+  }
+
+  /** Creates, keeps (same listen and upstream) or replaces each proxy. */
+  async populate(proxies: CreateProxyInput[]): Promise<ProxyInfo[]> {
+    return ((await this.request('POST', '/populate', proxies)) as { proxies: ProxyInfo[] }).proxies;
   }
 
   async deleteProxy(name: string): Promise<void> {
@@ -77,11 +84,20 @@ export class ToxicProxyClient {
   }
 
   async toxics(proxy: string): Promise<ToxicInfo[]> {
-    return ((await this.request('GET', `/proxies/${enc(proxy)}/toxics`)) as { toxics: ToxicInfo[] }).toxics;
+    return (await this.request('GET', `/proxies/${enc(proxy)}/toxics`)) as ToxicInfo[];
   }
 
   async addToxic(proxy: string, toxic: ToxicInput): Promise<ToxicInfo> {
     return (await this.request('POST', `/proxies/${enc(proxy)}/toxics`, toxic)) as ToxicInfo;
+  }
+
+  /** New toxicity and attributes (attributes not sent keep their value). */
+  async updateToxic(
+    proxy: string,
+    toxic: string,
+    update: { toxicity?: number; attributes?: Record<string, unknown> },
+  ): Promise<ToxicInfo> {
+    return (await this.request('PATCH', `/proxies/${enc(proxy)}/toxics/${enc(toxic)}`, update)) as ToxicInfo;
   }
 
   /** False when the toxic (or the proxy) is not there: removal is idempotent. */
@@ -128,13 +144,12 @@ export class ToxicProxyClient {
       json = undefined;
     }
     if (res.ok) return json;
-    const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    // Toxiproxy's error body {"error": message, "status": N}, with faultline's stable code.
+    const error = json as { error?: unknown; code?: unknown } | undefined;
     throw new ToxicProxyClientError(
       res.status,
       typeof error?.code === 'string' ? error.code : `http_${res.status}`,
-      typeof error?.message === 'string'
-        ? error.message
-        : `toxic proxy ${method} ${url} answered ${res.status}`,
+      typeof error?.error === 'string' ? error.error : `toxic proxy ${method} ${url} answered ${res.status}`,
     );
   }
 }

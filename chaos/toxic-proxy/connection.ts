@@ -53,6 +53,10 @@ export class ProxyConnection {
     this.linkOf(info).addToxic(info, type);
   }
 
+  updateToxic(info: ToxicInfo, type: ToxicType): void {
+    this.linkOf(info).updateToxic(info, type);
+  }
+
   removeToxic(info: ToxicInfo): void {
     this.linkOf(info).removeToxic(info.name);
   }

@@ -33,12 +33,16 @@ async function call(
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
-const errorOf = (code: string, message: unknown = expect.any(String)) => ({ error: { code, message } });
+const errorOf = (code: string, error: unknown = expect.any(String)) => ({
+  error,
+  status: expect.any(Number),
+  code,
+});
 
 describe('control API routes', () => {
   it('creates, lists, reads, toggles and deletes proxies', async () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(await call('GET', '/version')).toEqual({ status: 200, json: { version: expect.any(String) } });
+    expect(await call('GET', '/version')).toEqual({ status: 200, json: { version: '2.12.0+faultline' } });
     const created = await call('POST', '/proxies', {
       name: 'app',
       listen: '127.0.0.1:0',
@@ -53,7 +57,7 @@ describe('control API routes', () => {
       toxics: [],
     });
     expect(await roundTrip(await connect(info.listen), 'via api')).toBeLessThan(1000);
-    expect(await call('GET', '/proxies')).toEqual({ status: 200, json: { proxies: [created.json] } });
+    expect(await call('GET', '/proxies')).toEqual({ status: 200, json: { app: created.json } });
     expect(await call('GET', '/proxies/app')).toEqual({ status: 200, json: created.json });
     expect(await call('POST', '/proxies/app', { enabled: false })).toMatchObject({
       status: 200,
@@ -64,7 +68,7 @@ describe('control API routes', () => {
     expect((await call('DELETE', '/proxies/app')).status).toBe(204);
     expect(await call('GET', '/proxies/app')).toEqual({
       status: 404,
-      json: errorOf('proxy_not_found', 'no proxy named app (proxies: none)'),
+      json: errorOf('proxy_not_found', 'proxy not found: no proxy named app (proxies: none)'),
     });
   });
 
@@ -75,7 +79,7 @@ describe('control API routes', () => {
       attributes: { latency: 100 },
     });
     expect(added).toEqual({
-      status: 201,
+      status: 200,
       json: {
         name: 'latency_downstream',
         type: 'latency',
@@ -84,7 +88,7 @@ describe('control API routes', () => {
         attributes: { latency: 100, jitter: 0 },
       },
     });
-    expect(await call('GET', '/proxies/app/toxics')).toEqual({ status: 200, json: { toxics: [added.json] } });
+    expect(await call('GET', '/proxies/app/toxics')).toEqual({ status: 200, json: [added.json] });
     expect(await call('GET', '/proxies/app/toxics/latency_downstream')).toEqual({
       status: 200,
       json: added.json,
@@ -92,7 +96,10 @@ describe('control API routes', () => {
     expect((await call('DELETE', '/proxies/app/toxics/latency_downstream')).status).toBe(204);
     expect(await call('DELETE', '/proxies/app/toxics/latency_downstream')).toEqual({
       status: 404,
-      json: errorOf('toxic_not_found', 'proxy app has no toxic named latency_downstream (toxics: none)'),
+      json: errorOf(
+        'toxic_not_found',
+        'toxic not found: proxy app has no toxic named latency_downstream (toxics: none)',
+      ),
     });
     await call('POST', '/proxies/app/toxics', {
       name: 't',
@@ -138,7 +145,7 @@ describe('control API routes', () => {
         { type: 'jitterbug' },
         400,
         'unknown_toxic_type',
-        /known types: latency, bandwidth, timeout, reset_peer, slow_close, limit_data/,
+        /known types: latency, bandwidth, timeout, reset_peer, slow_close, limit_data, slicer/,
       ],
       ['POST', '/proxies/app/toxics', '{not json', 400, 'invalid_json', /not valid JSON/],
       [
@@ -147,7 +154,7 @@ describe('control API routes', () => {
         { type: 'latency' },
         404,
         'proxy_not_found',
-        'no proxy named nope (proxies: app)',
+        'proxy not found: no proxy named nope (proxies: app)',
       ],
       ['GET', '/proxies/app/toxics/nope', undefined, 404, 'toxic_not_found', /no toxic named nope/],
       [
@@ -156,7 +163,7 @@ describe('control API routes', () => {
         { name: 'app', listen: '127.0.0.1:0', upstream: upstream.address },
         409,
         'proxy_exists',
-        'a proxy named app already exists',
+        'proxy already exists: a proxy named app already exists',
       ],
       [
         'POST',
@@ -182,15 +189,51 @@ describe('control API routes', () => {
         'invalid_proxy',
         'enabled: must be true or false (got "yes")',
       ],
-      ['POST', '/proxies/app', { upstream: '127.0.0.1:1' }, 400, 'invalid_proxy', /only enabled can/],
+      ['POST', '/proxies/app', { name: 'other' }, 400, 'invalid_proxy', /^name: a proxy cannot be renamed/],
+      [
+        'POST',
+        '/proxies/app',
+        { upstream: '127.0.0.1' },
+        400,
+        'invalid_proxy',
+        /^upstream: must be "host:port"/,
+      ],
+      [
+        'POST',
+        '/proxies',
+        { listen: '127.0.0.1:0', upstream: upstream.address },
+        400,
+        'missing_field',
+        'missing required field: name',
+      ],
+      ['POST', '/proxies', { name: 'b' }, 400, 'missing_field', 'missing required field: upstream'],
+      [
+        'POST',
+        '/proxies',
+        { name: 'b', upstream: upstream.address, colour: 'red' },
+        400,
+        'invalid_proxy',
+        /^unknown field\(s\) colour/,
+      ],
+      ['POST', '/populate', { name: 'b' }, 400, 'invalid_request', /populate takes a JSON array/],
+      [
+        'POST',
+        '/populate',
+        [{ name: 'b', upstream: upstream.address }, { name: 'c' }],
+        400,
+        'missing_field',
+        'missing required field: upstream at proxy 2',
+      ],
+      ['PATCH', '/proxies/app/toxics/nope', { toxicity: 0.5 }, 404, 'toxic_not_found', /no toxic named nope/],
       ['PUT', '/proxies', {}, 405, 'method_not_allowed', /allowed: GET, POST/],
+      ['PUT', '/proxies/app', {}, 405, 'method_not_allowed', /allowed: GET, POST, PATCH, DELETE/],
       ['GET', '/nowhere', undefined, 404, 'not_found', 'no route GET /nowhere'],
     ];
     for (const [method, path, body, status, code, message] of cases) {
       const res = await call(method, path, body);
       expect({ path, status: res.status }).toEqual({ path, status });
-      expect(res.json).toMatchObject({ error: { code } });
-      expect((res.json as { error: { message: string } }).error.message).toMatch(message);
+      expect(res.json).toMatchObject({ status, code });
+      expect((res.json as { error: string }).error).toMatch(message);
     }
     await call('POST', '/proxies/app/toxics', { type: 'latency' });
     expect(await call('POST', '/proxies/app/toxics', { type: 'latency' })).toMatchObject({

@@ -1,12 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type CallerRefusal,
-  isLoopbackHost,
-  refuseCaller,
-  refuseContentType,
-} from '../../core/request-guard.ts';
+import { type CallerRefusal, isLoopbackHost, refuseCaller } from '../../core/request-guard.ts';
 import { formatHostPort } from './address.ts';
 import { ToxicProxyError } from './errors.ts';
 import { NewProxyPolicy } from './new-proxy-policy.ts';
@@ -15,8 +10,11 @@ import type { ToxicInput } from './toxic.ts';
 
 export { isLoopbackHost };
 
-export const TOXIC_PROXY_VERSION = '0.1.0';
+/** The Toxiproxy release whose HTTP API this one follows, and who implements it (semver build metadata). */
+export const TOXIC_PROXY_VERSION = '2.12.0+faultline';
 const MAX_BODY_BYTES = 64 * 1024;
+const VERSION_BODY = Symbol('version');
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface ControlApiOptions {
   /** Default 127.0.0.1. */
@@ -50,8 +48,9 @@ export interface ControlApi {
   close(): Promise<void>;
 }
 
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Handler = (body: () => Promise<unknown>) => Promise<[number, unknown?]> | [number, unknown?];
-type Route = Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>;
+type Route = Partial<Record<Method, Handler>>;
 
 interface ControlContext {
   server: ToxicProxyServer;
@@ -60,8 +59,9 @@ interface ControlContext {
 }
 
 /**
- * The toxic proxy's HTTP control API, shaped like Toxiproxy's (see routes()). JSON in and out;
- * errors are {"error":{"code","message"}} with the codes of errors.ts.
+ * The toxic proxy's HTTP control API: Toxiproxy's (its api.go), so Toxiproxy clients drive it
+ * unchanged. JSON in and out; errors are Toxiproxy's `{"error": message, "status": N}` plus the
+ * stable `code` of errors.ts. The rules on who may call it come first (see handle()).
  */
 export async function startControlApi(
   server: ToxicProxyServer,
@@ -110,12 +110,22 @@ export async function startControlApi(
 
 function routes({ server, policy }: ControlContext, s: readonly string[]): Route | undefined {
   const [a, proxy, c, toxic] = s;
-  if (s.length === 1 && a === 'version') return { GET: () => [200, { version: TOXIC_PROXY_VERSION }] };
+  if (s.length === 1 && a === 'version') return { GET: () => [200, VERSION_BODY] };
   if (s.length === 1 && a === 'reset') return { POST: async () => [204, await server.reset()] };
+  if (s.length === 1 && a === 'populate') {
+    return {
+      POST: async (body) => {
+        const input = await body();
+        if (Array.isArray(input)) for (const entry of input) policy.check(entry);
+        const { proxies, error } = await server.populate(input);
+        return error ? [error.status, { ...errorBody(error), proxies }] : [201, { proxies }];
+      },
+    };
+  }
   if (a !== 'proxies') return undefined;
   if (s.length === 1) {
     return {
-      GET: () => [200, { proxies: server.list() }],
+      GET: () => [200, Object.fromEntries(server.list().map((p) => [p.name, p]))],
       POST: async (body) => {
         const input = await body();
         policy.check(input);
@@ -125,32 +135,33 @@ function routes({ server, policy }: ControlContext, s: readonly string[]): Route
   }
   if (proxy === undefined) return undefined;
   if (s.length === 2) {
+    const update: Handler = async (body) => {
+      const input = await body();
+      server.proxy(proxy); // 404 before any other complaint
+      policy.check(input);
+      return [200, await server.updateProxy(proxy, input as never)];
+    };
     return {
       GET: () => [200, server.proxy(proxy)],
-      POST: async (body) => {
-        const input = object(await body(), '{enabled}');
-        const extra = Object.keys(input).filter((k) => k !== 'enabled' && k !== 'name');
-        if (extra.length > 0) {
-          throw new ToxicProxyError(
-            'invalid_proxy',
-            `${extra.join(', ')}: cannot be changed; only enabled can`,
-          );
-        }
-        return [200, await server.setEnabled(proxy, input.enabled as boolean)];
-      },
+      POST: update,
+      PATCH: update,
       DELETE: async () => [204, await server.deleteProxy(proxy)],
     };
   }
   if (c !== 'toxics') return undefined;
   if (s.length === 3) {
     return {
-      GET: () => [200, { toxics: server.proxy(proxy).toxics }],
-      POST: async (body) => [201, server.addToxic(proxy, (await body()) as ToxicInput)],
+      GET: () => [200, server.proxy(proxy).toxics],
+      // Toxiproxy answers 200 here, not 201.
+      POST: async (body) => [200, server.addToxic(proxy, (await body()) as ToxicInput)],
     };
   }
   if (s.length === 4 && toxic !== undefined) {
+    const update: Handler = async (body) => [200, server.updateToxic(proxy, toxic, await body())];
     return {
       GET: () => [200, server.toxic(proxy, toxic)],
+      POST: update,
+      PATCH: update,
       DELETE: () => {
         server.toxic(proxy, toxic); // 404 naming the known toxics when absent
         server.removeToxic(proxy, toxic);
@@ -169,6 +180,7 @@ async function handle(context: ControlContext, req: IncomingMessage, res: Server
   } catch {
     throw new ToxicProxyError('invalid_request', `malformed percent-encoding in path ${url.pathname}`);
   }
+  refuseBrowser(req);
   refuse(refuseCaller(req, 'toxic proxy control API', context.tokenDigest !== undefined));
   const isVersion = segments.length === 1 && segments[0] === 'version' && req.method === 'GET';
   if (!isVersion) authorize(req, context.tokenDigest);
@@ -181,13 +193,44 @@ async function handle(context: ControlContext, req: IncomingMessage, res: Server
       `${req.method} is not allowed on ${url.pathname} (allowed: ${Object.keys(route).join(', ')})`,
     );
   }
-  refuse(refuseContentType(req, url.pathname));
+  refuseFormContent(req, url.pathname);
   const [status, body] = await handler(() => readJson(req));
   if (status === 204 || body === undefined) {
     res.writeHead(status).end();
     return;
   }
+  if (body === VERSION_BODY) {
+    // Byte for byte what Toxiproxy sends: some clients read /version as text.
+    res.writeHead(200, { 'content-type': 'application/json;charset=utf-8', 'cache-control': 'no-store' });
+    res.end(`{"version": "${TOXIC_PROXY_VERSION}"}\n`);
+    return;
+  }
   sendJson(res, status, body);
+}
+
+/** Toxiproxy's own guard: browsers (a User-Agent starting "Mozilla/") are refused. */
+function refuseBrowser(req: IncomingMessage): void {
+  if (!req.headers['user-agent']?.startsWith('Mozilla/')) return;
+  throw new ToxicProxyError(
+    'browser_refused',
+    'User agent not allowed: the toxic proxy control API refuses browsers (as Toxiproxy does); call it from a client or program',
+  );
+}
+
+/**
+ * A body a browser form or a no-preflight fetch could send (any Content-Type but JSON) is refused.
+ * No Content-Type at all is accepted: Toxiproxy clients send none on bodyless calls (POST /reset,
+ * DELETE), and browsers, which always name one for a body, are kept out by the Origin and
+ * User-Agent rules.
+ */
+function refuseFormContent(req: IncomingMessage, path: string): void {
+  const type = req.headers['content-type'];
+  if (type === undefined || READ_METHODS.has(req.method ?? 'GET') || /^application\/json\s*(;|$)/i.test(type))
+    return;
+  throw new ToxicProxyError(
+    'unsupported_media_type',
+    `${req.method} ${path}: the body must be JSON (Content-Type: application/json, or none); got ${JSON.stringify(type)}`,
+  );
 }
 
 function refuse(refusal: CallerRefusal | undefined): void {
@@ -211,12 +254,6 @@ function authorize(req: IncomingMessage, tokenDigest: Buffer | undefined): void 
   );
 }
 
-function object(value: unknown, shape: string): Record<string, unknown> {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value))
-    return value as Record<string, unknown>;
-  throw new ToxicProxyError('invalid_request', `request body must be a JSON object ${shape}`);
-}
-
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -229,11 +266,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '')
-    throw new ToxicProxyError('invalid_json', 'request body is empty; expected a JSON object');
+    throw new ToxicProxyError('invalid_json', 'bad request body: the body is empty; expected JSON');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ToxicProxyError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
+    throw new ToxicProxyError('invalid_json', `bad request body: not valid JSON: ${(err as Error).message}`);
   }
 }
 
@@ -256,5 +293,10 @@ function fail(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  sendJson(res, e.status, { error: { code: e.code, message: e.message } });
+  sendJson(res, e.status, errorBody(e));
+}
+
+/** Toxiproxy's error body, plus the stable code. */
+function errorBody(e: ToxicProxyError): { error: string; status: number; code: string } {
+  return { error: e.message, status: e.status, code: e.code };
 }

@@ -27,8 +27,8 @@ async function send(
   init: { method?: string; headers?: Record<string, string>; json?: unknown; body?: string } = {},
 ) {
   const res = await request(url, init);
-  const json = res.body ? res.json<{ error?: { code: string; message: string } }>() : undefined;
-  return { status: res.status, code: json?.error?.code, message: json?.error?.message ?? '', json };
+  const json = res.body ? res.json<{ error?: string; status?: number; code?: string }>() : undefined;
+  return { status: res.status, code: json?.code, message: json?.error ?? '', json };
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -66,18 +66,30 @@ describe('control API without a token: only loopback callers that are not browse
     }
   });
 
-  it('takes state changes only as JSON (415 otherwise); an empty JSON body is fine', async () => {
+  it('refuses browsers by User-Agent, as Toxiproxy does', async () => {
+    const { url } = await start();
+    const res = await send(`${url}/proxies`, {
+      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0' },
+    });
+    expect({ status: res.status, code: res.code, json: res.json }).toEqual({
+      status: 403,
+      code: 'browser_refused',
+      json: { error: expect.stringMatching(/^User agent not allowed/), status: 403, code: 'browser_refused' },
+    });
+    expect((await send(`${url}/proxies`, { headers: { 'user-agent': 'curl/8.5.0' } })).status).toBe(200);
+  });
+
+  it('refuses the bodies a browser form could send (415); JSON or no Content-Type is fine', async () => {
     upstream = await startEcho();
     const echo = upstream.address;
     const { url, server: s } = await start({}, async (s) => {
       await s.createProxy({ name: 'app', listen: '127.0.0.1:0', upstream: echo });
     });
     const cases: [string, string, Record<string, string>, string][] = [
-      ['POST', '/proxies', {}, JSON.stringify(newProxy(echo))],
       ['POST', '/proxies', { 'content-type': 'text/plain' }, JSON.stringify(newProxy(echo))],
       ['POST', '/proxies/app', { 'content-type': 'application/x-www-form-urlencoded' }, 'enabled=false'],
-      ['POST', '/reset', {}, ''],
-      ['DELETE', '/proxies/app', {}, ''],
+      ['POST', '/proxies/app/toxics', { 'content-type': 'multipart/form-data; boundary=x' }, '--x--'],
+      ['POST', '/reset', { 'content-type': 'text/plain' }, ''],
     ];
     for (const [method, path, headers, body] of cases) {
       const res = await send(url + path, { method, headers, body });
@@ -88,10 +100,13 @@ describe('control API without a token: only loopback callers that are not browse
         code: 'unsupported_media_type',
       });
     }
-    expect(s.list().map((p) => [p.name, p.enabled])).toEqual([['app', true]]);
-    expect((await send(`${url}/reset`, { method: 'POST', headers: JSON_TYPE })).status).toBe(204);
-    expect((await send(`${url}/proxies/app`, { method: 'POST', json: { enabled: false } })).status).toBe(200);
-    expect((await send(`${url}/proxies/app`, { method: 'DELETE', headers: JSON_TYPE })).status).toBe(204);
+    expect(s.list().map((p) => [p.name, p.enabled, p.toxics])).toEqual([['app', true, []]]);
+    // What Toxiproxy clients send: no Content-Type on bodyless calls, sometimes none with a body.
+    expect((await send(`${url}/reset`, { method: 'POST' })).status).toBe(204);
+    const untyped = await send(`${url}/proxies/app`, { method: 'POST', body: '{"enabled":false}' });
+    expect(untyped.status).toBe(200);
+    expect((await send(`${url}/proxies/app`, { method: 'POST', json: { enabled: true } })).status).toBe(200);
+    expect((await send(`${url}/proxies/app`, { method: 'DELETE' })).status).toBe(204);
     expect(s.list()).toEqual([]);
   });
 });
@@ -113,8 +128,7 @@ describe('control API with a token', () => {
       headers: { ...auth, ...JSON_TYPE, origin: 'http://evil.example' },
     });
     expect({ status: browser.status, code: browser.code }).toEqual({ status: 403, code: 'origin_refused' });
-    const plain = await send(`${url}/reset`, { method: 'POST', headers: auth });
-    expect(plain.status).toBe(415);
+    expect((await send(`${url}/reset`, { method: 'POST', headers: auth })).status).toBe(204);
     expect((await send(`${url}/reset`, { method: 'POST', headers: { ...auth, ...JSON_TYPE } })).status).toBe(
       204,
     );
@@ -157,6 +171,28 @@ describe('new proxies: loopback or what the toxic proxy was started with', () =>
     const res = await send(`${url}/proxies`, { method: 'POST', json: newProxy('127.0.0.1:22', '0.0.0.0:0') });
     expect({ status: res.status, code: res.code }).toEqual({ status: 403, code: 'listen_refused' });
     expect(s.list()).toEqual([]);
+  });
+
+  it('applies the same rule to updates and to populate, which then changes nothing', async () => {
+    upstream = await startEcho();
+    const echo = upstream.address;
+    const { url, server: s } = await start({}, async (s) => {
+      await s.createProxy({ name: 'app', listen: '127.0.0.1:0', upstream: echo });
+    });
+    const before = s.list();
+    const moved = await send(`${url}/proxies/app`, { method: 'PATCH', json: { upstream: '10.0.0.1:80' } });
+    expect({ status: moved.status, code: moved.code }).toEqual({ status: 403, code: 'upstream_refused' });
+    const exposed = await send(`${url}/proxies/app`, { method: 'POST', json: { listen: '0.0.0.0:0' } });
+    expect({ status: exposed.status, code: exposed.code }).toEqual({ status: 403, code: 'listen_refused' });
+    const populate = await send(`${url}/populate`, {
+      method: 'POST',
+      json: [newProxy(echo), { name: 'far', upstream: '10.0.0.1:80' }],
+    });
+    expect({ status: populate.status, code: populate.code }).toEqual({
+      status: 403,
+      code: 'upstream_refused',
+    });
+    expect(s.list()).toEqual(before);
   });
 
   it('allows loopback upstreams', async () => {

@@ -1,11 +1,17 @@
-/** Stable codes of the errors the toxic proxy raises on purpose, with the HTTP status each maps to. */
+/**
+ * Stable codes of the errors the toxic proxy raises on purpose, with the HTTP status each maps to
+ * (Toxiproxy's statuses where Toxiproxy has the error). The control API answers
+ * `{"error": message, "status": N, "code": code}`: Toxiproxy's error body plus the code.
+ */
 export const TOXIC_PROXY_ERROR_STATUS = {
   invalid_request: 400,
   invalid_json: 400,
+  missing_field: 400,
   invalid_proxy: 400,
   invalid_toxic: 400,
   unknown_toxic_type: 400,
   unauthorized: 401,
+  browser_refused: 403,
   origin_refused: 403,
   host_refused: 403,
   upstream_refused: 403,

@@ -47,8 +47,21 @@ export class Link {
   addToxic(info: ToxicInfo, type: ToxicType): void {
     const entry: Entry = { name: info.name, stage: undefined };
     this.entries.push(entry);
-    if (this.stopped || Math.random() >= info.toxicity) return;
-    entry.stage = type.open(info.attributes, this.contextFor(entry));
+    this.open(entry, info, type);
+  }
+
+  /**
+   * New settings for a toxic, in its place in the chain: what the old one held passes on, in
+   * order, and the toxicity is rolled again (as Toxiproxy does).
+   */
+  updateToxic(info: ToxicInfo, type: ToxicType): void {
+    const entry = this.entries.find((e) => e.name === info.name);
+    if (!entry) return;
+    const old = entry.stage;
+    entry.stage = undefined;
+    old?.stop?.(!this.stopped);
+    this.open(entry, info, type);
+    this.updateFlow();
   }
 
   removeToxic(name: string): void {
@@ -58,6 +71,11 @@ export class Link {
     entry.stage?.stop?.(!this.stopped);
     this.entries.splice(this.entries.indexOf(entry), 1);
     this.updateFlow();
+  }
+
+  private open(entry: Entry, info: ToxicInfo, type: ToxicType): void {
+    if (this.stopped || Math.random() >= info.toxicity) return;
+    entry.stage = type.open(info.attributes, this.contextFor(entry));
   }
 
   /** The connection is going away: toxics drop what they hold and clear their timers. */

@@ -270,7 +270,7 @@ describe('in-process API errors', () => {
       'latency.latncy: unknown attribute (known: latency, jitter)',
     );
     expect(() => server.addToxic('app', { type: 'nope', attributes: {} })).toThrow(
-      'unknown toxic type "nope"; known types: latency, bandwidth, timeout, reset_peer, slow_close, limit_data',
+      'invalid toxic type: "nope"; known types: latency, bandwidth, timeout, reset_peer, slow_close, limit_data, slicer',
     );
     expect(() => server.addToxic('app', { type: 'latency', toxicity: 2 })).toThrow(
       'toxicity: must be a number from 0 to 1 (got 2)',

@@ -28,7 +28,7 @@ export class ToxicProxy {
   constructor(
     readonly name: string,
     private listen: HostPort,
-    private readonly upstream: HostPort,
+    private upstream: HostPort,
   ) {}
 
   /** Open connections (for tests and status). */
@@ -42,8 +42,44 @@ export class ToxicProxy {
       listen: formatHostPort(this.listen),
       upstream: formatHostPort(this.upstream),
       enabled: this.enabled,
-      toxics: [...this.toxics.values()].map((t) => structuredClone(t.info)),
+      toxics: this.toxicList(),
     };
+  }
+
+  /** Upstream toxics first, then downstream, each in the order they apply (as Toxiproxy lists them). */
+  toxicList(): ToxicInfo[] {
+    const all = [...this.toxics.values()].map((t) => structuredClone(t.info));
+    return [...all.filter((t) => t.stream === 'upstream'), ...all.filter((t) => t.stream === 'downstream')];
+  }
+
+  /** Same listen address (a port of 0 matches any port) and same upstream. */
+  matches(listen: HostPort, upstream: HostPort): boolean {
+    return sameAddress(this.listen, listen) && sameAddress(this.upstream, upstream);
+  }
+
+  /**
+   * Toxiproxy's proxy update: a new listen address or upstream stops the proxy (its connections
+   * are cut) and starts it again there when it is to be enabled. Should the new address fail to
+   * listen, the proxy goes back to where it was, as it was, and the error is thrown.
+   */
+  async update(listen: HostPort, upstream: HostPort, enabled: boolean): Promise<void> {
+    if (this.matches(listen, upstream)) {
+      await this.setEnabled(enabled);
+      return;
+    }
+    const before = { listen: this.listen, upstream: this.upstream, enabled: this.enabled };
+    await this.stopListening();
+    this.listen = listen;
+    this.upstream = upstream;
+    try {
+      if (enabled) await this.startListening();
+      else await this.reservePort();
+    } catch (err) {
+      this.listen = before.listen;
+      this.upstream = before.upstream;
+      if (before.enabled) await this.startListening().catch(() => {});
+      throw err;
+    }
   }
 
   async setEnabled(enabled: boolean): Promise<void> {
@@ -60,7 +96,10 @@ export class ToxicProxy {
 
   addToxic(info: ToxicInfo): ToxicInfo {
     if (this.toxics.has(info.name)) {
-      throw new ToxicProxyError('toxic_exists', `proxy ${this.name} already has a toxic named ${info.name}`);
+      throw new ToxicProxyError(
+        'toxic_exists',
+        `toxic already exists: proxy ${this.name} already has a toxic named ${info.name}`,
+      );
     }
     const type = toxicTypes.get(info.type);
     if (!type) throw new ToxicProxyError('unknown_toxic_type', `unknown toxic type ${info.type}`);
@@ -73,6 +112,15 @@ export class ToxicProxy {
   toxic(name: string): ToxicInfo | undefined {
     const entry = this.toxics.get(name);
     return entry && structuredClone(entry.info);
+  }
+
+  /** Replaces a toxic's settings, on the proxy and on its open connections (rolled again there). */
+  updateToxic(info: ToxicInfo): ToxicInfo {
+    const entry = this.toxics.get(info.name);
+    if (!entry) throw new ToxicProxyError('toxic_not_found', `toxic not found: ${info.name}`);
+    entry.info = structuredClone(info);
+    for (const connection of this.connections) connection.updateToxic(entry.info, entry.type);
+    return structuredClone(entry.info);
   }
 
   /** False when there is no such toxic. */
@@ -134,4 +182,11 @@ export class ToxicProxy {
     for (const connection of this.connections) connection.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+function sameAddress(current: HostPort, wanted: HostPort): boolean {
+  return (
+    current.host.toLowerCase() === wanted.host.toLowerCase() &&
+    (wanted.port === 0 || current.port === wanted.port)
+  );
 }

@@ -5,15 +5,21 @@ import { bandwidthToxic } from './toxics/bandwidth.ts';
 import { latencyToxic } from './toxics/latency.ts';
 import { limitDataToxic } from './toxics/limit-data.ts';
 import { resetPeerToxic } from './toxics/reset-peer.ts';
+import { slicerToxic } from './toxics/slicer.ts';
 import { slowCloseToxic } from './toxics/slow-close.ts';
 import { timeoutToxic } from './toxics/timeout.ts';
 
 /** Every toxic type, by its Toxiproxy name. */
 export const toxicTypes: ReadonlyMap<string, ToxicType> = new Map(
-  [latencyToxic, bandwidthToxic, timeoutToxic, resetPeerToxic, slowCloseToxic, limitDataToxic].map((t) => [
-    t.type,
-    t,
-  ]),
+  [
+    latencyToxic,
+    bandwidthToxic,
+    timeoutToxic,
+    resetPeerToxic,
+    slowCloseToxic,
+    limitDataToxic,
+    slicerToxic,
+  ].map((t) => [t.type, t]),
 );
 
 const got = (v: unknown) => `(got ${JSON.stringify(v) ?? 'undefined'})`;
@@ -32,11 +38,16 @@ const envelope = z.strictObject({
   type: z.unknown().refine((v) => typeof v === 'string' && v !== '', {
     error: (iss) => `must be a toxic type (${[...toxicTypes.keys()].join(', ')}) ${got(iss.input)}`,
   }),
+  // Toxiproxy reads the direction case-insensitively.
   stream: z
     .unknown()
-    .refine((v) => v === undefined || STREAM_DIRECTIONS.includes(v as never), {
-      error: (iss) => `must be "upstream" or "downstream" ${got(iss.input)}`,
-    })
+    .refine(
+      (v) =>
+        v === undefined || (typeof v === 'string' && STREAM_DIRECTIONS.includes(v.toLowerCase() as never)),
+      {
+        error: (iss) => `must be "upstream" or "downstream" ${got(iss.input)}`,
+      },
+    )
     .optional(),
   toxicity: z
     .unknown()
@@ -69,15 +80,62 @@ export function parseToxic(input: unknown): ToxicInfo {
   if (!type) {
     throw new ToxicProxyError(
       'unknown_toxic_type',
-      `unknown toxic type ${JSON.stringify(raw.type)}; known types: ${[...toxicTypes.keys()].join(', ')}`,
+      `invalid toxic type: ${JSON.stringify(raw.type)}; known types: ${[...toxicTypes.keys()].join(', ')}`,
     );
   }
-  const stream = (raw.stream as ToxicInfo['stream'] | undefined) ?? 'downstream';
+  const stream = ((raw.stream as string | undefined)?.toLowerCase() ?? 'downstream') as ToxicInfo['stream'];
   return {
     name: (raw.name as string | undefined) ?? `${type.type}_${stream}`,
     type: type.type,
     stream,
     toxicity: (raw.toxicity as number | undefined) ?? 1,
     attributes: type.parseAttributes(raw.attributes),
+  };
+}
+
+/**
+ * Applies an update to a toxic (Toxiproxy's POST|PATCH /proxies/{proxy}/toxics/{toxic}): the
+ * attributes sent replace those of the same name, the others stay; `toxicity` when sent. Clients
+ * send the whole toxic back, so `name`, `type` and `stream` are accepted when they are unchanged;
+ * changing them is refused (delete the toxic and add it again). Throws ToxicProxyError.
+ */
+export function parseToxicUpdate(current: ToxicInfo, input: unknown): ToxicInfo {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ToxicProxyError('invalid_toxic', 'a toxic update must be an object {toxicity?, attributes?}');
+  }
+  const body = input as Record<string, unknown>;
+  const unknown = Object.keys(body).filter(
+    (k) => !['name', 'type', 'stream', 'toxicity', 'attributes'].includes(k),
+  );
+  if (unknown.length > 0) {
+    throw new ToxicProxyError(
+      'invalid_toxic',
+      `unknown field(s) ${unknown.join(', ')} (known: name, type, stream, toxicity, attributes)`,
+    );
+  }
+  for (const field of ['name', 'type', 'stream'] as const) {
+    const sent = body[field];
+    const same = typeof sent === 'string' && sent.toLowerCase() === current[field].toLowerCase();
+    if (sent !== undefined && !same) {
+      throw new ToxicProxyError(
+        'invalid_toxic',
+        `${field}: a toxic's ${field} cannot be changed (it is ${JSON.stringify(current[field])}, got ${JSON.stringify(sent)}); ` +
+          'delete the toxic and add it again',
+      );
+    }
+  }
+  const toxicity = body.toxicity ?? current.toxicity;
+  if (typeof toxicity !== 'number' || !(toxicity >= 0 && toxicity <= 1)) {
+    throw new ToxicProxyError('invalid_toxic', `toxicity: must be a number from 0 to 1 ${got(toxicity)}`);
+  }
+  const sentAttributes = body.attributes ?? {};
+  if (typeof sentAttributes !== 'object' || sentAttributes === null || Array.isArray(sentAttributes)) {
+    throw new ToxicProxyError('invalid_toxic', `attributes: must be an object ${got(sentAttributes)}`);
+  }
+  const type = toxicTypes.get(current.type) as ToxicType;
+  return {
+    ...current,
+    toxicity,
+    attributes: type.parseAttributes({ ...current.attributes, ...sentAttributes }),
   };
 }

@@ -76,12 +76,16 @@ export function intAttribute(min: number, max: number, fallback: number) {
     .default(fallback);
 }
 
-/** Declares a toxic type: its zod attribute shape (strict) and how to open one. */
+/**
+ * Declares a toxic type: its zod attribute shape (strict), how to open one, and optionally a rule
+ * across attributes (returns `[attribute, message]` when broken).
+ */
 export function defineToxic<S extends z.ZodRawShape>(
   type: string,
   summary: string,
   shape: S,
   open: (attributes: z.output<z.ZodObject<S>>, ctx: ToxicContext) => ToxicStage,
+  rule?: (attributes: z.output<z.ZodObject<S>>) => [string, string] | undefined,
 ): ToxicType {
   const schema = z.strictObject(shape);
   const known = Object.keys(shape).join(', ');
@@ -94,7 +98,11 @@ export function defineToxic<S extends z.ZodRawShape>(
         throw new ToxicProxyError('invalid_toxic', `${type}: attributes must be an object (known: ${known})`);
       }
       const result = schema.safeParse(input);
-      if (result.success) return result.data as Record<string, unknown>;
+      if (result.success) {
+        const broken = rule?.(result.data as z.output<z.ZodObject<S>>);
+        if (broken) throw new ToxicProxyError('invalid_toxic', `${type}.${broken[0]}: ${broken[1]}`);
+        return result.data as Record<string, unknown>;
+      }
       const messages = result.error.issues.map((issue) => {
         if (issue.code === 'unrecognized_keys') {
           return issue.keys.map((k) => `${type}.${k}: unknown attribute (known: ${known})`).join('; ');

@@ -66,7 +66,7 @@ describe('faultline toxic-proxy', () => {
       json: { name: 'x', listen: '127.0.0.1:0', upstream: '10.0.0.1:80' },
     });
     expect(refused.status).toBe(403);
-    expect(refused.json()).toMatchObject({ error: { code: 'upstream_refused' } });
+    expect(refused.json()).toMatchObject({ status: 403, code: 'upstream_refused' });
     const allowed = await request(`${url}/proxies`, {
       method: 'POST',
       json: { name: 'app1', listen: '127.0.0.1:0', upstream: 'app1:8080', enabled: false },
@@ -101,7 +101,7 @@ describe('faultline toxic-proxy', () => {
       method: 'POST',
       json: { name: 'x', listen: '127.0.0.1:0', upstream: '10.0.0.1:80' },
     });
-    expect(remote.json()).toMatchObject({ error: { code: 'upstream_refused' } });
+    expect(remote.json()).toMatchObject({ status: 403, code: 'upstream_refused' });
   }, 30_000);
 
   it('with a token from FAULTLINE_TOXIC_TOKEN: callers must send it', async () => {
