@@ -112,6 +112,32 @@ describe('control API routes', () => {
     expect(server.proxy('app')).toMatchObject({ enabled: true, toxics: [] });
   });
 
+  it("takes the bodies Toxiproxy's Go client sends: toxics echoed back, an empty toxic name", async () => {
+    const created = await call('POST', '/proxies', {
+      name: 'app',
+      listen: '127.0.0.1:0',
+      upstream: upstream.address,
+      enabled: true,
+      toxics: null,
+    });
+    expect(created.status).toBe(201);
+    const toxic = await call('POST', '/proxies/app/toxics', {
+      name: '',
+      type: 'latency',
+      toxicity: 1,
+      attributes: { latency: 5 },
+    });
+    expect(toxic).toMatchObject({ status: 200, json: { name: 'latency_downstream' } });
+    // Disable() saves the proxy as last read: its (stale) toxic list is ignored, as by Toxiproxy.
+    const saved = await call('POST', '/proxies/app', { ...(created.json as object), enabled: false });
+    expect(saved).toMatchObject({ status: 200, json: { enabled: false, toxics: [toxic.json] } });
+    const updated = await call('POST', '/proxies/app/toxics/latency_downstream', {
+      attributes: null,
+      toxicity: 0.5,
+    });
+    expect(updated).toMatchObject({ status: 200, json: { toxicity: 0.5, attributes: { latency: 5 } } });
+  });
+
   it('answers bad input with codes and messages naming the field', async () => {
     await server.createProxy({ name: 'app', listen: '127.0.0.1:0', upstream: upstream.address });
     const cases: [string, string, unknown, number, string, string | RegExp][] = [

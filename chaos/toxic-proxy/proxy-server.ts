@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { parseHostPort } from './address.ts';
 import type { HostPort } from './connection.ts';
 import { type ControlApi, type ControlApiOptions, startControlApi } from './control-api.ts';
@@ -89,14 +88,8 @@ export class ToxicProxyServer {
   /** Changes enabled, listen and upstream (see ToxicProxy.update); a name cannot change. */
   async updateProxy(name: string, input: UpdateProxyInput): Promise<ProxyInfo> {
     const proxy = this.get(name);
-    const { toxics, ...current } = proxy.info();
-    // A proxy sent back as GET showed it, toxics included, changes none of them.
-    const sent = input as { toxics?: unknown } | undefined;
-    const body = proxyObject(
-      isDeepStrictEqual(sent?.toxics, toxics) ? { ...sent, toxics: [] } : input,
-      '',
-      '{enabled?, listen?, upstream?}',
-    );
+    const { toxics: _, ...current } = proxy.info();
+    const body = proxyObject(input, '', '{enabled?, listen?, upstream?}');
     if (body.name !== undefined && body.name !== name) {
       throw new ToxicProxyError(
         'invalid_proxy',
@@ -248,21 +241,15 @@ function parseProxy(input: unknown, where: string): ProxySpec {
 }
 
 /**
- * The body must be an object of proxy fields. `toxics` is accepted only empty (a proxy as
- * GET /proxies shows it, with no toxics): toxics are added with POST /proxies/{name}/toxics.
+ * The body must be an object of proxy fields. `toxics` is read-only and ignored, as in Toxiproxy:
+ * clients send a proxy back as they last read it (the Go client on every save), toxics included;
+ * toxics are changed through /proxies/{name}/toxics only.
  */
 function proxyObject(input: unknown, where: string, shape: string): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ToxicProxyError('invalid_proxy', `a proxy must be an object ${shape}${where}`);
   }
-  const body = { ...(input as Record<string, unknown>) };
-  if (Array.isArray(body.toxics) && body.toxics.length === 0) delete body.toxics;
-  else if (body.toxics !== undefined) {
-    throw new ToxicProxyError(
-      'invalid_proxy',
-      `toxics${where}: toxics are not set with a proxy; add each with POST /proxies/{name}/toxics`,
-    );
-  }
+  const { toxics: _, ...body } = input as Record<string, unknown>;
   const unknown = Object.keys(body).filter((k) => !PROXY_FIELDS.includes(k));
   if (unknown.length > 0) {
     throw new ToxicProxyError(

@@ -31,7 +31,8 @@ const nameMessage = 'must be 1-100 characters of letters, digits, "_", "." or "-
 const envelope = z.strictObject({
   name: z
     .unknown()
-    .refine((v) => v === undefined || (typeof v === 'string' && NAME_PATTERN.test(v)), {
+    // "" is "no name" (the Go client sends it when none is given): the default name then.
+    .refine((v) => v === undefined || v === '' || (typeof v === 'string' && NAME_PATTERN.test(v)), {
       error: (iss) => `${nameMessage} ${got(iss.input)}`,
     })
     .optional(),
@@ -85,7 +86,7 @@ export function parseToxic(input: unknown): ToxicInfo {
   }
   const stream = ((raw.stream as string | undefined)?.toLowerCase() ?? 'downstream') as ToxicInfo['stream'];
   return {
-    name: (raw.name as string | undefined) ?? `${type.type}_${stream}`,
+    name: (raw.name as string | undefined) || `${type.type}_${stream}`,
     type: type.type,
     stream,
     toxicity: (raw.toxicity as number | undefined) ?? 1,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureDocker, nodeImage } from '../fixtures/docker-engine.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/faultline.js');
@@ -78,16 +79,8 @@ const ledgerTypes = () =>
 
 beforeAll(() => {
   env = { ...process.env };
-  const out = execFileSync('bash', ['scripts/ensure-docker.sh'], { cwd: ROOT, encoding: 'utf8' })
-    .trim()
-    .split('\n');
-  compose = (out.at(-1) as string).split(' ');
-  env.FAULTLINE_NODE_IMAGE ??= 'faultline/node-offline:20';
-  try {
-    sh('docker', ['image', 'inspect', env.FAULTLINE_NODE_IMAGE]);
-  } catch {
-    sh('bash', ['scripts/build-offline-base.sh', env.FAULTLINE_NODE_IMAGE]);
-  }
+  compose = ensureDocker();
+  env.FAULTLINE_NODE_IMAGE = nodeImage(env.FAULTLINE_NODE_IMAGE ?? 'faultline/node-offline:20');
 }, 600_000);
 
 beforeEach(() => {

@@ -3,12 +3,11 @@
  * faults through the Docker target, measured by the balancer's own events, and the blast radius.
  * Run by `.ci/run` after the main suite: `npx vitest run --config vitest.docker.config.ts`.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdminClient, type BalancerEvent } from '../../balancer/index.ts';
 import { Ledger } from '../../chaos/ledger.ts';
@@ -17,8 +16,15 @@ import { DockerTargetProvider } from '../../chaos/targets/docker-target.ts';
 import { freePortOutsideEphemeral } from '../../core/net/ports.ts';
 import { startLoad } from '../../drills/load/open-model.ts';
 import { isFailure } from '../../drills/recording.ts';
+import {
+  ensureDocker,
+  isRunning,
+  nodeImage,
+  sh,
+  startOutsider,
+  startTimes,
+} from '../fixtures/docker-engine.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROJECT = `faultline-test-${process.pid}`;
 const OUTSIDER = `faultline-outsider-${process.pid}`;
 const TOKEN = 'faultline-test-admin-token';
@@ -34,15 +40,6 @@ let proxyControlUrl: string;
 const events: BalancerEvent[] = [];
 const stopEvents = new AbortController();
 
-function sh(command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): string {
-  return execFileSync(command, args, {
-    cwd: ROOT,
-    env: options.env ?? process.env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
 /**
  * How long the stack gets to reach a state a test waits for, checked every 100 ms. A probe that
  * throws (a request refused) is turned into the value it asserts on, so a timeout still says what
@@ -54,6 +51,19 @@ async function servedBy(): Promise<string | undefined> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   await res.text();
   return res.ok ? (res.headers.get('x-served-by') ?? undefined) : undefined;
+}
+
+/** Response times of those of 16 requests that `server` answered. */
+async function timesServedBy(server: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 16; i++) {
+    const started = performance.now();
+    // POSTs: a GET held up on the server past the hedge delay would be answered by another.
+    const res = await fetch(url, { method: 'POST', body: 'x' });
+    await res.text();
+    if (res.headers.get('x-served-by') === server) times.push(performance.now() - started);
+  }
+  return times;
 }
 
 const provider = () => new DockerTargetProvider(docker, PROJECT);
@@ -75,38 +85,9 @@ const eventAfter = (kind: string, server: string | undefined, since: number, tim
     { ...SETTLE, timeout: timeoutMs },
   );
 
-async function running(name: string): Promise<boolean> {
-  return (await docker.getContainer(name).inspect()).State.Running;
-}
-
-/** When each container of a project (service name → StartedAt) last started. */
-async function startTimes(project: string): Promise<Record<string, string>> {
-  const list = await docker.listContainers({
-    all: true,
-    filters: { label: [`com.docker.compose.project=${project}`] },
-  });
-  const entries = await Promise.all(
-    list.map(async (c) => [
-      c.Labels['com.docker.compose.service'] as string,
-      (await docker.getContainer(c.Id).inspect()).State.StartedAt,
-    ]),
-  );
-  return Object.fromEntries(entries);
-}
-
 beforeAll(async () => {
-  const out = sh('bash', ['scripts/ensure-docker.sh']).trim().split('\n');
-  compose = (out.at(-1) as string).split(' ');
-  let image = process.env.FAULTLINE_NODE_IMAGE;
-  if (!image) {
-    try {
-      sh('docker', ['image', 'inspect', 'node:20-slim']);
-      image = 'node:20-slim';
-    } catch {
-      image = 'faultline/node-offline:20';
-      sh('bash', ['scripts/build-offline-base.sh', image]);
-    }
-  }
+  compose = ensureDocker();
+  const image = nodeImage();
   // Outside the ephemeral range, where Docker picks the backends' published ports.
   const [port, adminPort, proxyPort] = [
     await freePortOutsideEphemeral(),
@@ -136,19 +117,7 @@ beforeAll(async () => {
     for await (const e of admin.events({ signal: stopEvents.signal })) events.push(e);
   })().catch(() => {});
   // A container outside the project, opted in: it must survive everything below.
-  sh('docker', [
-    'run',
-    '-d',
-    '--name',
-    OUTSIDER,
-    '--label',
-    'faultline.target=true',
-    '--label',
-    'com.docker.compose.project=someone-else',
-    '--label',
-    'com.docker.compose.service=app1',
-    'faultline/backend:dev',
-  ]);
+  startOutsider(OUTSIDER, 'faultline/backend:dev');
 }, 600_000);
 
 afterAll(async () => {
@@ -264,18 +233,11 @@ describe('the compose stack on a real engine', () => {
     expect((await fetch(`${target.controlUrl}/`)).status).toBe(200);
 
     await chaos.inject(await chaos.prepare('latency', 'app2', { latency: '150ms' }));
-    const viaApp2: number[] = [];
-    for (let i = 0; i < 16; i++) {
-      const started = performance.now();
-      // POSTs: a GET held up on app2 past the hedge delay would be answered by app1 instead.
-      const res = await fetch(url, { method: 'POST', body: 'x' });
-      await res.text();
-      if (res.headers.get('x-served-by') === 'app2') viaApp2.push(performance.now() - started);
-    }
+    const viaApp2 = await timesServedBy('app2');
     await chaos.revertAll();
     expect(viaApp2.length).toBeGreaterThan(0);
     expect(Math.min(...viaApp2)).toBeGreaterThanOrEqual(140);
-    expect(await (await fetch(`${proxyControlUrl}/proxies/app2/toxics`)).json()).toEqual({ toxics: [] });
+    expect(await (await fetch(`${proxyControlUrl}/proxies/app2/toxics`)).json()).toEqual([]);
 
     // Knobs set, then the container killed and started again (maybe on another host port):
     // the knob revert asks the engine instead of failing on the old port. The process is new,
@@ -305,6 +267,49 @@ describe('the compose stack on a real engine', () => {
     await expect(direct.prepare('latency', 'app2', { latency: '150ms' })).rejects.toThrow(/no toxic proxy/);
   });
 
+  it("the toxic proxy service answers Toxiproxy's own client from the host", async () => {
+    const toxiproxy = new Toxiproxy(proxyControlUrl);
+    expect(await toxiproxy.getVersion()).toBe('{"version": "2.12.0+faultline"}\n');
+    const all = await toxiproxy.getAll();
+    expect(Object.keys(all).sort()).toEqual(['app1', 'app2', 'app3']);
+    const app2 = all.app2 as NonNullable<typeof all.app2>;
+    expect(app2.toJson()).toEqual({
+      name: 'app2',
+      listen: '0.0.0.0:21002',
+      upstream: 'app2:8080',
+      enabled: true,
+    });
+    // A test suite's start-up populate: what exists is kept, a loopback proxy to a known upstream is added.
+    const populated = await toxiproxy.populate([
+      app2.toJson(),
+      { name: 'extra', listen: '127.0.0.1:0', upstream: 'app3:8080' },
+    ]);
+    expect(populated.extra?.upstream).toBe('app3:8080');
+    const refused = await toxiproxy
+      .createProxy({ name: 'far', listen: '127.0.0.1:0', upstream: '10.0.0.1:80' })
+      .catch((err: Error) => err.message);
+    expect(refused).toBe('Request failed with status code 403');
+    const toxic = await app2.addToxic({ type: 'latency', attributes: { latency: 200 } } as never);
+    const viaApp2 = await timesServedBy('app2');
+    expect(viaApp2.length).toBeGreaterThan(0);
+    expect(Math.min(...viaApp2)).toBeGreaterThanOrEqual(190);
+    expect((await toxic.update({ attributes: { latency: 50 } } as never)).attributes).toEqual({
+      latency: 50,
+      jitter: 0,
+    });
+    // Disabled through the client, the balancer sees app2 go; reset brings it back.
+    const at = Date.now();
+    expect((await app2.update({ ...app2.toJson(), enabled: false })).enabled).toBe(false);
+    await eventAfter('server-down', 'app2', at);
+    await toxiproxy.reset();
+    await eventAfter('server-up', 'app2', at, 20_000);
+    expect(await app2.getToxic('latency_downstream').catch((err: Error) => err.message)).toBe(
+      'Request failed with status code 404',
+    );
+    await populated.extra?.remove();
+    expect(Object.keys(await toxiproxy.getAll()).sort()).toEqual(['app1', 'app2', 'app3']);
+  }, 60_000);
+
   it('blast radius: killing every target spares the unlabelled service and the outsider', async () => {
     const chaos = session();
     const provider = new DockerTargetProvider(docker, PROJECT);
@@ -324,7 +329,7 @@ describe('the compose stack on a real engine', () => {
       balancer: 'exited',
       toxiproxy: 'running',
     });
-    expect(await running(OUTSIDER)).toBe(true);
+    expect(await isRunning(docker, OUTSIDER)).toBe(true);
     await expect(chaos.prepare('kill', 'toxiproxy', {})).rejects.toMatchObject({
       code: 'FL_TARGET_NOT_OPTED_IN',
     });
@@ -342,7 +347,10 @@ describe('the compose stack on a real engine', () => {
   it('faultline drill --target compose: a drill that kills every target touches nothing else', async () => {
     const project = `faultline-test-cli-${process.pid}`;
     const reports = mkdtempSync(join(tmpdir(), 'faultline-docker-reports-'));
-    const before = { own: await startTimes(PROJECT), outsider: await startTimes('someone-else') };
+    const before = {
+      own: await startTimes(docker, PROJECT),
+      outsider: await startTimes(docker, 'someone-else'),
+    };
     let status = 0;
     let output = '';
     try {
@@ -381,15 +389,15 @@ describe('the compose stack on a real engine', () => {
         targets: ['app1', 'app2', 'app3', 'balancer'],
       });
       // Every target was killed, and started again by the revert; the unlabelled service never.
-      const after = await startTimes(project);
+      const after = await startTimes(docker, project);
       const startedAt = (service: string) => Date.parse(after[service] as string);
       for (const target of ['app1', 'app2', 'app3', 'balancer'])
         expect(startedAt(target), target).toBeGreaterThan(massacre.startedAt);
       expect(startedAt('toxiproxy')).toBeLessThan(massacre.startedAt);
       // Opted-in containers of other projects: untouched.
-      expect(await startTimes(PROJECT)).toEqual(before.own);
-      expect(await startTimes('someone-else')).toEqual(before.outsider);
-      expect(await running(OUTSIDER)).toBe(true);
+      expect(await startTimes(docker, PROJECT)).toEqual(before.own);
+      expect(await startTimes(docker, 'someone-else')).toEqual(before.outsider);
+      expect(await isRunning(docker, OUTSIDER)).toBe(true);
     } finally {
       const [bin, ...pre] = compose as [string, ...string[]];
       sh(bin, [...pre, '-p', project, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
