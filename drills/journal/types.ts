@@ -17,7 +17,7 @@ export interface ActionRecord {
   trigger: string;
   startedAt: number;
   endedAt: number;
-  /** For faults held with `for`: when they were reverted. */
+  /** For faults held with `for`: when their revert began (as a revert step's `startedAt`). */
   revertedAt?: number;
   status: 'ok' | 'failed' | 'skipped';
   error?: string;

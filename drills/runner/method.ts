@@ -144,9 +144,12 @@ async function holdThenRevert(
     () => false,
   );
   if (!held) return;
+  // The fault ends when its revert begins: what the revert causes (a paused container's queued
+  // health probes answered, say) can be seen before the engine's call returns.
+  const revertedAt = now();
+  ctx.onTime?.(revertedAt, 'revert', step);
   await ctx.session.revert(injected.get(step.name) ?? []);
-  record.revertedAt = now();
-  ctx.onTime?.(record.revertedAt, 'revert', step);
+  record.revertedAt = revertedAt;
   ctx.log(`step ${step.name}: held ${formatDuration(step.forMs ?? 0)}, reverted`);
 }
 
