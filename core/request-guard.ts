@@ -77,17 +77,27 @@ export function refuseCaller(
   return undefined;
 }
 
-/** The content-type rule for state-changing methods (an empty body with the JSON type is fine). */
-export function refuseContentType(req: IncomingMessage, path: string): CallerRefusal | undefined {
+/**
+ * The content-type rule for state-changing methods (an empty body with the JSON type is fine).
+ * `untypedOk`: a request with no Content-Type at all passes too (the toxic proxy, whose Toxiproxy
+ * clients send none on bodyless calls); any other type is still refused, so no form or
+ * preflight-free fetch gets through, and browsers are refused by Origin anyway.
+ */
+export function refuseContentType(
+  req: IncomingMessage,
+  path: string,
+  options: { untypedOk?: boolean } = {},
+): CallerRefusal | undefined {
   const method = req.method ?? 'GET';
   if (READ_METHODS.has(method)) return undefined;
   const type = req.headers['content-type'];
-  if (type !== undefined && JSON_TYPE.test(type)) return undefined;
+  if (type === undefined ? options.untypedOk : JSON_TYPE.test(type)) return undefined;
   return {
     status: 415,
     code: 'unsupported_media_type',
     message:
       `${method} ${path} changes state and needs Content-Type: application/json ` +
-      `(got ${type === undefined ? 'none' : JSON.stringify(type)}); an empty body is fine`,
+      `(got ${type === undefined ? 'none' : JSON.stringify(type)})` +
+      (options.untypedOk ? ', or none' : '; an empty body is fine'),
   };
 }

@@ -136,6 +136,24 @@ describe('control API routes', () => {
       toxicity: 0.5,
     });
     expect(updated).toMatchObject({ status: 200, json: { toxicity: 0.5, attributes: { latency: 5 } } });
+    const refusals: [unknown, RegExp][] = [
+      [{ type: 'timeout' }, /^type: a toxic's type cannot be changed \(it is "latency", got "timeout"\)/],
+      [{ stream: 'upstream' }, /^stream: a toxic's stream cannot be changed/],
+      [{ toxicity: 2 }, /^toxicity: must be a number from 0 to 1 \(got 2\)/],
+      [{ attributes: { latency: -1 } }, /^latency\.latency: must be an integer >= 0 \(got -1\)/],
+      [{ attributes: [] }, /^attributes: must be an object/],
+      [{ colour: 'red' }, /^unknown field\(s\) colour/],
+    ];
+    for (const [body, message] of refusals) {
+      const res = await call('PATCH', '/proxies/app/toxics/latency_downstream', body);
+      expect({ body, status: res.status, code: (res.json as { code: string }).code }).toEqual({
+        body,
+        status: 400,
+        code: 'invalid_toxic',
+      });
+      expect((res.json as { error: string }).error).toMatch(message);
+    }
+    expect(server.toxic('app', 'latency_downstream')).toEqual(updated.json);
   });
 
   it('answers bad input with codes and messages naming the field', async () => {

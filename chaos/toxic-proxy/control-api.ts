@@ -1,7 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CallerRefusal, isLoopbackHost, refuseCaller } from '../../core/request-guard.ts';
+import {
+  type CallerRefusal,
+  isLoopbackHost,
+  refuseCaller,
+  refuseContentType,
+} from '../../core/request-guard.ts';
 import { formatHostPort } from './address.ts';
 import { ToxicProxyError } from './errors.ts';
 import { NewProxyPolicy } from './new-proxy-policy.ts';
@@ -14,7 +19,6 @@ export { isLoopbackHost };
 export const TOXIC_PROXY_VERSION = '2.12.0+faultline';
 const MAX_BODY_BYTES = 64 * 1024;
 const VERSION_BODY = Symbol('version');
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface ControlApiOptions {
   /** Default 127.0.0.1. */
@@ -193,7 +197,7 @@ async function handle(context: ControlContext, req: IncomingMessage, res: Server
       `${req.method} is not allowed on ${url.pathname} (allowed: ${Object.keys(route).join(', ')})`,
     );
   }
-  refuseFormContent(req, url.pathname);
+  refuse(refuseContentType(req, url.pathname, { untypedOk: true }));
   const [status, body] = await handler(() => readJson(req));
   if (status === 204 || body === undefined) {
     res.writeHead(status).end();
@@ -214,22 +218,6 @@ function refuseBrowser(req: IncomingMessage): void {
   throw new ToxicProxyError(
     'browser_refused',
     'User agent not allowed: the toxic proxy control API refuses browsers (as Toxiproxy does); call it from a client or program',
-  );
-}
-
-/**
- * A body a browser form or a no-preflight fetch could send (any Content-Type but JSON) is refused.
- * No Content-Type at all is accepted: Toxiproxy clients send none on bodyless calls (POST /reset,
- * DELETE), and browsers, which always name one for a body, are kept out by the Origin and
- * User-Agent rules.
- */
-function refuseFormContent(req: IncomingMessage, path: string): void {
-  const type = req.headers['content-type'];
-  if (type === undefined || READ_METHODS.has(req.method ?? 'GET') || /^application\/json\s*(;|$)/i.test(type))
-    return;
-  throw new ToxicProxyError(
-    'unsupported_media_type',
-    `${req.method} ${path}: the body must be JSON (Content-Type: application/json, or none); got ${JSON.stringify(type)}`,
   );
 }
 

@@ -112,15 +112,7 @@ export class ToxicProxyServer {
 
   /** Down (false): listener closed, connections cut. Up (true): listening again on the same port. */
   async setEnabled(name: string, enabled: boolean): Promise<ProxyInfo> {
-    if (typeof enabled !== 'boolean') {
-      throw new ToxicProxyError(
-        'invalid_proxy',
-        `enabled: must be true or false (got ${JSON.stringify(enabled)})`,
-      );
-    }
-    const proxy = this.get(name);
-    await proxy.setEnabled(enabled);
-    return proxy.info();
+    return this.updateProxy(name, { enabled });
   }
 
   async deleteProxy(name: string): Promise<void> {

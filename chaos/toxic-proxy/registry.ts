@@ -96,47 +96,43 @@ export function parseToxic(input: unknown): ToxicInfo {
 
 /**
  * Applies an update to a toxic (Toxiproxy's POST|PATCH /proxies/{proxy}/toxics/{toxic}): the
- * attributes sent replace those of the same name, the others stay; `toxicity` when sent. Clients
- * send the whole toxic back, so `name`, `type` and `stream` are accepted when they are unchanged;
- * changing them is refused (delete the toxic and add it again). Throws ToxicProxyError.
+ * attributes sent replace those of the same name, the others stay; `toxicity` when sent. The
+ * result is checked as a new toxic would be. Clients send the whole toxic back, so `name`, `type`
+ * and `stream` may come along unchanged; changing them is refused (delete the toxic and add it
+ * again). Throws ToxicProxyError.
  */
 export function parseToxicUpdate(current: ToxicInfo, input: unknown): ToxicInfo {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ToxicProxyError('invalid_toxic', 'a toxic update must be an object {toxicity?, attributes?}');
   }
   const body = input as Record<string, unknown>;
-  const unknown = Object.keys(body).filter(
-    (k) => !['name', 'type', 'stream', 'toxicity', 'attributes'].includes(k),
-  );
-  if (unknown.length > 0) {
-    throw new ToxicProxyError(
-      'invalid_toxic',
-      `unknown field(s) ${unknown.join(', ')} (known: name, type, stream, toxicity, attributes)`,
-    );
+  const sent = body.attributes ?? {};
+  if (typeof sent !== 'object' || Array.isArray(sent)) {
+    throw new ToxicProxyError('invalid_toxic', `attributes: must be an object ${got(sent)}`);
   }
   for (const field of ['name', 'type', 'stream'] as const) {
-    const sent = body[field];
-    const same = typeof sent === 'string' && sent.toLowerCase() === current[field].toLowerCase();
-    if (sent !== undefined && !same) {
+    const value = body[field];
+    const unchanged =
+      value === undefined ||
+      (field === 'name' && value === '') || // no name, as on create
+      value === current[field] ||
+      (field === 'stream' && typeof value === 'string' && value.toLowerCase() === current.stream);
+    if (!unchanged) {
       throw new ToxicProxyError(
         'invalid_toxic',
-        `${field}: a toxic's ${field} cannot be changed (it is ${JSON.stringify(current[field])}, got ${JSON.stringify(sent)}); ` +
+        `${field}: a toxic's ${field} cannot be changed (it is ${JSON.stringify(current[field])}, got ${JSON.stringify(value)}); ` +
           'delete the toxic and add it again',
       );
     }
   }
+  const { name, type, stream } = current;
   const toxicity = body.toxicity ?? current.toxicity;
-  if (typeof toxicity !== 'number' || !(toxicity >= 0 && toxicity <= 1)) {
-    throw new ToxicProxyError('invalid_toxic', `toxicity: must be a number from 0 to 1 ${got(toxicity)}`);
-  }
-  const sentAttributes = body.attributes ?? {};
-  if (typeof sentAttributes !== 'object' || sentAttributes === null || Array.isArray(sentAttributes)) {
-    throw new ToxicProxyError('invalid_toxic', `attributes: must be an object ${got(sentAttributes)}`);
-  }
-  const type = toxicTypes.get(current.type) as ToxicType;
-  return {
-    ...current,
+  return parseToxic({
+    ...body,
+    name,
+    type,
+    stream,
     toxicity,
-    attributes: type.parseAttributes({ ...current.attributes, ...sentAttributes }),
-  };
+    attributes: { ...current.attributes, ...sent },
+  });
 }

@@ -1,50 +1,25 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startNode } from '../fixtures/cli-process.ts';
 import { request } from '../fixtures/http.ts';
+import { controlUrl, startToxicProxy as startProcess, stopProcess } from '../fixtures/toxic-proxy-process.ts';
 
 // `faultline toxic-proxy` as a real child process, as the compose service runs it.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/faultline.js');
 const children: ChildProcess[] = [];
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
+  for (const child of children.splice(0)) await stopProcess(child);
 });
 
 function startToxicProxy(args: string[], env: Record<string, string> = {}) {
-  const { FAULTLINE_TOXIC_TOKEN: _, ...inherited } = process.env;
-  const proc = startNode([BIN, 'toxic-proxy', ...args], { cwd: ROOT, env: { ...inherited, ...env } });
+  const proc = startProcess(args, env);
   children.push(proc.child);
   return proc;
-}
-
-/** The control URL from the `listening` line, rewritten to 127.0.0.1 (the test's only target). */
-async function controlUrl(proc: ReturnType<typeof startToxicProxy>): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const line = proc
-      .out()
-      .split('\n')
-      .find((l) => l.includes('"listening"'));
-    if (line) {
-      const url = new URL((JSON.parse(line) as { control: string }).control);
-      return `http://127.0.0.1:${url.port}`;
-    }
-    if (proc.child.exitCode !== null) throw new Error(`toxic-proxy exited: ${proc.err()}`);
-    if (Date.now() > deadline) throw new Error(`toxic-proxy did not listen: ${proc.err()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('faultline toxic-proxy', () => {

@@ -1,7 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Toxiproxy, ToxiproxyError } from 'toxiproxy-node-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,13 +12,10 @@ import {
   startServer,
   type TestServer,
 } from '../../chaos/toxic-proxy/test-fixtures.ts';
-import { startNode } from '../fixtures/cli-process.ts';
+import { controlUrl, startToxicProxy, stopProcess } from '../fixtures/toxic-proxy-process.ts';
 
 // `faultline toxic-proxy` as a real process, driven only through Toxiproxy's own Node client
 // (toxiproxy-node-client from the registry), as a team that already uses Toxiproxy would.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/faultline.js');
-
 let child: ChildProcess;
 let toxiproxy: Toxiproxy;
 let echo: TestServer;
@@ -32,29 +27,13 @@ beforeAll(async () => {
   // A second upstream that says who it is, to see an upstream change take effect.
   tagged = await startServer((socket) => socket.on('data', (d: Buffer) => socket.write(`B:${d}`)));
   blast = await startBlast(100_000);
-  const { FAULTLINE_TOXIC_TOKEN: _, ...env } = process.env;
-  const proc = startNode([BIN, 'toxic-proxy', '--control', '127.0.0.1:0'], { cwd: ROOT, env });
+  const proc = startToxicProxy(['--control', '127.0.0.1:0']);
   child = proc.child;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const line = proc
-      .out()
-      .split('\n')
-      .find((l) => l.includes('"listening"'));
-    if (line) {
-      toxiproxy = new Toxiproxy(`http://127.0.0.1:${new URL(JSON.parse(line).control).port}`);
-      break;
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`toxic-proxy: ${proc.err()}`);
-    await sleep(50);
-  }
+  toxiproxy = new Toxiproxy(await controlUrl(proc));
 }, 30_000);
 
 afterAll(async () => {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
+  await stopProcess(child);
   await Promise.all([echo.close(), tagged.close(), blast.close()]);
 });
 
